@@ -1,0 +1,82 @@
+"""How an offer is shown: the card's data in the reader's language.
+
+Name and description come from the translation in the UI language when
+there is one, else the German entry (marked so the template sets lang="de").
+Opening hours use Babel's weekday names; "open now" is read in Europe/Berlin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+from app.i18n import DAYS, language_name, weekday_name
+from app.i18n import gettext as _
+from directory.reference import topic_label
+from directory.store import Offer
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def _minutes(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
+def open_state(o: Offer, now: dt.datetime | None = None) -> str:
+    """'closed_temporarily', 'appointment', 'open', 'closed' or '' (no hours known)."""
+    if o.temporarily_closed:
+        return "closed_temporarily"
+    if o.appointment_only:
+        return "appointment"
+    if not o.schedule:
+        return ""
+    now = (now or dt.datetime.now(BERLIN)).astimezone(BERLIN)
+    day, minute = DAYS[now.weekday()], now.hour * 60 + now.minute
+    for slot in o.schedule:
+        if day in slot.days and _minutes(slot.opens) <= minute < _minutes(slot.closes):
+            return "open"
+    return "closed"
+
+
+def hours_lines(o: Offer, lang: str) -> list[str]:
+    lines = []
+    for slot in o.schedule:
+        if slot.opens == "00:00" and slot.closes == "24:00" and len(slot.days) == 7:
+            lines.append(_("Day and night, every day"))
+            continue
+        days = ", ".join(weekday_name(d, lang) for d in slot.days)
+        lines.append(f"{days} {slot.opens}–{slot.closes}")
+    return lines
+
+
+def tel_href(number: str) -> str:
+    digits = re.sub(r"[^\d+]", "", number)
+    return "tel:" + digits
+
+
+def card(o: Offer, lang: str, score: float | None = None) -> dict:
+    name, description, text_lang = o.text_in(lang)
+    address = ", ".join(x for x in (o.street, " ".join(filter(None, (o.postal_code, o.city))))
+                        if x)
+    return {
+        "id": o.id,
+        "name": name,
+        "description": description,
+        "text_lang": text_lang,
+        "german_name": o.name,
+        "german_description": o.description,
+        "organization": o.organization,
+        "address": address,
+        "geo": f"geo:{o.latitude},{o.longitude}" if o.latitude is not None else None,
+        "phones": [(p, tel_href(p)) for p in o.phones],
+        "email": o.email,
+        "hours": hours_lines(o, lang),
+        "state": open_state(o),
+        "languages": [language_name(c, lang) for c in o.languages],
+        "cost": o.cost,
+        "topics": [topic_label(c, lang) for c in o.categories],
+        "national": o.scope == "national",
+        "score": score,
+    }

@@ -1,0 +1,153 @@
+"""The `lotse` command line: serve, index build, model install, info, eval, bench."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from app.settings import Settings, redact_url
+
+
+def _progress(label: str):
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, desc=label, unit="offers", file=sys.stderr, dynamic_ncols=True)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    import uvicorn
+
+    from app.main import create_app
+    from app.services import start
+
+    services = start(settings, _progress("index"))
+    app = create_app(settings, services)
+    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port,
+                proxy_headers=False, server_header=False)
+    return 0
+
+
+def cmd_index_build(args, settings: Settings) -> int:
+    from app.services import load_encoder, open_store
+    from index.engine import SearchEngine
+
+    store = open_store(settings)
+    encoder = load_encoder(settings.resolved_model, settings.torch_threads)
+    if encoder is None:
+        print("error: the embedding model cannot be loaded; run `lotse model install`",
+              file=sys.stderr)
+        return 1
+    engine = SearchEngine(encoder)
+    offers = store.offers()
+    if args.force:
+        engine.build(offers, _progress("index"))
+        engine.save(settings.index_dir)
+        rebuilt = True
+    else:
+        rebuilt = engine.open(offers, settings.index_dir, _progress("index"))
+    state = "built" if rebuilt else "up to date"
+    print(f"index {state}: {len(offers)} offers in {settings.index_dir}")
+    return 0
+
+
+def cmd_model_install(args, settings: Settings) -> int:
+    from pathlib import Path
+
+    from index.model_install import install_model
+
+    target = Path(args.target) if args.target else Path(settings.resolved_model)
+    info = install_model(target, progress=lambda msg: print(msg, file=sys.stderr),
+                         force=args.force)
+    print(json.dumps(info, indent=1, default=str))
+    return 0
+
+
+def cmd_info(args, settings: Settings) -> int:
+    from directory.store import Store
+    from index.engine import read_manifest
+
+    store = Store(settings.resolved_database_url)
+    store.init()
+    manifest = read_manifest(settings.index_dir)
+    info = {
+        "data_dir": str(settings.data_dir.resolve()),
+        "database_url": redact_url(settings.resolved_database_url),
+        "model_path": settings.resolved_model,
+        "index": {
+            "path": str(settings.index_dir.resolve()),
+            "size": manifest.get("count", 0),
+            "model": manifest.get("model"),
+            "created": manifest.get("created"),
+        },
+        "offers_per_kommune": store.offer_counts(),
+    }
+    if args.json:
+        print(json.dumps(info, indent=1, ensure_ascii=False))
+    else:
+        for k, v in info.items():
+            print(f"{k}: {v}")
+    return 0
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    from app.evaluate import run_eval
+
+    return run_eval(settings, args)
+
+
+def cmd_bench(args, settings: Settings) -> int:
+    from app.bench import run_bench
+
+    return run_bench(settings, args)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lotse", description="KIM-Lotse command line")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="serve the web app")
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)
+    s.set_defaults(func=cmd_serve)
+    i = sub.add_parser("index", help="search index").add_subparsers(dest="sub", required=True)
+    b = i.add_parser("build", help="build the search index (only when the directory changed)")
+    b.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    b.set_defaults(func=cmd_index_build)
+    m = sub.add_parser("model", help="embedding model").add_subparsers(dest="sub", required=True)
+    mi = m.add_parser("install", help="write the multilingual-e5-small model folder")
+    mi.add_argument("--target", help="folder to write (default: the configured model)")
+    mi.add_argument("--force", action="store_true")
+    mi.set_defaults(func=cmd_model_install)
+    inf = sub.add_parser("info", help="data dir, database, model, index, offers")
+    inf.add_argument("--json", action="store_true")
+    inf.set_defaults(func=cmd_info)
+    e = sub.add_parser("eval", help="search quality on the evaluation queries")
+    e.add_argument("--file", help="JSONL queries (default: settings.eval_file)")
+    e.add_argument("--kommune", default="demo")
+    e.add_argument("--json", action="store_true", help="print the figures as JSON")
+    e.add_argument("--misses", action="store_true", help="list the queries missed at 3")
+    e.set_defaults(func=cmd_eval)
+    be = sub.add_parser("bench", help="latency, throughput, build time, memory")
+    be.add_argument("--sizes", default="1000,10000", help="synthetic directory sizes")
+    be.add_argument("--queries", type=int, default=200)
+    be.add_argument("--json", action="store_true")
+    be.set_defaults(func=cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args, Settings())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""The FastAPI app factory: settings, start-up, language per request, security headers."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app import i18n
+from app.routes import api, pages
+from app.services import Services, start
+from app.settings import Settings
+
+log = logging.getLogger("lotse")
+STATIC = Path(__file__).parent / "static"
+LANG_COOKIE = "lotse_lang"
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
+}
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if getattr(app.state, "services", None) is None:
+            app.state.services = start(settings)
+        yield
+
+    app = FastAPI(title="KIM-Lotse", version="0.1.0", lifespan=lifespan,
+                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
+    app.state.settings = settings
+    app.state.services = services
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.middleware("http")
+    async def language_and_headers(request: Request, call_next):
+        asked = request.query_params.get("lang")
+        lang = i18n.pick_language(
+            asked, request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"),
+            default=settings.default_language,
+        )
+        request.state.lang = lang
+        i18n.set_language(lang)
+        response = await call_next(request)
+        if asked and i18n.pick_language(asked, default="") == lang:
+            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax",
+                                httponly=True)
+        for k, v in SECURITY_HEADERS.items():
+            response.headers.setdefault(k, v)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        fields = [".".join(str(p) for p in e["loc"][1:]) for e in exc.errors()]
+        return JSONResponse(
+            {"detail": i18n.gettext("Some input is not valid."), "fields": fields},
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                                headers=getattr(exc, "headers", None))
+        from app.rendering import render
+
+        return render(request, "error.html", {"status": exc.status_code},
+                      status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception):
+        log.exception("unhandled error on %s", request.url.path)
+        return PlainTextResponse(i18n.gettext("Something went wrong. Please try again."),
+                                 status_code=500)
+
+    return app

@@ -1,0 +1,65 @@
+"""Settings of KIM-Lotse: declared once here, read from the environment (prefix LOTSE_).
+
+Every field is documented in README.md (a test keeps both in step).
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+UI_LANGUAGES = ("de", "en", "ar")
+RTL_LANGUAGES = frozenset({"ar", "fa", "ps", "ckb"})
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LOTSE_", extra="ignore")
+
+    data_dir: Path = Field(Path("./var"), description="Where the store and the index live.")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL of the store; empty = SQLite file lotse.db in the data dir."
+    )
+    model: str = Field(
+        "",
+        description="Sentence-transformers model folder (or hub name where a hub is reachable); "
+        "empty = multilingual-e5-small written by `lotse model install` into the venv.",
+    )
+    host: str = Field("127.0.0.1", description="Address `lotse serve` listens on.")
+    port: int = Field(8000, description="Port `lotse serve` listens on.")
+    default_language: str = Field("de", description="UI language when none is chosen.")
+    load_demo: bool = Field(True, description="Load the demo directory into an empty store.")
+    search_limit: int = Field(5, ge=1, le=50, description="Offers shown per answer.")
+    torch_threads: int = Field(0, ge=0, description="CPU threads for the encoder; 0 = default.")
+    eval_file: Path = Field(
+        Path("../shared/eval/queries.dev.jsonl"), description="Queries `lotse eval` runs."
+    )
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'lotse.db').resolve()}"
+
+    @cached_property
+    def resolved_model(self) -> str:
+        return self.model or str(default_model_dir())
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+
+def default_model_dir() -> Path:
+    """Where `lotse model install` puts the default model (inside the virtualenv)."""
+    return Path(sys.prefix) / "share" / "kim-lotse" / "models" / "multilingual-e5-small"
+
+
+def redact_url(url: str) -> str:
+    """The database URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

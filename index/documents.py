@@ -1,0 +1,90 @@
+"""Texts the search indexes for an offer, and the topic prototypes.
+
+An offer is embedded as a few "views": its German entry, each translation,
+and a compact German summary with its topic labels and target group. The
+topics themselves get prototypes: their label, description and typical
+phrasings in every UI language, which carry a question asked in Arabic or
+Tigrinya to a German entry. The lexical index sees all of it at once.
+"""
+
+from __future__ import annotations
+
+from directory.reference import taxonomy, taxonomy_i18n
+from directory.store import Offer
+
+MAX_CHARS = 1500  # ~ the 512-token window of the encoder
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_CHARS else text[:MAX_CHARS].rsplit(" ", 1)[0]
+
+
+def target_group_text(o: Offer) -> str:
+    parts = []
+    if o.min_age is not None and o.max_age is not None:
+        parts.append(f"für Menschen von {o.min_age} bis {o.max_age} Jahren")
+    elif o.min_age is not None:
+        parts.append(f"für Menschen ab {o.min_age} Jahren")
+    elif o.max_age is not None:
+        parts.append(f"für Menschen bis {o.max_age} Jahre")
+    if o.residence_statuses:
+        parts.append("Aufenthaltsstatus: " + ", ".join(o.residence_statuses))
+    return "; ".join(parts)
+
+
+def topic_line(code: str, lang: str = "de") -> str:
+    entry = taxonomy_i18n().get(code, {})
+    row = next((t for t in taxonomy() if t["code"] == code), None)
+    if lang in entry:
+        return f"{entry[lang]['label']}: {entry[lang].get('description', '')}"
+    return row[lang] if row and lang in row else code
+
+
+def offer_views(o: Offer) -> list[str]:
+    """Passages embedded for one offer (the first is always the German entry)."""
+    topics = "; ".join(topic_line(c) for c in o.categories)
+    tg = target_group_text(o)
+    views = [_clip(f"{o.name} ({o.organization}). {o.description}")]
+    views.append(_clip(f"{o.name}. {topics}. {tg}".strip(" .") + "."))
+    for lang, (name, desc) in sorted(o.translations.items()):
+        if lang != "de":
+            views.append(_clip(f"{name}. {desc}"))
+    return views
+
+
+def offer_lexical_text(o: Offer) -> str:
+    """The offer's own words: entry, organisation, translations, target group."""
+    parts = [o.name, o.organization, o.description, target_group_text(o)]
+    for name, desc in o.translations.values():
+        parts += [name, desc]
+    return "\n".join(p for p in parts if p)
+
+
+def topic_lexical_texts() -> dict[str, str]:
+    """Per topic: its labels, descriptions, phrasings and German office words."""
+    out = {}
+    for row in taxonomy():
+        code = row["code"]
+        entry = taxonomy_i18n().get(code, {})
+        parts = [row["de"], row["en"], row["what belongs here"], *entry.get("_de_terms", [])]
+        for lang, v in entry.items():
+            if not lang.startswith("_"):
+                parts += [v.get("label", ""), v.get("description", ""), *v.get("phrases", [])]
+        out[code] = "\n".join(p for p in parts if p)
+    return out
+
+
+def topic_prototypes() -> list[tuple[str, str]]:
+    """(code, text) pairs: each topic's label, description and phrasings per language."""
+    out: list[tuple[str, str]] = []
+    i18n = taxonomy_i18n()
+    for row in taxonomy():
+        code = row["code"]
+        out.append((code, f"{row['de']}: {row['what belongs here']}"))
+        out.append((code, row["en"]))
+        for lang, v in i18n.get(code, {}).items():
+            if lang.startswith("_"):
+                continue
+            out.append((code, f"{v['label']}: {v.get('description', '')}"))
+            out += [(code, p) for p in v.get("phrases", [])]
+    return out

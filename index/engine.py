@@ -1,0 +1,350 @@
+"""The search engine: hybrid ranking of offers, persistence, incremental updates.
+
+A question is embedded once and compared with (a) every view of the offers
+of the asked Kommune and the nationwide ones, and (b) the topic prototypes;
+BM25 does the same on words. The scores are fused, eligibility (age,
+Gemeinde) moves offers up or down without hiding any, and two signals are
+derived: `crisis` (acute danger) and `confident` (the directory answers).
+Without a model the engine answers from the lexical indexes alone and says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from directory.store import Offer
+from index.documents import (
+    offer_lexical_text,
+    offer_views,
+    topic_lexical_texts,
+    topic_prototypes,
+)
+from index.encoder import Encoder
+from index.lexical import LexicalIndex
+from index.signals import CrisisDetector, crisis_prototypes, crisis_term, detect_language
+from index.vectors import NATIONAL, VectorShards
+
+FORMAT = 1
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the evidence is fused (tuned with `lotse eval`)."""
+
+    dense: float = 0.45
+    topic: float = 0.45
+    lexical: float = 0.06
+    topic_lexical: float = 0.04
+    age_mismatch: float = 0.10
+    gemeinde_mismatch: float = 0.04
+    confident_min: float = 0.80
+    crisis_min: float = 0.86
+    crisis_margin: float = 0.02
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    score: float
+    categories: tuple[str, ...]
+    kommune: str | None
+
+
+@dataclass
+class Answer:
+    query: str
+    lang: str
+    crisis: bool
+    confident: bool
+    results: list[Hit]
+    degraded: bool = False
+    topics: list[tuple[str, float]] = field(default_factory=list)
+
+
+def _shard_of(o: Offer) -> str:
+    return o.kommune_id if o.scope != "national" and o.kommune_id else NATIONAL
+
+
+class SearchEngine:
+    """Holds the indexes in memory; swaps them atomically on rebuild."""
+
+    def __init__(self, encoder: Encoder | None, weights: Weights | None = None):
+        self.encoder = encoder
+        self.weights = weights or Weights()
+        self.offers: dict[str, Offer] = {}
+        self.vectors: VectorShards | None = None
+        self.lexical = LexicalIndex()
+        self.topic_lexical = LexicalIndex()
+        self.topic_codes: list[str] = []
+        self.topic_matrix = np.zeros((0, 1), dtype=np.float32)
+        self.crisis: CrisisDetector | None = None
+        self.directory_hash = ""
+        self._write = threading.Lock()
+
+    # --- building and loading -------------------------------------------------
+
+    @property
+    def model_name(self) -> str:
+        return self.encoder.name if self.encoder else ""
+
+    def fingerprint(self, offers: Iterable[Offer]) -> str:
+        h = hashlib.sha256(f"{FORMAT}|{self.model_name}".encode())
+        for o in sorted(offers, key=lambda x: x.id):
+            h.update(json.dumps([o.id, _shard_of(o), offer_views(o)], ensure_ascii=False).encode())
+        for code, text in topic_prototypes():
+            h.update(f"{code}\t{text}\n".encode())
+        h.update(json.dumps(crisis_prototypes(), ensure_ascii=False).encode())
+        return h.hexdigest()
+
+    def open(self, offers: list[Offer], folder: Path, progress: Progress | None = None) -> bool:
+        """Load the saved index if it matches the offers and model, else rebuild and save.
+
+        Returns True when it had to rebuild.
+        """
+        fp = self.fingerprint(offers)
+        manifest = read_manifest(folder)
+        if self.encoder and manifest.get("directory_hash") == fp:
+            try:
+                self._load(offers, folder, fp)
+                return False
+            except (OSError, ValueError, KeyError):
+                pass  # a damaged index is rebuilt
+        self.build(offers, progress, fingerprint=fp)
+        if self.encoder:
+            self.save(folder)
+        return True
+
+    def build(self, offers: list[Offer], progress: Progress | None = None,
+              fingerprint: str | None = None) -> None:
+        offers_by_id = {o.id: o for o in offers}
+        lexical = LexicalIndex()
+        for o in offers:
+            lexical.add(o.id, offer_lexical_text(o))
+        topic_lexical = LexicalIndex()
+        for code, text in topic_lexical_texts().items():
+            topic_lexical.add(code, text)
+        vectors = topic_codes = topic_matrix = crisis = None
+        if self.encoder:
+            vectors = VectorShards(self.encoder.dim)
+            total = len(offers)
+            batch: list[Offer] = []
+            for i, o in enumerate(offers, 1):
+                batch.append(o)
+                if len(batch) == 64 or i == total:
+                    self._embed_into(vectors, batch)
+                    batch = []
+                    if progress:
+                        progress(i, total)
+            topic_codes, topic_matrix, crisis = self._embed_prototypes()
+        with self._write:  # swap everything at once
+            self.offers = offers_by_id
+            self.lexical, self.topic_lexical = lexical, topic_lexical
+            self.vectors = vectors
+            if topic_codes is not None:
+                self.topic_codes, self.topic_matrix, self.crisis = topic_codes, topic_matrix, crisis
+            self.directory_hash = fingerprint or self.fingerprint(offers)
+
+    def _embed_into(self, vectors: VectorShards, batch: list[Offer]) -> None:
+        texts, spans = [], []
+        for o in batch:
+            views = offer_views(o)
+            spans.append((o, len(texts), len(texts) + len(views)))
+            texts += views
+        embedded = self.encoder.documents(texts)
+        for o, a, b in spans:
+            vectors.add(o.id, _shard_of(o), embedded[a:b])
+
+    def _embed_prototypes(self):
+        protos = topic_prototypes()
+        codes = [c for c, _ in protos]
+        matrix = self.encoder.queries([t for _, t in protos])
+        pos, neg = crisis_prototypes()
+        w = self.weights
+        crisis = CrisisDetector(
+            self.encoder.queries(pos), self.encoder.queries(neg), w.crisis_min, w.crisis_margin
+        )
+        return codes, matrix, crisis
+
+    def save(self, folder: Path) -> None:
+        """Write the index next to `folder` and swap it in with a rename."""
+        assert self.vectors is not None
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".index-", dir=folder.parent))
+        shards = tmp / "shards"
+        shards.mkdir()
+        for key, blob in self.vectors.snapshot().items():
+            (shards / f"{key}.faiss").write_bytes(blob)
+        np.save(tmp / "topics.npy", self.topic_matrix)
+        np.save(tmp / "crisis_pos.npy", self.crisis.pos)
+        np.save(tmp / "crisis_neg.npy", self.crisis.neg)
+        offers = {oid: [self.vectors.offer_shard[oid], self.vectors.offer_views[oid]]
+                  for oid in self.vectors.offer_shard}
+        (tmp / "offers.json").write_text(json.dumps(offers))
+        manifest = {
+            "format": FORMAT,
+            "model": self.model_name,
+            "dimension": self.vectors.dim,
+            "count": self.vectors.count,
+            "directory_hash": self.directory_hash,
+            "topic_codes": self.topic_codes,
+            "shards": sorted(self.vectors.shards),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1))
+        old = folder.with_name(folder.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if folder.exists():
+            os.replace(folder, old)
+        os.replace(tmp, folder)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def _load(self, offers: list[Offer], folder: Path, fingerprint: str) -> None:
+        manifest = read_manifest(folder)
+        shards = {p.stem: p.read_bytes() for p in (folder / "shards").glob("*.faiss")}
+        meta = json.loads((folder / "offers.json").read_text())
+        vectors = VectorShards.restore(
+            manifest["dimension"], shards, {k: (s, n) for k, (s, n) in meta.items()}
+        )
+        if vectors.count != len(offers) or set(meta) != {o.id for o in offers}:
+            raise ValueError("index does not match the directory")
+        lexical = LexicalIndex()
+        for o in offers:
+            lexical.add(o.id, offer_lexical_text(o))
+        topic_lexical = LexicalIndex()
+        for code, text in topic_lexical_texts().items():
+            topic_lexical.add(code, text)
+        w = self.weights
+        crisis = CrisisDetector(np.load(folder / "crisis_pos.npy"),
+                                np.load(folder / "crisis_neg.npy"), w.crisis_min, w.crisis_margin)
+        with self._write:
+            self.offers = {o.id: o for o in offers}
+            self.vectors = vectors
+            self.lexical, self.topic_lexical = lexical, topic_lexical
+            self.topic_codes = manifest["topic_codes"]
+            self.topic_matrix = np.load(folder / "topics.npy")
+            self.crisis = crisis
+            self.directory_hash = fingerprint
+
+    # --- incremental updates -----------------------------------------------------
+
+    def upsert(self, offer: Offer) -> None:
+        """Make one new or changed offer searchable at once."""
+        with self._write:
+            if self.vectors is not None:
+                self._embed_into(self.vectors, [offer])
+            self.lexical.add(offer.id, offer_lexical_text(offer))
+            self.offers = {**self.offers, offer.id: offer}
+
+    def remove(self, offer_id: str) -> None:
+        with self._write:
+            if self.vectors is not None:
+                self.vectors.remove(offer_id)
+            self.lexical.remove(offer_id)
+            self.offers = {k: v for k, v in self.offers.items() if k != offer_id}
+
+    # --- searching ------------------------------------------------------------------
+
+    def allowed(self, kommune: str | None) -> tuple[list[str], list[str]]:
+        """Shard keys and offer ids that a search in this Kommune may return."""
+        if kommune is None:
+            ids = list(self.offers)
+            shards = list(self.vectors.shards) if self.vectors else []
+            return shards, ids
+        ids = [o.id for o in self.offers.values()
+               if o.kommune_id == kommune or o.scope == "national"]
+        return [kommune, NATIONAL], ids
+
+    def search(self, query: str, *, kommune: str | None = None, lang: str | None = None,
+               age: int | None = None, gemeinde: str | None = None, limit: int = 5) -> Answer:
+        w = self.weights
+        limit = max(1, min(limit, 50))
+        shards, allowed_ids = self.allowed(kommune)
+        qvec = None
+        if self.encoder is not None and self.vectors is not None:
+            qvec = self.encoder.queries([query])[0]
+        # topics
+        topic_dense: dict[str, float] = {}
+        if qvec is not None and len(self.topic_codes):
+            sims = self.topic_matrix @ qvec
+            per: dict[str, list[float]] = {}
+            for code, s in zip(self.topic_codes, sims, strict=True):
+                per.setdefault(code, []).append(float(s))
+            topic_dense = {c: float(np.mean(sorted(v)[-2:])) for c, v in per.items()}
+        tl = dict(self.topic_lexical.search(query, 30))
+        tl_max = max(tl.values(), default=0.0) or 1.0
+        topic_lex = {c: s / tl_max for c, s in tl.items()}
+        # offers
+        dense = self.vectors.search(qvec, shards, limit * 8) if qvec is not None else {}
+        lex = dict(self.lexical.search(query, max(50, limit * 8), allowed_ids))
+        lex_max = max(lex.values(), default=0.0) or 1.0
+        top_topics = sorted(topic_dense, key=topic_dense.get, reverse=True)[:3]
+        candidates = set(dense) | set(lex)
+        if top_topics:
+            allowed = set(allowed_ids)
+            candidates |= {o.id for o in self.offers.values()
+                           if o.id in allowed and set(o.categories) & set(top_topics)}
+        floor = min(dense.values(), default=0.0)
+        scored = []
+        for oid in candidates:
+            o = self.offers.get(oid)
+            if o is None:
+                continue
+            s = w.dense * dense.get(oid, floor)
+            s += w.topic * max((topic_dense.get(c, 0.0) for c in o.categories), default=0.0)
+            s += w.lexical * lex.get(oid, 0.0) / lex_max
+            s += w.topic_lexical * max((topic_lex.get(c, 0.0) for c in o.categories), default=0.0)
+            s -= self._mismatch(o, age, gemeinde)
+            scored.append((s, oid))
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        hits = [Hit(oid, round(s, 4), self.offers[oid].categories, self.offers[oid].kommune_id)
+                for s, oid in scored[:limit]]
+        if self.crisis is not None:
+            crisis = self.crisis(query, qvec)
+        else:
+            crisis = crisis_term(query) is not None
+        best_topic = max(topic_dense.values(), default=0.0)
+        if qvec is not None:
+            confident = bool(hits) and best_topic >= w.confident_min
+        else:
+            confident = bool(hits) and max(lex.values(), default=0.0) > 0
+        ranked_topics = sorted(topic_dense.items(), key=lambda x: -x[1])[:3]
+        return Answer(
+            query=query,
+            lang=lang or detect_language(query),
+            crisis=crisis,
+            confident=confident,
+            results=hits,
+            degraded=qvec is None,
+            topics=ranked_topics,
+        )
+
+    def _mismatch(self, o: Offer, age: int | None, gemeinde: str | None) -> float:
+        w = self.weights
+        penalty = 0.0
+        if age is not None and (
+            (o.min_age is not None and age < o.min_age)
+            or (o.max_age is not None and age > o.max_age)
+        ):
+            penalty += w.age_mismatch
+        if gemeinde and o.gemeinde_ids and gemeinde not in o.gemeinde_ids:
+            penalty += w.gemeinde_mismatch
+        return penalty
+
+
+def read_manifest(folder: Path) -> dict:
+    try:
+        return json.loads((folder / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return {}

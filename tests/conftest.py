@@ -1,0 +1,43 @@
+"""Shared fixtures: a real store in a temp dir, the real model loaded once, the app in process."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.services import Services, load_encoder, start
+from app.settings import Settings, default_model_dir
+
+
+@pytest.fixture(scope="session")
+def model_path() -> str:
+    path = default_model_dir()
+    if not (path / "lotse_model.json").exists():
+        from index.model_install import install_model
+
+        install_model(path)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def encoder(model_path):
+    enc = load_encoder(model_path)
+    assert enc is not None, "the converted model must load"
+    return enc
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory, model_path) -> Settings:
+    return Settings(data_dir=tmp_path_factory.mktemp("data"), model=model_path)
+
+
+@pytest.fixture(scope="session")
+def services(settings, encoder) -> Services:
+    return start(settings)
+
+
+@pytest.fixture(scope="session")
+def client(settings, services):
+    with TestClient(create_app(settings, services)) as c:
+        yield c

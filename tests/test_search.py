@@ -1,0 +1,101 @@
+"""The search engine on the real model, real FAISS and the demo directory."""
+
+import dataclasses
+import json
+
+from index.engine import SearchEngine, read_manifest
+
+
+def categories(answer, n=3):
+    return [c for h in answer.results[:n] for c in h.categories]
+
+
+def test_arabic_question_finds_language_courses(services):
+    answer = services.engine.search("بدي اتعلم الماني", kommune="demo")
+    assert "sprache" in categories(answer)
+    assert answer.lang == "ar"
+    assert answer.confident and not answer.crisis
+
+
+def test_german_and_english_questions(services):
+    assert "schulden" in categories(services.engine.search("Ich habe Schulden", kommune="demo"))
+    assert "wohnen" in categories(
+        services.engine.search("I am looking for a flat to rent", kommune="demo"))
+
+
+def test_age_moves_jmd_and_mbe(services):
+    q = "I need counselling as a migrant, who helps me with letters and my integration plan?"
+    young = services.engine.search(q, kommune="demo", age=19)
+    old = services.engine.search(q, kommune="demo", age=45)
+    top_young = [h.categories for h in young.results[:2]]
+    top_old = [h.categories for h in old.results[:2]]
+    assert any("jmd" in c for c in top_young) and not any("mbe" in c for c in top_young)
+    assert any("mbe" in c for c in top_old) and not any("jmd" in c for c in top_old)
+
+
+def test_kommune_filter_returns_only_that_kommune_and_national(services):
+    engine = services.engine
+    answer = engine.search("Deutschkurs", kommune="koeln", limit=50)
+    assert all(engine.offers[h.id].scope == "national" for h in answer.results)
+    demo = engine.search("Deutschkurs", kommune="demo", limit=50)
+    assert {h.kommune for h in demo.results} <= {"demo", None}
+
+
+def test_limit_larger_than_directory(services):
+    answer = services.engine.search("Hilfe", kommune="demo", limit=50)
+    assert 0 < len(answer.results) <= 50
+    assert len({h.id for h in answer.results}) == len(answer.results)
+
+
+def test_crisis_signal(services):
+    assert services.engine.search("Mein Mann schlägt mich und droht mich umzubringen",
+                                  kommune="demo").crisis
+    assert not services.engine.search("Wo ist der nächste Deutschkurs?", kommune="demo").crisis
+
+
+def test_index_is_persisted_and_reused(settings, services, encoder):
+    manifest = read_manifest(settings.index_dir)
+    assert manifest["model"] == settings.resolved_model
+    assert manifest["dimension"] == 384
+    assert manifest["count"] == len(services.engine.offers)
+    assert set(manifest["shards"]) >= {"demo", "national"}
+    offers = services.store.offers()
+    again = SearchEngine(encoder)
+    assert again.open(offers, settings.index_dir) is False  # loaded, not rebuilt
+    q = "بدي اتعلم الماني"
+    assert [h.id for h in again.search(q, kommune="demo").results] == [
+        h.id for h in services.engine.search(q, kommune="demo").results]
+
+
+def test_changed_directory_triggers_rebuild(tmp_path, services, encoder):
+    offers = services.store.offers()
+    engine = SearchEngine(encoder)
+    assert engine.open(offers[:5], tmp_path / "index") is True
+    changed = [dataclasses.replace(offers[0], description="Neu: Beratung am Samstag")] + offers[1:5]
+    assert engine.open(changed, tmp_path / "index") is True
+    assert engine.open(changed, tmp_path / "index") is False
+    assert json.loads((tmp_path / "index" / "manifest.json").read_text())["count"] == 5
+
+
+def test_upsert_makes_an_offer_searchable_at_once(services, encoder):
+    offers = services.store.offers()
+    engine = SearchEngine(encoder)
+    engine.build(offers)
+    base = next(o for o in offers if "schulden" in o.categories)
+    new = dataclasses.replace(base, id="00000000-0000-4000-8000-00000000abcd",
+                              name="Fahrradwerkstatt für Geflüchtete",
+                              description="Wir reparieren Fahrräder gemeinsam, kostenlos.",
+                              categories=("ehrenamt",), translations={})
+    engine.upsert(new)
+    assert engine.search("Fahrrad reparieren", kommune=new.kommune_id).results[0].id == new.id
+    engine.remove(new.id)
+    assert new.id not in {h.id for h in engine.search("Fahrrad reparieren",
+                                                      kommune=new.kommune_id).results}
+
+
+def test_lexical_only_when_no_model(services):
+    engine = SearchEngine(None)
+    engine.build(services.store.offers())
+    answer = engine.search("Integrationskurs", kommune="demo")
+    assert answer.degraded
+    assert "sprache" in categories(answer)
