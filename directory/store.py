@@ -21,6 +21,7 @@ from directory.models import (
     Attribute,
     Gemeinde,
     Kommune,
+    Location,
     Service,
     ServiceAtLocation,
     TaxonomyTerm,
@@ -140,9 +141,9 @@ class Store:
                     selectinload(Service.languages),
                     selectinload(Service.schedules),
                     selectinload(Service.service_areas),
-                    selectinload(Service.service_at_locations).selectinload(
-                        ServiceAtLocation.location
-                    ),
+                    selectinload(Service.service_at_locations)
+                    .selectinload(ServiceAtLocation.location)
+                    .selectinload(Location.addresses),
                 )
                 .order_by(Service.name, Service.id)
             )

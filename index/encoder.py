@@ -32,7 +32,10 @@ class Encoder:
             raise ModelUnavailable(f"model folder not found: {model}")
         try:
             import torch
+            import transformers
             from sentence_transformers import SentenceTransformer
+
+            transformers.utils.logging.disable_progress_bar()
 
             if threads:
                 torch.set_num_threads(threads)

@@ -289,7 +289,8 @@ class SearchEngine:
         dense = self.vectors.search(qvec, shards, limit * 8) if qvec is not None else {}
         lex = dict(self.lexical.search(query, max(50, limit * 8), allowed_ids))
         lex_max = max(lex.values(), default=0.0) or 1.0
-        top_topics = sorted(topic_dense, key=topic_dense.get, reverse=True)[:3]
+        topic_evidence = topic_dense or topic_lex
+        top_topics = sorted(topic_evidence, key=topic_evidence.get, reverse=True)[:3]
         candidates = set(dense) | set(lex)
         if top_topics:
             allowed = set(allowed_ids)
