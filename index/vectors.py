@@ -1,6 +1,6 @@
 """Dense vectors of the offers: FAISS flat inner-product shards, one per Kommune.
 
-Each offer has a stable 60-bit number derived from its UUID; each of its
+Each offer has a stable 59-bit number derived from its UUID; each of its
 views (up to 16) is stored under `number << 4 | view` in an `IndexIDMap2`, so
 an offer can be removed or replaced alone and its vectors read back. A
 search for a Kommune scans that Kommune's shard and the nationwide one in
@@ -19,7 +19,7 @@ NATIONAL = "national"
 
 
 def offer_number(offer_id: str) -> int:
-    return uuid.UUID(offer_id).int >> 68
+    return uuid.UUID(offer_id).int >> 69  # 59 bits: with 4 view bits it fits int64
 
 
 def _ids(offer_id: str, n: int) -> np.ndarray:

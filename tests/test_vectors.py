@@ -52,4 +52,7 @@ def test_replace_reconstruct_and_round_trip():
     meta = {k: (vs.offer_shard[k], vs.offer_views[k]) for k in vs.offer_shard}
     back = VectorShards.restore(3, vs.snapshot(), meta)
     assert back.search(unit(0, 0, 1), ["k2"], k=1) == {oid(1): 1.0}
-    assert offer_number(oid(1)) < 2**60
+    assert 0 <= offer_number(oid(1)) << 4 < 2**63
+    big = "ffffffff-ffff-4fff-bfff-ffffffffffff"
+    vs.add(big, "k3", np.stack([unit(1, 1, 0)]))  # the largest UUIDs still fit int64
+    assert big in vs.search(unit(1, 1, 0), ["k3"], k=1)
