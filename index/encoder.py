@@ -47,6 +47,7 @@ class Encoder:
         self.name = model
         self.dim = int(self._model.get_embedding_dimension())
         self._lock = threading.Lock()
+        self._memo: dict[str, np.ndarray] = {}
 
     def _encode(self, texts: list[str], prompt_name: str | None) -> np.ndarray:
         if not texts:
@@ -69,3 +70,12 @@ class Encoder:
 
     def documents(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, "document")
+
+    def queries_memo(self, texts: list[str]) -> np.ndarray:
+        """Like `queries`, remembering each text: for the fixed prototype sets."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
+        for text, vec in zip(missing, self.queries(missing), strict=True):
+            self._memo[text] = vec
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._memo[t] for t in texts])

@@ -36,6 +36,9 @@ from index.signals import CrisisDetector, crisis_prototypes, crisis_term, detect
 from index.vectors import NATIONAL, VectorShards
 
 FORMAT = 1
+#: Topics that are one kind of help split by age (JMD 12-27, MBE over 27): a question
+#: for one is a question for the other, and the person's age decides between them.
+AGE_SPLIT_TOPICS = (("jmd", "mbe"),)
 Progress = Callable[[int, int], None]
 
 
@@ -169,11 +172,12 @@ class SearchEngine:
     def _embed_prototypes(self):
         protos = topic_prototypes()
         codes = [c for c, _ in protos]
-        matrix = self.encoder.queries([t for _, t in protos])
+        matrix = self.encoder.queries_memo([t for _, t in protos])
         pos, neg = crisis_prototypes()
         w = self.weights
         crisis = CrisisDetector(
-            self.encoder.queries(pos), self.encoder.queries(neg), w.crisis_min, w.crisis_margin
+            self.encoder.queries_memo(pos), self.encoder.queries_memo(neg), w.crisis_min,
+            w.crisis_margin,
         )
         return codes, matrix, crisis
 
@@ -285,6 +289,11 @@ class SearchEngine:
         tl = dict(self.topic_lexical.search(query, 30))
         tl_max = max(tl.values(), default=0.0) or 1.0
         topic_lex = {c: s / tl_max for c, s in tl.items()}
+        for family in AGE_SPLIT_TOPICS:
+            for scores in (topic_dense, topic_lex):
+                best = max((scores.get(c, 0.0) for c in family), default=0.0)
+                if best:
+                    scores.update({c: best for c in family})
         # offers
         dense = self.vectors.search(qvec, shards, limit * 8) if qvec is not None else {}
         lex = dict(self.lexical.search(query, max(50, limit * 8), allowed_ids))
