@@ -24,15 +24,12 @@ from pathlib import Path
 import numpy as np
 
 from directory.store import Offer
-from index.documents import (
-    offer_lexical_text,
-    offer_views,
-    topic_lexical_texts,
-    topic_prototypes,
-)
+from index.documents import offer_lexical_text, offer_views, topic_lexical_texts
 from index.encoder import Encoder
 from index.lexical import LexicalIndex
-from index.signals import CrisisDetector, crisis_prototypes, crisis_term, detect_language
+from index.prototypes import FILE as PROTOTYPES_FILE
+from index.prototypes import Prototypes, prototype_texts
+from index.signals import crisis_term, detect_language
 from index.vectors import NATIONAL, VectorShards
 
 FORMAT = 1
@@ -46,15 +43,32 @@ Progress = Callable[[int, int], None]
 class Weights:
     """How the evidence is fused (tuned with `lotse eval`)."""
 
-    dense: float = 0.45
-    topic: float = 0.45
-    lexical: float = 0.06
-    topic_lexical: float = 0.04
+    dense: float = 0.5
+    topic: float = 0.35
+    lexical: float = 0.02
+    topic_lexical: float = 0.05
+    lexical_k: float = 12.0  # BM25 score that counts as half-way convincing
     age_mismatch: float = 0.10
     gemeinde_mismatch: float = 0.04
-    confident_min: float = 0.80
+    confident_margin: float = -0.007
     crisis_min: float = 0.86
     crisis_margin: float = 0.02
+
+
+@dataclass
+class Evidence:
+    """What one question matched: dense and lexical scores of offers and topics."""
+
+    query: str
+    qvec: np.ndarray | None
+    allowed: list[str]
+    dense: dict[str, float] = field(default_factory=dict)
+    lexical: dict[str, float] = field(default_factory=dict)
+    topic_dense: dict[str, float] = field(default_factory=dict)
+    topic_lexical: dict[str, float] = field(default_factory=dict)
+    off_topic: float = 0.0
+    danger: float = 0.0
+    ordinary: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -90,11 +104,9 @@ class SearchEngine:
         self.vectors: VectorShards | None = None
         self.lexical = LexicalIndex()
         self.topic_lexical = LexicalIndex()
-        self.topic_codes: list[str] = []
-        self.topic_matrix = np.zeros((0, 1), dtype=np.float32)
-        self.crisis: CrisisDetector | None = None
+        self.prototypes: Prototypes | None = None
         self.directory_hash = ""
-        self._write = threading.Lock()
+        self._lock = threading.Lock()  # writers swap or change indexes under it
 
     # --- building and loading -------------------------------------------------
 
@@ -106,9 +118,7 @@ class SearchEngine:
         h = hashlib.sha256(f"{FORMAT}|{self.model_name}".encode())
         for o in sorted(offers, key=lambda x: x.id):
             h.update(json.dumps([o.id, _shard_of(o), offer_views(o)], ensure_ascii=False).encode())
-        for code, text in topic_prototypes():
-            h.update(f"{code}\t{text}\n".encode())
-        h.update(json.dumps(crisis_prototypes(), ensure_ascii=False).encode())
+        h.update(json.dumps(prototype_texts(), ensure_ascii=False).encode())
         return h.hexdigest()
 
     def open(self, offers: list[Offer], folder: Path, progress: Progress | None = None) -> bool:
@@ -132,13 +142,8 @@ class SearchEngine:
     def build(self, offers: list[Offer], progress: Progress | None = None,
               fingerprint: str | None = None) -> None:
         offers_by_id = {o.id: o for o in offers}
-        lexical = LexicalIndex()
-        for o in offers:
-            lexical.add(o.id, offer_lexical_text(o))
-        topic_lexical = LexicalIndex()
-        for code, text in topic_lexical_texts().items():
-            topic_lexical.add(code, text)
-        vectors = topic_codes = topic_matrix = crisis = None
+        lexical, topic_lexical = _lexical_indexes(offers)
+        vectors = prototypes = None
         if self.encoder:
             vectors = VectorShards(self.encoder.dim)
             total = len(offers)
@@ -150,13 +155,11 @@ class SearchEngine:
                     batch = []
                     if progress:
                         progress(i, total)
-            topic_codes, topic_matrix, crisis = self._embed_prototypes()
-        with self._write:  # swap everything at once
+            prototypes = Prototypes.embed(self.encoder)
+        with self._lock:  # swap everything at once
             self.offers = offers_by_id
             self.lexical, self.topic_lexical = lexical, topic_lexical
-            self.vectors = vectors
-            if topic_codes is not None:
-                self.topic_codes, self.topic_matrix, self.crisis = topic_codes, topic_matrix, crisis
+            self.vectors, self.prototypes = vectors, prototypes
             self.directory_hash = fingerprint or self.fingerprint(offers)
 
     def _embed_into(self, vectors: VectorShards, batch: list[Offer]) -> None:
@@ -169,18 +172,6 @@ class SearchEngine:
         for o, a, b in spans:
             vectors.add(o.id, _shard_of(o), embedded[a:b])
 
-    def _embed_prototypes(self):
-        protos = topic_prototypes()
-        codes = [c for c, _ in protos]
-        matrix = self.encoder.queries_memo([t for _, t in protos])
-        pos, neg = crisis_prototypes()
-        w = self.weights
-        crisis = CrisisDetector(
-            self.encoder.queries_memo(pos), self.encoder.queries_memo(neg), w.crisis_min,
-            w.crisis_margin,
-        )
-        return codes, matrix, crisis
-
     def save(self, folder: Path) -> None:
         """Write the index next to `folder` and swap it in with a rename."""
         assert self.vectors is not None
@@ -190,9 +181,7 @@ class SearchEngine:
         shards.mkdir()
         for key, blob in self.vectors.snapshot().items():
             (shards / f"{key}.faiss").write_bytes(blob)
-        np.save(tmp / "topics.npy", self.topic_matrix)
-        np.save(tmp / "crisis_pos.npy", self.crisis.pos)
-        np.save(tmp / "crisis_neg.npy", self.crisis.neg)
+        self.prototypes.save(tmp)
         offers = {oid: [self.vectors.offer_shard[oid], self.vectors.offer_views[oid]]
                   for oid in self.vectors.offer_shard}
         (tmp / "offers.json").write_text(json.dumps(offers))
@@ -202,7 +191,6 @@ class SearchEngine:
             "dimension": self.vectors.dim,
             "count": self.vectors.count,
             "directory_hash": self.directory_hash,
-            "topic_codes": self.topic_codes,
             "shards": sorted(self.vectors.shards),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
@@ -223,36 +211,29 @@ class SearchEngine:
         )
         if vectors.count != len(offers) or set(meta) != {o.id for o in offers}:
             raise ValueError("index does not match the directory")
-        lexical = LexicalIndex()
-        for o in offers:
-            lexical.add(o.id, offer_lexical_text(o))
-        topic_lexical = LexicalIndex()
-        for code, text in topic_lexical_texts().items():
-            topic_lexical.add(code, text)
-        w = self.weights
-        crisis = CrisisDetector(np.load(folder / "crisis_pos.npy"),
-                                np.load(folder / "crisis_neg.npy"), w.crisis_min, w.crisis_margin)
-        with self._write:
+        lexical, topic_lexical = _lexical_indexes(offers)
+        if not (folder / PROTOTYPES_FILE).exists():
+            raise ValueError("index without prototypes")
+        prototypes = Prototypes.load(folder)
+        with self._lock:
             self.offers = {o.id: o for o in offers}
-            self.vectors = vectors
+            self.vectors, self.prototypes = vectors, prototypes
             self.lexical, self.topic_lexical = lexical, topic_lexical
-            self.topic_codes = manifest["topic_codes"]
-            self.topic_matrix = np.load(folder / "topics.npy")
-            self.crisis = crisis
             self.directory_hash = fingerprint
 
     # --- incremental updates -----------------------------------------------------
 
     def upsert(self, offer: Offer) -> None:
         """Make one new or changed offer searchable at once."""
-        with self._write:
-            if self.vectors is not None:
-                self._embed_into(self.vectors, [offer])
+        vectors = self.encoder.documents(offer_views(offer)) if self.vectors else None
+        with self._lock:
+            if vectors is not None:
+                self.vectors.add(offer.id, _shard_of(offer), vectors)
             self.lexical.add(offer.id, offer_lexical_text(offer))
             self.offers = {**self.offers, offer.id: offer}
 
     def remove(self, offer_id: str) -> None:
-        with self._write:
+        with self._lock:
             if self.vectors is not None:
                 self.vectors.remove(offer_id)
             self.lexical.remove(offer_id)
@@ -270,74 +251,82 @@ class SearchEngine:
                if o.kommune_id == kommune or o.scope == "national"]
         return [kommune, NATIONAL], ids
 
-    def search(self, query: str, *, kommune: str | None = None, lang: str | None = None,
-               age: int | None = None, gemeinde: str | None = None, limit: int = 5) -> Answer:
-        w = self.weights
-        limit = max(1, min(limit, 50))
+    def evidence(self, query: str, kommune: str | None = None, depth: int = 40) -> Evidence:
+        """Everything the ranking needs about one question, computed once."""
         shards, allowed_ids = self.allowed(kommune)
         qvec = None
         if self.encoder is not None and self.vectors is not None:
             qvec = self.encoder.queries([query])[0]
-        # topics
-        topic_dense: dict[str, float] = {}
-        if qvec is not None and len(self.topic_codes):
-            sims = self.topic_matrix @ qvec
-            per: dict[str, list[float]] = {}
-            for code, s in zip(self.topic_codes, sims, strict=True):
-                per.setdefault(code, []).append(float(s))
-            topic_dense = {c: float(np.mean(sorted(v)[-2:])) for c, v in per.items()}
-        tl = dict(self.topic_lexical.search(query, 30))
-        tl_max = max(tl.values(), default=0.0) or 1.0
-        topic_lex = {c: s / tl_max for c, s in tl.items()}
+        ev = Evidence(query=query, qvec=qvec, allowed=allowed_ids)
+        with self._lock:  # a consistent view while an update may be running
+            if qvec is not None and self.prototypes is not None:
+                ev.topic_dense = self.prototypes.topic_scores(qvec)
+                ev.off_topic = self.prototypes.off_topic_score(qvec)
+                ev.danger, ev.ordinary = self.prototypes.danger(qvec)
+                ev.dense = self.vectors.search(qvec, shards, depth)
+            ev.lexical = dict(self.lexical.search(query, max(50, depth), allowed_ids))
+            ev.topic_lexical = dict(self.topic_lexical.search(query, 30))
         for family in AGE_SPLIT_TOPICS:
-            for scores in (topic_dense, topic_lex):
+            for scores in (ev.topic_dense, ev.topic_lexical):
                 best = max((scores.get(c, 0.0) for c in family), default=0.0)
                 if best:
                     scores.update({c: best for c in family})
-        # offers
-        dense = self.vectors.search(qvec, shards, limit * 8) if qvec is not None else {}
-        lex = dict(self.lexical.search(query, max(50, limit * 8), allowed_ids))
-        lex_max = max(lex.values(), default=0.0) or 1.0
-        topic_evidence = topic_dense or topic_lex
-        top_topics = sorted(topic_evidence, key=topic_evidence.get, reverse=True)[:3]
-        candidates = set(dense) | set(lex)
-        if top_topics:
-            allowed = set(allowed_ids)
-            candidates |= {o.id for o in self.offers.values()
-                           if o.id in allowed and set(o.categories) & set(top_topics)}
-        floor = min(dense.values(), default=0.0)
+        return ev
+
+    def search(self, query: str, *, kommune: str | None = None, lang: str | None = None,
+               age: int | None = None, gemeinde: str | None = None, limit: int = 5) -> Answer:
+        limit = max(1, min(limit, 50))
+        ev = self.evidence(query, kommune, depth=limit * 8)
+        return self.answer(ev, lang=lang, age=age, gemeinde=gemeinde, limit=limit)
+
+    def answer(self, ev: Evidence, *, lang: str | None = None, age: int | None = None,
+               gemeinde: str | None = None, limit: int = 5) -> Answer:
+        """Rank the candidates and read the signals off the evidence."""
+        w = self.weights
+        offers = self.offers
+        topic = ev.topic_dense or ev.topic_lexical
+        top_topics = set(sorted(topic, key=topic.get, reverse=True)[:3])
+        allowed = set(ev.allowed)
+        candidates = set(ev.dense) | set(ev.lexical)
+        candidates |= {oid for oid in allowed
+                       if oid in offers and top_topics & set(offers[oid].categories)}
+        lex = _saturated(ev.lexical, w.lexical_k)
+        topic_lex = _saturated(ev.topic_lexical, w.lexical_k)
+        floor = min(ev.dense.values(), default=0.0)
         scored = []
         for oid in candidates:
-            o = self.offers.get(oid)
+            o = offers.get(oid)
             if o is None:
                 continue
-            s = w.dense * dense.get(oid, floor)
-            s += w.topic * max((topic_dense.get(c, 0.0) for c in o.categories), default=0.0)
-            s += w.lexical * lex.get(oid, 0.0) / lex_max
-            s += w.topic_lexical * max((topic_lex.get(c, 0.0) for c in o.categories), default=0.0)
+            s = w.dense * ev.dense.get(oid, floor)
+            s += w.topic * max((ev.topic_dense.get(c, 0.0) for c in o.categories), default=0.0)
+            s += w.lexical * lex.get(oid, 0.0)
+            s += w.topic_lexical * max((topic_lex.get(c, 0.0) for c in o.categories),
+                                       default=0.0)
             s -= self._mismatch(o, age, gemeinde)
             scored.append((s, oid))
         scored.sort(key=lambda x: (-x[0], x[1]))
-        hits = [Hit(oid, round(s, 4), self.offers[oid].categories, self.offers[oid].kommune_id)
+        hits = [Hit(oid, round(s, 4), offers[oid].categories, offers[oid].kommune_id)
                 for s, oid in scored[:limit]]
-        if self.crisis is not None:
-            crisis = self.crisis(query, qvec)
+        crisis = crisis_term(ev.query) is not None or (
+            ev.qvec is not None
+            and ev.danger >= w.crisis_min
+            and ev.danger - max(ev.ordinary, max(ev.topic_dense.values(), default=0.0))
+            >= w.crisis_margin
+        )
+        if ev.qvec is not None:
+            best_topic = max(ev.topic_dense.values(), default=0.0)
+            confident = bool(hits) and best_topic - ev.off_topic >= w.confident_margin
         else:
-            crisis = crisis_term(query) is not None
-        best_topic = max(topic_dense.values(), default=0.0)
-        if qvec is not None:
-            confident = bool(hits) and best_topic >= w.confident_min
-        else:
-            confident = bool(hits) and max(lex.values(), default=0.0) > 0
-        ranked_topics = sorted(topic_dense.items(), key=lambda x: -x[1])[:3]
+            confident = bool(hits) and max(ev.topic_lexical.values(), default=0.0) > 0
         return Answer(
-            query=query,
-            lang=lang or detect_language(query),
+            query=ev.query,
+            lang=lang or detect_language(ev.query),
             crisis=crisis,
             confident=confident,
             results=hits,
-            degraded=qvec is None,
-            topics=ranked_topics,
+            degraded=ev.qvec is None,
+            topics=sorted(ev.topic_dense.items(), key=lambda x: -x[1])[:3],
         )
 
     def _mismatch(self, o: Offer, age: int | None, gemeinde: str | None) -> float:
@@ -351,6 +340,22 @@ class SearchEngine:
         if gemeinde and o.gemeinde_ids and gemeinde not in o.gemeinde_ids:
             penalty += w.gemeinde_mismatch
         return penalty
+
+
+def _saturated(scores: dict[str, float], k: float) -> dict[str, float]:
+    """BM25 scores mapped to [0, 1): weak matches stay small, strong ones near 1."""
+    return {key: v / (v + k) for key, v in scores.items()}
+
+
+def _lexical_indexes(offers: list[Offer]) -> tuple[LexicalIndex, LexicalIndex]:
+    """BM25 over the offers' own words, and over each topic's words in all languages."""
+    lexical = LexicalIndex()
+    for o in offers:
+        lexical.add(o.id, offer_lexical_text(o))
+    topic_lexical = LexicalIndex()
+    for code, text in topic_lexical_texts().items():
+        topic_lexical.add(code, text)
+    return lexical, topic_lexical
 
 
 def read_manifest(folder: Path) -> dict:

@@ -1,8 +1,7 @@
 """Signals read off a question: acute danger (crisis) and the language it is in.
 
-Crisis: a lexicon of danger terms per language, matched on folded text, plus
-embedding prototypes of people in acute danger, weighed against prototypes
-of ordinary (not acute) questions on the same topics. Language: the script
+Crisis: a lexicon of danger terms per language, matched on folded text (the
+embedding prototypes of acute danger live in `index.prototypes`). Language: the script
 decides Arabic-script and Ge'ez languages, then word lists for the
 Latin- and Cyrillic-script ones.
 """
@@ -13,8 +12,6 @@ import json
 import re
 from functools import cache
 from pathlib import Path
-
-import numpy as np
 
 from index.lexical import fold
 
@@ -36,10 +33,16 @@ def _crisis_terms() -> tuple[str, ...]:
 
 
 def crisis_term(text: str) -> str | None:
-    """The first danger term found in the text, if any."""
-    folded = " " + " ".join(re.findall(r"\w+", fold(text))) + " "
+    """The first danger term found in the text, if any.
+
+    Terms match in the folded text; Arabic-script terms also with all spaces
+    removed, so Persian and Pashto written with or without ZWNJ or spaces match.
+    """
+    words = re.findall(r"\w+", fold(text))
+    spaced = " " + " ".join(words) + " "
+    joined = "".join(words)
     for term in _crisis_terms():
-        if term in folded:
+        if term in spaced or (_ARABIC.search(term) and term.replace(" ", "") in joined):
             return term
     return None
 
@@ -49,23 +52,6 @@ def crisis_prototypes() -> tuple[list[str], list[str]]:
     pos = [s for ss in data["prototypes"].values() for s in ss]
     neg = [s for ss in data["not_crisis"].values() for s in ss]
     return pos, neg
-
-
-class CrisisDetector:
-    """Lexicon hit, or the question is much nearer acute-danger prototypes than ordinary ones."""
-
-    def __init__(self, pos: np.ndarray, neg: np.ndarray, threshold: float, margin: float):
-        self.pos, self.neg = pos, neg
-        self.threshold, self.margin = threshold, margin
-
-    def __call__(self, text: str, qvec: np.ndarray | None) -> bool:
-        if crisis_term(text):
-            return True
-        if qvec is None or not len(self.pos):
-            return False
-        p = float(np.sort(self.pos @ qvec)[-2:].mean())
-        n = float(np.max(self.neg @ qvec)) if len(self.neg) else 0.0
-        return p >= self.threshold and p - n >= self.margin
 
 
 # --- language ---------------------------------------------------------------------
