@@ -33,11 +33,19 @@ model: $(STAMP)
 
 catalogs: $(STAMP)
 	$(BIN)/pybabel compile -d locales -D messages >/dev/null
+	$(BIN)/pybabel compile -d locales -D staff >/dev/null
 
-# after changing user-visible strings: extract and merge into every catalog
+# after changing user-visible strings: extract and merge into every catalog.
+# Domain `messages` (public pages, every UI language): _() / gettext().
+# Domain `staff` (staff area, de and en): _s() / staff_gettext().
 extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o locales/messages.pot .
-	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel extract -F babel.cfg --no-location --no-wrap --sort-output --project KIM-Lotse --version 0.1 -o locales/messages.pot .
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete --no-wrap
+	$(BIN)/pybabel extract -F babel.cfg --no-location --no-wrap --sort-output --project KIM-Lotse --version 0.1 --no-default-keywords \
+		-k _s -k staff_gettext -k ngettext_s:1,2 -k staff_ngettext:1,2 -o locales/staff.pot .
+	$(BIN)/pybabel update -i locales/staff.pot -d locales -D staff --no-fuzzy-matching --ignore-obsolete --no-wrap
+	# no timestamps in catalogs: they would make every extract a merge conflict
+	sed -i '/^"POT-Creation-Date:/d' locales/*.pot locales/*/LC_MESSAGES/*.po
 
 run: install
 	$(BIN)/lotse serve

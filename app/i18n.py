@@ -1,8 +1,13 @@
 """Languages of the interface: Babel catalogs, the current request's locale, formatting.
 
-Catalogs live in `locales/<lang>/LC_MESSAGES/messages.po` (compiled to .mo by
-`make install`). The language of a request sits in a context variable, so
-the same Jinja environment serves every request in its own language.
+Two gettext domains: `messages` holds everything a newcomer or volunteer
+sees, in every UI language; `staff` holds the staff area (inbox, editors,
+coordinators), in German and English only. Python code marks public strings
+with `_`/`gettext` and staff strings with `_s`/`staff_gettext`; templates
+call the same names. Catalogs live in `locales/<lang>/LC_MESSAGES/<domain>.po`
+(compiled to .mo by `make install`). The language of a request sits in a
+context variable, so the same Jinja environment serves every request in its
+own language.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from pathlib import Path
 from babel import Locale
 from babel.support import NullTranslations, Translations
 
-from app.settings import RTL_LANGUAGES, UI_LANGUAGES
+from app.settings import RTL_LANGUAGES, STAFF_LANGUAGES, UI_LANGUAGES
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -23,8 +28,8 @@ _current: contextvars.ContextVar[str] = contextvars.ContextVar("lang", default="
 
 
 @cache
-def translations(lang: str) -> Translations | NullTranslations:
-    return Translations.load(str(LOCALES_DIR), [lang], domain="messages")
+def translations(lang: str, domain: str = "messages") -> Translations | NullTranslations:
+    return Translations.load(str(LOCALES_DIR), [lang], domain=domain)
 
 
 def set_language(lang: str) -> None:
@@ -43,7 +48,22 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_current.get()).ngettext(singular, plural, n)
 
 
+def staff_language() -> str:
+    """The staff area's language: the request's language if the staff area has it, else German."""
+    lang = _current.get()
+    return lang if lang in STAFF_LANGUAGES else "de"
+
+
+def staff_gettext(message: str) -> str:
+    return translations(staff_language(), "staff").gettext(message)
+
+
+def staff_ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(staff_language(), "staff").ngettext(singular, plural, n)
+
+
 _ = gettext
+_s = staff_gettext
 
 
 def pick_language(*candidates: str | None, default: str = "de") -> str:

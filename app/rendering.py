@@ -26,6 +26,8 @@ env = jinja2.Environment(
 env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
 templates = Jinja2Blocks(env=env)
 env.globals.update(
+    _s=i18n.staff_gettext,
+    ngettext_s=i18n.staff_ngettext,
     language_name=i18n.language_name,
     weekday_name=i18n.weekday_name,
     direction=i18n.direction,

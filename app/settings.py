@@ -13,6 +13,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 UI_LANGUAGES = ("de", "en", "ar")
+#: The staff area (gettext domain `staff`) is in German and English.
+STAFF_LANGUAGES = ("de", "en")
 RTL_LANGUAGES = frozenset({"ar", "fa", "ps", "ckb"})
 
 

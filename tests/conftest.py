@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from app.services import Services, load_encoder, start
+from app.services import Services, load_encoder, open_store, start
 from app.settings import Settings, default_model_dir
 
 
@@ -41,3 +41,24 @@ def services(settings, encoder) -> Services:
 def client(settings, services):
     with TestClient(create_app(settings, services)) as c:
         yield c
+
+
+@pytest.fixture
+def make_client(tmp_path, settings, services):
+    """A factory of apps, each on a new store of its own (migrated, demo loaded).
+
+    They share the session's search engine (its offers have the same stable ids as
+    the demo in every store), so no test pays for embedding the directory again.
+    `make_client(search_limit=3)` overrides settings; use it as a context manager.
+    """
+    count = 0
+
+    def make(**overrides) -> TestClient:
+        nonlocal count
+        count += 1
+        values = {**settings.model_dump(), "data_dir": tmp_path / f"data{count}", **overrides}
+        own = Settings(**values)
+        svc = Services(own, open_store(own), services.engine, ready=True)
+        return TestClient(create_app(own, svc))
+
+    return make

@@ -62,3 +62,11 @@ def test_security_headers_everywhere(client):
 def test_openapi_documents_the_search(client):
     spec = client.get("/api/openapi.json").json()
     assert "/api/v1/search" in spec["paths"] and "/api/v1/kommunen" in spec["paths"]
+
+
+def test_an_app_on_its_own_store_answers(make_client):
+    with make_client(search_limit=2) as c:
+        assert c.get("/readyz").json()["store"] is True
+        page = c.get("/", params={"lang": "de", "kommune": "demo", "q": "Deutschkurs"})
+        assert page.status_code == 200
+        assert page.text.count('class="card"') == 2

@@ -1,18 +1,25 @@
-"""Catalogs: complete in every UI language, no fuzzy entries, extraction up to date."""
+"""Catalogs: complete in every language of their domain, no fuzzy entries, extraction up to date.
+
+Domain `messages` (public pages) in every UI language, domain `staff` in German and English.
+"""
 
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
 
-from app.settings import UI_LANGUAGES
+from app.settings import STAFF_LANGUAGES, UI_LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
+DOMAINS = {"messages": UI_LANGUAGES, "staff": STAFF_LANGUAGES}
+STAFF_KEYWORDS = ["--no-default-keywords", "-k", "_s", "-k", "staff_gettext",
+                  "-k", "ngettext_s:1,2", "-k", "staff_ngettext:1,2"]
 
 
-def catalog(lang):
-    with open(ROOT / "locales" / lang / "LC_MESSAGES" / "messages.po", "rb") as f:
+def catalog(lang, domain="messages"):
+    with open(ROOT / "locales" / lang / "LC_MESSAGES" / f"{domain}.po", "rb") as f:
         return read_po(f)
 
 
@@ -21,10 +28,11 @@ def template_ids(path):
         return {m.id for m in read_po(f) if m.id}
 
 
-def test_every_catalog_is_complete():
-    pot = template_ids(ROOT / "locales" / "messages.pot")
-    for lang in UI_LANGUAGES:
-        cat = catalog(lang)
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_every_catalog_is_complete(domain):
+    pot = template_ids(ROOT / "locales" / f"{domain}.pot")
+    for lang in DOMAINS[domain]:
+        cat = catalog(lang, domain)
         assert not cat.fuzzy, f"{lang}: the catalog header is fuzzy, it would not compile"
         ids = {m.id for m in cat if m.id}
         assert ids == pot, f"{lang}: stale catalog, run `make extract`"
@@ -35,22 +43,25 @@ def test_every_catalog_is_complete():
             assert not m.fuzzy, f"{lang}: fuzzy {m.id!r}"
 
 
-def test_extraction_matches_the_template(tmp_path):
-    out = tmp_path / "messages.pot"
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_extraction_matches_the_template(tmp_path, domain):
+    out = tmp_path / f"{domain}.pot"
+    keywords = STAFF_KEYWORDS if domain == "staff" else []
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "--no-location", "-o", str(out), "."],
+         "--no-location", *keywords, "-o", str(out), "."],
         cwd=ROOT, check=True, capture_output=True,
     )
-    assert template_ids(out) == template_ids(ROOT / "locales" / "messages.pot"), (
+    assert template_ids(out) == template_ids(ROOT / "locales" / f"{domain}.pot"), (
         "strings changed: run `make extract` and translate")
 
 
-def test_placeholders_survive_translation():
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_placeholders_survive_translation(domain):
     import re
 
-    for lang in UI_LANGUAGES:
-        for m in catalog(lang):
+    for lang in DOMAINS[domain]:
+        for m in catalog(lang, domain):
             if m.id:
                 assert sorted(re.findall(r"%\(\w+\)s", m.id)) == sorted(
                     re.findall(r"%\(\w+\)s", m.string)), (lang, m.id)
