@@ -28,17 +28,17 @@ $(HTMX):
 	cp build/htmx/package/dist/htmx.min.js $@
 	rm -rf build/htmx
 
-model: $(STAMP)
+model: | $(STAMP)
 	$(BIN)/lotse model install
 
-catalogs: $(STAMP)
+catalogs: | $(STAMP)
 	$(BIN)/pybabel compile -d locales -D messages >/dev/null
 	$(BIN)/pybabel compile -d locales -D staff >/dev/null
 
 # after changing user-visible strings: extract and merge into every catalog.
 # Domain `messages` (public pages, every UI language): _() / gettext().
 # Domain `staff` (staff area, de and en): _s() / staff_gettext().
-extract: $(STAMP)
+extract: | $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg --no-location --no-wrap --sort-output --project KIM-Lotse --version 0.1 -o locales/messages.pot .
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete --no-wrap
 	$(BIN)/pybabel extract -F babel.cfg --no-location --no-wrap --sort-output --project KIM-Lotse --version 0.1 --no-default-keywords \
@@ -50,7 +50,7 @@ extract: $(STAMP)
 run: install
 	$(BIN)/lotse serve
 
-lint: $(STAMP)
+lint: | $(STAMP)
 	$(BIN)/ruff check app directory index tests
 
 test: install lint
