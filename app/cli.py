@@ -27,14 +27,28 @@ def _progress(label: str):
 def cmd_serve(args, settings: Settings) -> int:
     import uvicorn
 
+    from app.keyring import KeyringMissing
     from app.main import create_app
     from app.services import start
 
     services = start(settings, _progress("index"))
-    app = create_app(settings, services)
-    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port,
-                proxy_headers=False, server_header=False)
+    try:
+        app = create_app(settings, services)
+    except KeyringMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    uvicorn.run(app, **serve_options(args.host or settings.host, args.port or settings.port))
     return 0
+
+
+def serve_options(host: str, port: int) -> dict:
+    """uvicorn's options: no access log of its own (it prints query strings, PRIV-07);
+    the app logs method, path and status (`lotse.access`)."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    return {"host": host, "port": port, "proxy_headers": False, "server_header": False,
+            "access_log": False}
 
 
 def cmd_index_build(args, settings: Settings) -> int:
@@ -111,6 +125,17 @@ def cmd_bench(args, settings: Settings) -> int:
     return run_bench(settings, args)
 
 
+def _lazy(module: str, name: str):
+    """A command implemented in a feature module, imported only when it runs."""
+
+    def run(args, settings: Settings) -> int:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(args, settings)
+
+    return run
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lotse", description="KIM-Lotse command line")
     sub = p.add_subparsers(dest="command", required=True)
@@ -141,6 +166,24 @@ def parser() -> argparse.ArgumentParser:
     be.add_argument("--queries", type=int, default=200)
     be.add_argument("--json", action="store_true")
     be.set_defaults(func=cmd_bench)
+    u = sub.add_parser("user", help="staff accounts").add_subparsers(dest="sub", required=True)
+    ua = u.add_parser("add", help="bootstrap the first admin (there are no default accounts)")
+    ua.add_argument("username")
+    ua.add_argument("--role", action="append", help="repeatable; default admin",
+                    choices=["admin", "case_manager", "editor", "coordinator"])
+    ua.add_argument("--kommune", help="Kommune id; empty = state-wide")
+    ua.add_argument("--name", help="name shown in the staff area")
+    ua.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    ua.set_defaults(func=_lazy("app.staff.cli", "cmd_user_add"))
+    ud = u.add_parser("disable", help="disable an account and end its sessions")
+    ud.add_argument("username")
+    ud.set_defaults(func=_lazy("app.staff.cli", "cmd_user_disable"))
+    ul = u.add_parser("list", help="list the staff accounts")
+    ul.add_argument("--json", action="store_true")
+    ul.set_defaults(func=_lazy("app.staff.cli", "cmd_user_list"))
+    au = sub.add_parser("audit", help="audit log").add_subparsers(dest="sub", required=True)
+    av = au.add_parser("verify", help="check the HMAC chain of the audit log")
+    av.set_defaults(func=_lazy("app.staff.cli", "cmd_audit_verify"))
     return p
 
 

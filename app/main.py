@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -13,11 +14,17 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import i18n
+from app.keyring import open_keyring
 from app.routes import api, pages
 from app.services import Services, start
 from app.settings import Settings
+from app.staff import routes as staff_routes
+from app.staff import users as staff_users
+from app.staff import web as staff_web
+from app.staff.ratelimit import RateLimits
 
 log = logging.getLogger("lotse")
+access_log = logging.getLogger("lotse.access")
 STATIC = Path(__file__).parent / "static"
 LANG_COOKIE = "lotse_lang"
 
@@ -41,15 +48,22 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def lifespan(app: FastAPI):
         if getattr(app.state, "services", None) is None:
             app.state.services = start(settings)
+            app.state.keyring = open_keyring(settings, app.state.services.store)
         yield
 
     app = FastAPI(title="KIM-Lotse", version="0.1.0", lifespan=lifespan,
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
     app.state.settings = settings
     app.state.services = services
+    app.state.limits = RateLimits()
+    if services is not None:  # no key file where one is needed: refuse to start
+        app.state.keyring = open_keyring(settings, services.store)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(staff_routes.router)
+    app.include_router(staff_users.router)
+    staff_web.install(app)
 
     @app.middleware("http")
     async def language_and_headers(request: Request, call_next):
@@ -66,6 +80,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                                 httponly=True)
         for k, v in SECURITY_HEADERS.items():
             response.headers.setdefault(k, v)
+        return response
+
+    @app.middleware("http")
+    async def path_only_access_log(request: Request, call_next):
+        """The access log names the path only: query strings can hold questions (PRIV-07)."""
+        t0 = time.perf_counter()
+        response = await call_next(request)
+        access_log.info("%s %s %d %.0fms", request.method, request.url.path,
+                        response.status_code, (time.perf_counter() - t0) * 1000)
         return response
 
     @app.exception_handler(RequestValidationError)

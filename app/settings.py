@@ -36,6 +36,24 @@ class Settings(BaseSettings):
     load_demo: bool = Field(True, description="Load the demo directory into an empty store.")
     search_limit: int = Field(5, ge=1, le=50, description="Offers shown per answer.")
     torch_threads: int = Field(0, ge=0, description="CPU threads for the encoder; 0 = default.")
+    key_file: str = Field(
+        "", description="Key file (data keys for field encryption, audit HMAC key); "
+        "empty = keyring.json in the data dir. Keep it outside the repository and the database.",
+    )
+    create_key: bool = Field(
+        True, description="Create the key file on the first start of a store without encrypted "
+        "data; false = refuse to start without a key file.",
+    )
+    staff_idle_minutes: int = Field(30, ge=1, description="A staff session ends after this "
+                                    "many minutes without a request.")
+    staff_session_hours: int = Field(12, ge=1, description="A staff session ends this many "
+                                     "hours after login, whatever happens.")
+    login_limit_account: int = Field(5, ge=1, description="Failed logins per account in the "
+                                     "login window before 429.")
+    login_limit_ip: int = Field(30, ge=1, description="Failed logins per IP address in the "
+                                "login window before 429.")
+    login_window_seconds: int = Field(900, ge=10, description="Sliding window of the login "
+                                      "rate limits, in seconds.")
     eval_file: Path = Field(
         Path("../shared/eval/queries.dev.jsonl"), description="Queries `lotse eval` runs."
     )

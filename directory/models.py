@@ -61,6 +61,8 @@ class Kommune(Base):
     regierungsbezirk: Mapped[str] = mapped_column(String(60))
     ags: Mapped[str | None] = mapped_column(String(8))
     sample: Mapped[bool] = mapped_column(Boolean, default=False)
+    # where the referral notification goes (no personal data in it); set by an admin
+    case_management_email: Mapped[str | None] = mapped_column(String(254))
     gemeinden: Mapped[list[Gemeinde]] = relationship(back_populates="kommune")
 
 

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.services import Services, load_encoder, open_store, start
 from app.settings import Settings, default_model_dir
+from index.engine import SearchEngine
 
 
 @pytest.fixture(scope="session")
@@ -60,5 +61,37 @@ def make_client(tmp_path, settings, services):
         own = Settings(**values)
         svc = Services(own, open_store(own), services.engine, ready=True)
         return TestClient(create_app(own, svc))
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def light_engine(tmp_path_factory):
+    """A search engine without the model (lexical only), for tests that do not judge search.
+
+    Building it takes a fraction of a second, so staff, referral and load tests do not
+    wait for the encoder.
+    """
+    own = Settings(data_dir=tmp_path_factory.mktemp("light"), model="")
+    engine = SearchEngine(None)
+    engine.build(open_store(own).offers())
+    return engine
+
+
+@pytest.fixture
+def make_light_client(tmp_path, light_engine):
+    """Like `make_client`, but on the model-free engine, over https (Secure cookies work).
+
+    Each call gives an app on a new store of its own (migrated, demo loaded, key file
+    created in its data dir); `make_light_client(staff_idle_minutes=1)` overrides settings.
+    """
+    count = 0
+
+    def make(**overrides) -> TestClient:
+        nonlocal count
+        count += 1
+        own = Settings(**{"data_dir": tmp_path / f"light{count}", "model": "", **overrides})
+        svc = Services(own, open_store(own), light_engine, ready=True)
+        return TestClient(create_app(own, svc), base_url="https://testserver")
 
     return make

@@ -1,0 +1,197 @@
+"""Keys that live outside the database: field encryption (AES-256-GCM) and the audit HMAC key.
+
+The key file (`LOTSE_KEY_FILE`, default `<data dir>/keyring.json`, mode 0600)
+holds one or more 256-bit data keys, each with an id, the id of the current
+one, and a separate 256-bit key for the audit log's HMAC chain:
+
+    {"version": 1, "current": "k1", "keys": {"k1": "<base64>"}, "audit": "<base64>"}
+
+It never goes into the database or the repository (`var/` is git-ignored; in
+production put it on another volume or a secrets mount). On the first start
+of a store that holds no encrypted data the app creates it (0600, when
+`LOTSE_CREATE_KEY` is true); a store that already holds encrypted data and
+no key file refuses to start (`KeyringMissing`), so data is never written
+under a key nobody keeps.
+
+An encrypted field is the text `v1:<key id>:<base64(nonce | ciphertext+tag)>`
+with a random 96-bit nonce and the associated data `table:id:field`, so a
+value copied into another row or column does not decrypt. `lotse keys
+rotate` adds a key, makes it current and re-encrypts every row
+(`app.referrals.rotation`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+log = logging.getLogger("lotse")
+PREFIX = "v1"
+
+
+class KeyringMissing(RuntimeError):
+    """No key file where one is needed: the app refuses to start."""
+
+
+class DecryptionFailed(ValueError):
+    """A value that does not decrypt with its key and associated data."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode(), validate=True)
+
+
+@dataclass
+class Keyring:
+    keys: dict[str, bytes]
+    current: str
+    audit_key: bytes
+    path: Path | None = None
+    _cache: dict[str, AESGCM] = field(default_factory=dict, repr=False)
+
+    # --- file -----------------------------------------------------------------
+
+    @classmethod
+    def generate(cls) -> Keyring:
+        return cls({"k1": AESGCM.generate_key(bit_length=256)}, "k1", secrets.token_bytes(32))
+
+    @classmethod
+    def load(cls, path: Path) -> Keyring:
+        data = json.loads(path.read_text())
+        keys = {kid: _unb64(v) for kid, v in data["keys"].items()}
+        if data["current"] not in keys or any(len(k) != 32 for k in keys.values()):
+            raise ValueError(f"{path}: the key file is damaged")
+        if path.stat().st_mode & 0o077:
+            log.warning("%s is readable by others; chmod 600 it", path)
+        return cls(keys, data["current"], _unb64(data["audit"]), path)
+
+    def save(self, path: Path | None = None) -> None:
+        """Write atomically with mode 0600 (temp file, fsync, rename)."""
+        path = path or self.path
+        assert path is not None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        body = json.dumps({"version": 1, "current": self.current,
+                           "keys": {k: _b64(v) for k, v in self.keys.items()},
+                           "audit": _b64(self.audit_key)}, indent=1)
+        tmp = path.with_name(path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(body)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        self.path = path
+
+    def add_key(self) -> str:
+        """A new data key that becomes current; returns its id."""
+        n = max(int(k[1:]) for k in self.keys if k[1:].isdigit()) + 1 if self.keys else 1
+        kid = f"k{n}"
+        self.keys[kid] = AESGCM.generate_key(bit_length=256)
+        self.current = kid
+        self._cache.clear()
+        return kid
+
+    # --- fields ---------------------------------------------------------------
+
+    def _aead(self, kid: str) -> AESGCM:
+        if kid not in self._cache:
+            self._cache[kid] = AESGCM(self.keys[kid])
+        return self._cache[kid]
+
+    def encrypt(self, table: str, row_id: str, column: str, plaintext: str | None) -> str | None:
+        if plaintext is None:
+            return None
+        nonce = secrets.token_bytes(12)
+        ad = f"{table}:{row_id}:{column}".encode()
+        ct = self._aead(self.current).encrypt(nonce, plaintext.encode("utf-8"), ad)
+        return f"{PREFIX}:{self.current}:{_b64(nonce + ct)}"
+
+    def decrypt(self, table: str, row_id: str, column: str, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            prefix, kid, body = value.split(":", 2)
+            raw = _unb64(body)
+            if prefix != PREFIX or kid not in self.keys:
+                raise DecryptionFailed(f"unknown key {kid!r}")
+            ad = f"{table}:{row_id}:{column}".encode()
+            return self._aead(kid).decrypt(raw[:12], raw[12:], ad).decode("utf-8")
+        except (ValueError, InvalidTag) as exc:
+            raise DecryptionFailed(f"{table}.{column} of {row_id} does not decrypt") from exc
+
+    @staticmethod
+    def key_id(value: str | None) -> str | None:
+        return value.split(":", 2)[1] if value else None
+
+    # --- audit ----------------------------------------------------------------
+
+    def mac(self, message: bytes) -> str:
+        return hmac.new(self.audit_key, message, hashlib.sha256).hexdigest()
+
+
+def key_path(settings) -> Path:
+    return Path(settings.key_file) if settings.key_file else settings.data_dir / "keyring.json"
+
+
+def open_keyring(settings, store) -> Keyring:
+    """Load the key file; create it only for a store without encrypted data.
+
+    Binds the keyring to the store's sessions (`session.info["keyring"]`),
+    where the audit log and the encrypted fields find it.
+    """
+    path = key_path(settings)
+    if path.exists():
+        keyring = Keyring.load(path)
+    else:
+        if not settings.create_key:
+            raise KeyringMissing(f"no key file at {path} (LOTSE_KEY_FILE); refusing to start")
+        if holds_encrypted_data(store):
+            raise KeyringMissing(
+                f"the store holds encrypted data but there is no key file at {path}; "
+                "restore the key file (LOTSE_KEY_FILE) — refusing to start")
+        keyring = Keyring.generate()
+        keyring.save(path)
+        log.warning("created a new key file at %s (mode 0600); back it up apart from the data",
+                    path)
+    bind(store, keyring)
+    return keyring
+
+
+def bind(store, keyring: Keyring) -> None:
+    store.session.configure(info={"keyring": keyring})
+    store.keyring = keyring
+
+
+def keyring_of(session) -> Keyring:
+    """The keyring bound to this ORM session; failing closed when there is none."""
+    keyring = session.info.get("keyring")
+    if keyring is None:
+        raise KeyringMissing("no keyring bound to this store session")
+    return keyring
+
+
+def holds_encrypted_data(store) -> bool:
+    """True when any table that stores encrypted fields or the audit chain has rows."""
+    from sqlalchemy import inspect, text
+
+    names = set(inspect(store.engine).get_table_names())
+    with store.engine.connect() as c:
+        for table in ("staff_user", "audit_log", "referral"):
+            if table in names and c.execute(
+                    text(f"SELECT 1 FROM {table} LIMIT 1")).first():  # noqa: S608 - fixed names
+                return True
+    return False

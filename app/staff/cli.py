@@ -1,0 +1,113 @@
+"""`lotse user …` and `lotse audit verify`: the server-side account commands.
+
+`lotse user add` is the one-time bootstrap (SEC-04): there are no default
+accounts; while the store has no active admin it creates one (the role
+must include admin), after that it refuses and points to the staff area's
+account page (/staff/users). It asks for the password twice (or reads it
+from stdin with `--password-stdin`) and prints the TOTP key as text and as
+a QR code for the authenticator app. `lotse user disable NAME` is the
+emergency brake (ends the user's sessions at once); a disabled last admin
+lets `lotse user add` bootstrap again. Everything is audited (actor "cli").
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+
+from sqlalchemy import select
+
+from app.keyring import KeyringMissing, open_keyring
+from app.settings import Settings
+from app.staff import accounts, audit, totp
+from app.staff.models import StaffUser
+from directory.store import Store
+
+
+def _store(settings: Settings) -> Store:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.resolved_database_url)
+    store.init()
+    open_keyring(settings, store)
+    return store
+
+
+def _password(args) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise accounts.AccountError("the two passwords differ")
+    return first
+
+
+def cmd_user_add(args, settings: Settings) -> int:
+    try:
+        store = _store(settings)
+        roles = sorted(set(args.role or ["admin"]))
+        with store.session() as s:
+            if accounts.active_admins(s):
+                print("error: an admin exists already; add accounts in the staff area "
+                      "(/staff/users). `lotse user add` only bootstraps the first admin.",
+                      file=sys.stderr)
+                return 2
+        if "admin" not in roles:
+            print("error: the first account must be an admin (--role admin)", file=sys.stderr)
+            return 2
+        password = _password(args)
+        with store.session.begin() as s:
+            user, secret = accounts.create_user(s, "cli", args.username, password, roles,
+                                                args.kommune or None, args.name or "")
+            name, kommune = user.username, user.kommune_id
+    except (accounts.AccountError, KeyringMissing) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    uri = totp.provisioning_uri(secret, name)
+    print(f"created {name} ({', '.join(roles)}; Kommune: {kommune or 'all'})")
+    print(f"second factor: add this key to an authenticator app: {secret}")
+    print(uri)
+    if sys.stdout.isatty():
+        import segno
+
+        segno.make(uri, error="m").terminal(compact=True)
+    return 0
+
+
+def cmd_user_disable(args, settings: Settings) -> int:
+    store = _store(settings)
+    with store.session.begin() as s:
+        user = s.scalar(select(StaffUser).where(StaffUser.username == args.username.lower()))
+        if user is None:
+            print(f"error: no user {args.username!r}", file=sys.stderr)
+            return 1
+        accounts.set_active(s, "cli", user, False)
+    print(f"disabled {args.username}; their sessions have ended")
+    return 0
+
+
+def cmd_user_list(args, settings: Settings) -> int:
+    store = _store(settings)
+    with store.session.begin() as s:
+        users = [{"username": u.username, "roles": u.roles, "kommune": u.kommune_id,
+                  "active": u.active}
+                 for u in s.scalars(select(StaffUser).order_by(StaffUser.username))]
+        audit.record(s, "cli", "user.list", "staff_user", None)
+    if args.json:
+        print(json.dumps(users, indent=1))
+    else:
+        for u in users:
+            state = "active" if u["active"] else "disabled"
+            print(f"{u['username']}\t{','.join(u['roles'])}\t{u['kommune'] or 'all'}\t{state}")
+    return 0
+
+
+def cmd_audit_verify(args, settings: Settings) -> int:
+    store = _store(settings)
+    with store.session() as s:
+        ok, broken, count = audit.verify(s)
+    if ok:
+        print(f"audit log intact: {count} entries")
+        return 0
+    print(f"audit log BROKEN at entry {broken} (checked {count})", file=sys.stderr)
+    return 1

@@ -1,0 +1,140 @@
+"""Staff pages: login, logout, the staff start page and the own account.
+
+Login is one form (user name, password, TOTP code) protected by a
+double-submit token (cookie `__Host-lotse_login` + hidden field) and the
+origin checks, since there is no session yet. A successful login makes a
+new session token (SEC-05); `next` only ever leads to a path under /staff.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse
+
+from app.i18n import staff_gettext as _s
+from app.staff import accounts, csrf, sessions
+from app.staff.auth import Staff, current_staff, require_staff
+from app.staff.models import StaffUser
+from app.staff.web import render_staff
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(path: str | None) -> str:
+    if path and path.startswith("/staff") and "//" not in path and "\\" not in path:
+        return path
+    return "/staff"
+
+
+def _login_page(request: Request, next_path: str, error: str = "", username: str = "",
+                status_code: int = 200):
+    token = secrets.token_urlsafe(32)
+    response = render_staff(request, None, "staff/login.html",
+                            {"login_token": token, "next": next_path, "error": error,
+                             "username": username}, status_code=status_code)
+    sessions.set_cookie(response, sessions.LOGIN_COOKIE, token, max_age=3600)
+    return response
+
+
+@router.get("/staff/login")
+def login_form(request: Request, next: str | None = Query(None, max_length=200)):  # noqa: A002
+    if current_staff(request) is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return _login_page(request, _safe_next(next))
+
+
+@router.post("/staff/login")
+def login(request: Request, username: str = Form("", max_length=200),
+          password: str = Form("", max_length=1024), code: str = Form("", max_length=20),
+          csrf_token: str = Form("", max_length=100),
+          next: str = Form("/staff", max_length=200)):  # noqa: A002
+    next_path = _safe_next(next)
+    cookie = request.cookies.get(sessions.LOGIN_COOKIE, "")
+    if (not csrf.same_origin(request) or not cookie
+            or not secrets.compare_digest(cookie, csrf_token)):
+        return _login_page(request, next_path, _s("The login form had expired. Please try "
+                                                  "again."), username, 403)
+    app = request.app
+    settings = app.state.settings
+    conf = accounts.LoginLimits(settings.login_limit_account, settings.login_limit_ip,
+                                settings.login_window_seconds)
+    ip = request.client.host if request.client else "unknown"
+    store = app.state.services.store
+    with store.session.begin() as s:
+        outcome, user, wait = accounts.authenticate(s, app.state.limits, conf, username,
+                                                    password, code, ip)
+        token = sessions.create(s, user.id) if user else None
+    if outcome == "limited":
+        response = _login_page(request, next_path, _s(
+            "Too many attempts. Please wait a few minutes and try again."), username, 429)
+        response.headers["Retry-After"] = str(wait)
+        return response
+    if token is None:
+        return _login_page(request, next_path, _s(
+            "User name, password or code is wrong."), username, 401)
+    old = request.cookies.get(sessions.COOKIE)
+    if old:
+        with store.session.begin() as s:
+            sessions.end(s, old)
+    response = RedirectResponse(next_path, status_code=303)
+    sessions.set_cookie(response, sessions.COOKIE, token)
+    sessions.clear_cookie(response, sessions.LOGIN_COOKIE)
+    return response
+
+
+@router.post("/staff/logout")
+def logout(request: Request, staff: Staff = Depends(require_staff())):
+    from app.staff import audit
+
+    with request.app.state.services.store.session.begin() as s:
+        sessions.end(s, request.cookies.get(sessions.COOKIE))
+        audit.record(s, staff, "logout", "staff_user", staff.id)
+    response = RedirectResponse("/staff/login", status_code=303)
+    sessions.clear_cookie(response, sessions.COOKIE)
+    return response
+
+
+@router.get("/staff")
+def home(request: Request, staff: Staff = Depends(require_staff())):
+    kommune = None
+    if staff.kommune_id:
+        kommune = request.app.state.services.store.kommune(staff.kommune_id)
+    return render_staff(request, staff, "staff/home.html",
+                        {"kommune": kommune, "links": home_links(staff)})
+
+
+#: The staff start page's links: (role, path, label). Other lanes add theirs here.
+HOME_LINKS: list[tuple[str, str, object]] = [
+    ("admin", "/staff/users", lambda: _s("User accounts")),
+]
+
+
+def home_links(staff: Staff) -> list[tuple[str, str]]:
+    return [(path, label()) for role, path, label in HOME_LINKS if staff.has(role)]
+
+
+@router.get("/staff/account")
+def account(request: Request, staff: Staff = Depends(require_staff())):
+    return render_staff(request, staff, "staff/account.html", {"errors": [], "done": False})
+
+
+@router.post("/staff/account")
+def change_password(request: Request, staff: Staff = Depends(require_staff()),
+                    password: str = Form("", max_length=1024),
+                    new_password: str = Form("", max_length=1024),
+                    new_password2: str = Form("", max_length=1024)):
+    errors = []
+    if new_password != new_password2:
+        errors.append(_s("The two new passwords differ."))
+    else:
+        try:
+            with request.app.state.services.store.session.begin() as s:
+                accounts.change_password(s, s.get(StaffUser, staff.id), password, new_password)
+                sessions.end_others(s, staff.id, request.cookies.get(sessions.COOKIE))
+        except accounts.AccountError as exc:
+            errors.append(str(exc))
+    return render_staff(request, staff, "staff/account.html",
+                        {"errors": errors, "done": not errors},
+                        status_code=422 if errors else 200)

@@ -1,0 +1,79 @@
+"""Deny by default (SEC-07): every route off the explicit public list needs staff auth.
+
+Add a public route here deliberately, with a reason. Every other route must
+use `require_staff(...)` (app/staff/auth.py); the test checks that both in
+the route's dependency tree and by calling it without a session.
+"""
+
+import re
+
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import Mount
+
+#: (method, path) pairs anyone may call, and why.
+PUBLIC = {
+    ("GET", "/"),  # newcomer start and answer page
+    ("GET", "/api/v1/search"),  # public search API (DESIGN.md)
+    ("GET", "/api/v1/kommunen"),  # public reference data
+    ("GET", "/healthz"),  # process up
+    ("GET", "/readyz"),  # store and index loaded
+    ("GET", "/api/docs"),  # OpenAPI documentation
+    ("GET", "/docs/oauth2-redirect"),  # FastAPI swagger helper page
+    ("GET", "/api/openapi.json"),
+    ("GET", "/staff/login"),  # the login form itself
+    ("POST", "/staff/login"),
+}
+PUBLIC_MOUNTS = {"/static"}
+
+
+def _guards(dependant) -> bool:
+    if getattr(dependant.call, "roles", None) is not None:
+        return True
+    return any(_guards(d) for d in dependant.dependencies)
+
+
+def _routes(app):
+    """(method, path, original route) of every route, included routers flattened."""
+    for ctx in iter_route_contexts(app.routes):
+        route = ctx.original_route
+        if isinstance(route, Mount):
+            yield "MOUNT", ctx.path, route
+        elif ctx.methods:
+            for method in sorted(ctx.methods - {"HEAD"}):
+                yield method, ctx.path, route
+
+
+def test_every_route_is_public_on_purpose_or_guarded(make_light_client):
+    c = make_light_client()
+    checked = 0
+    for method, path, route in _routes(c.app):
+        if method == "MOUNT":
+            assert path in PUBLIC_MOUNTS, f"mount {path} is not on the public list"
+            continue
+        if (method, path) in PUBLIC:
+            continue
+        assert isinstance(route, APIRoute) and _guards(route.dependant), (
+            f"{method} {path} is neither public nor guarded by require_staff")
+        url = re.sub(r"\{[^}]+\}", "00000000-0000-0000-0000-000000000000", path)
+        r = c.request(method, url, follow_redirects=False)
+        if r.status_code == 303:
+            assert r.headers["location"].startswith("/staff/login"), (method, path)
+        else:
+            assert r.status_code == 401, (method, path, r.status_code)
+        assert r.headers["cache-control"] == "no-store"
+        checked += 1
+    assert checked >= 5  # the staff area exists and was walked
+
+
+def test_public_list_names_only_existing_routes(make_light_client):
+    c = make_light_client()
+    present = {(m, p) for m, p, _ in _routes(c.app)}
+    assert present >= PUBLIC, PUBLIC - present
+
+
+def test_wrong_role_is_refused(make_light_client):
+    from staffkit import staff_client
+
+    c, _, _ = staff_client(make_light_client, "edi", ("editor",))
+    assert c.get("/staff/users").status_code == 403
+    assert c.get("/staff").status_code == 200
