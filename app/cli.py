@@ -53,6 +53,7 @@ def serve_options(host: str, port: int) -> dict:
 
 def cmd_index_build(args, settings: Settings) -> int:
     from app.services import load_encoder, open_store
+    from index.cache import EmbeddingCache
     from index.engine import SearchEngine
 
     store = open_store(settings)
@@ -61,7 +62,7 @@ def cmd_index_build(args, settings: Settings) -> int:
         print("error: the embedding model cannot be loaded; run `lotse model install`",
               file=sys.stderr)
         return 1
-    engine = SearchEngine(encoder)
+    engine = SearchEngine(encoder, cache=EmbeddingCache(settings.embedding_cache_dir))
     offers = store.offers()
     if args.force:
         engine.build(offers, _progress("index"))

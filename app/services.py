@@ -12,6 +12,7 @@ from functools import cache
 
 from app.settings import Settings
 from directory.store import Store
+from index.cache import EmbeddingCache
 from index.encoder import Encoder, ModelUnavailable
 from index.engine import Progress, SearchEngine
 
@@ -52,6 +53,6 @@ def start(settings: Settings, progress: Progress | None = None) -> Services:
     """Open the store (migrate, reference data, demo) and load or build the index."""
     store = open_store(settings)
     encoder = load_encoder(settings.resolved_model, settings.torch_threads)
-    engine = SearchEngine(encoder)
+    engine = SearchEngine(encoder, cache=EmbeddingCache(settings.embedding_cache_dir))
     engine.open(store.offers(), settings.index_dir, progress)
     return Services(settings, store, engine, ready=True)

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
                                 "login window before 429.")
     login_window_seconds: int = Field(900, ge=10, description="Sliding window of the login "
                                       "rate limits, in seconds.")
+    embedding_cache: Path | None = Field(
+        None,
+        description="Folder of the embedding cache (vectors of offer texts and prototypes, "
+        "never of questions); empty = <data dir>/cache.",
+    )
     eval_file: Path = Field(
         Path("../shared/eval/queries.dev.jsonl"), description="Queries `lotse eval` runs."
     )
@@ -71,6 +76,10 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def embedding_cache_dir(self) -> Path:
+        return self.embedding_cache or self.data_dir / "cache"
 
 
 def default_model_dir() -> Path:

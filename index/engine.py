@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from directory.store import Offer
+from index.cache import EmbeddingCache
 from index.documents import offer_lexical_text, offer_views, topic_lexical_texts
 from index.encoder import Encoder
 from index.lexical import LexicalIndex
@@ -97,8 +98,10 @@ def _shard_of(o: Offer) -> str:
 class SearchEngine:
     """Holds the indexes in memory; swaps them atomically on rebuild."""
 
-    def __init__(self, encoder: Encoder | None, weights: Weights | None = None):
+    def __init__(self, encoder: Encoder | None, weights: Weights | None = None,
+                 cache: EmbeddingCache | None = None):
         self.encoder = encoder
+        self.cache = cache or EmbeddingCache(None)
         self.weights = weights or Weights()
         self.offers: dict[str, Offer] = {}
         self.vectors: VectorShards | None = None
@@ -115,7 +118,7 @@ class SearchEngine:
         return self.encoder.name if self.encoder else ""
 
     def fingerprint(self, offers: Iterable[Offer]) -> str:
-        h = hashlib.sha256(f"{FORMAT}|{self.model_name}".encode())
+        h = hashlib.sha256(f"{FORMAT}|{self.encoder.model_id if self.encoder else ''}".encode())
         for o in sorted(offers, key=lambda x: x.id):
             h.update(json.dumps([o.id, _shard_of(o), offer_views(o)], ensure_ascii=False).encode())
         h.update(json.dumps(prototype_texts(), ensure_ascii=False).encode())
@@ -155,7 +158,7 @@ class SearchEngine:
                     batch = []
                     if progress:
                         progress(i, total)
-            prototypes = Prototypes.embed(self.encoder)
+            prototypes = Prototypes.embed(self.encoder, self.cache)
         with self._lock:  # swap everything at once
             self.offers = offers_by_id
             self.lexical, self.topic_lexical = lexical, topic_lexical
@@ -168,7 +171,7 @@ class SearchEngine:
             views = offer_views(o)
             spans.append((o, len(texts), len(texts) + len(views)))
             texts += views
-        embedded = self.encoder.documents(texts)
+        embedded = self.encoder.documents_cached(texts, self.cache)
         for o, a, b in spans:
             vectors.add(o.id, _shard_of(o), embedded[a:b])
 
@@ -225,7 +228,8 @@ class SearchEngine:
 
     def upsert(self, offer: Offer) -> None:
         """Make one new or changed offer searchable at once."""
-        vectors = self.encoder.documents(offer_views(offer)) if self.vectors else None
+        vectors = (self.encoder.documents_cached(offer_views(offer), self.cache)
+                   if self.vectors else None)
         with self._lock:
             if vectors is not None:
                 self.vectors.add(offer.id, _shard_of(offer), vectors)

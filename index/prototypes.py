@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.cache import EmbeddingCache
 from index.documents import topic_prototypes
 from index.encoder import Encoder
 from index.signals import crisis_prototypes
@@ -59,14 +60,14 @@ class Prototypes:
     off_topic: np.ndarray
 
     @classmethod
-    def embed(cls, encoder: Encoder) -> Prototypes:
+    def embed(cls, encoder: Encoder, cache: EmbeddingCache | None = None) -> Prototypes:
         texts = prototype_texts()
         return cls(
             codes=[c for c, _ in texts["topics"]],
-            topics=encoder.queries_memo([t for _, t in texts["topics"]]),
-            crisis=encoder.queries_memo(texts["crisis"]),
-            ordinary=encoder.queries_memo(texts["ordinary"]),
-            off_topic=encoder.queries_memo(texts["off_topic"]),
+            topics=encoder.queries_cached([t for _, t in texts["topics"]], cache),
+            crisis=encoder.queries_cached(texts["crisis"], cache),
+            ordinary=encoder.queries_cached(texts["ordinary"], cache),
+            off_topic=encoder.queries_cached(texts["off_topic"], cache),
         )
 
     def save(self, folder: Path) -> None:

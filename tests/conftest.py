@@ -30,7 +30,11 @@ def encoder(model_path):
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory, model_path) -> Settings:
-    return Settings(data_dir=tmp_path_factory.mktemp("data"), model=model_path)
+    # One embedding cache for every test session on this virtualenv: the prototypes and
+    # the demo directory are encoded once, not in each session (keys include the model).
+    cache = default_model_dir().parent.parent / "embedding-cache"
+    return Settings(data_dir=tmp_path_factory.mktemp("data"), model=model_path,
+                    embedding_cache=cache)
 
 
 @pytest.fixture(scope="session")
