@@ -10,7 +10,12 @@ BIN = Path(sys.executable).parent / "lotse"
 
 
 def run(args, data_dir, model_path):
-    env = {**os.environ, "LOTSE_DATA_DIR": str(data_dir), "LOTSE_MODEL": model_path}
+    from app.settings import default_model_dir
+
+    # the session's shared embedding cache (see conftest): the build encodes nothing seen before
+    cache = default_model_dir().parent.parent / "embedding-cache"
+    env = {**os.environ, "LOTSE_DATA_DIR": str(data_dir), "LOTSE_MODEL": model_path,
+           "LOTSE_EMBEDDING_CACHE": str(cache)}
     return subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True,
                           timeout=600)
 
