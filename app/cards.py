@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
-from app.i18n import DAYS, language_name, weekday_name
+from app.i18n import DAYS, data_language, format_time, language_name, weekday_name
 from app.i18n import gettext as _
 from directory.reference import topic_label
 from directory.store import Offer
@@ -47,7 +47,7 @@ def hours_lines(o: Offer, lang: str) -> list[str]:
             lines.append(_("Day and night, every day"))
             continue
         days = ", ".join(weekday_name(d, lang) for d in slot.days)
-        lines.append(f"{days} {slot.opens}–{slot.closes}")
+        lines.append(f"{days} {format_time(slot.opens, lang)}–{format_time(slot.closes, lang)}")
     return lines
 
 
@@ -57,7 +57,9 @@ def tel_href(number: str) -> str:
 
 
 def card(o: Offer, lang: str, score: float | None = None) -> dict:
-    name, description, text_lang = o.text_in(lang)
+    name, description, text_lang = o.text_in(data_language(lang))
+    if text_lang == data_language(lang):
+        text_lang = lang
     address = ", ".join(x for x in (o.street, " ".join(filter(None, (o.postal_code, o.city))))
                         if x)
     return {
@@ -76,7 +78,7 @@ def card(o: Offer, lang: str, score: float | None = None) -> dict:
         "state": open_state(o),
         "languages": [language_name(c, lang) for c in o.languages],
         "cost": o.cost,
-        "topics": [topic_label(c, lang) for c in o.categories],
+        "topics": [topic_label(c, data_language(lang)) for c in o.categories],
         "national": o.scope == "national",
         "score": score,
     }

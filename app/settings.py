@@ -12,7 +12,13 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-UI_LANGUAGES = ("de", "en", "ar")
+#: The public interface (gettext domain `messages`): BCP 47 tags, in the order of the
+#: language switch. German in Einfache Sprache is `de-x-simple` (a private-use subtag,
+#: valid BCP 47); its catalog folder is `locales/de_simple` (see `app.i18n.catalog_name`).
+UI_LANGUAGES = (
+    "de", "de-x-simple", "en", "ar", "fa", "tr", "uk", "ru", "ku", "ps", "ti", "ro", "bg",
+    "fr", "so",
+)
 #: The staff area (gettext domain `staff`) is in German and English.
 STAFF_LANGUAGES = ("de", "en")
 RTL_LANGUAGES = frozenset({"ar", "fa", "ps", "ckb"})

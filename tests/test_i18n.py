@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from app.i18n import catalog_name
 from app.settings import STAFF_LANGUAGES, UI_LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,7 +20,7 @@ STAFF_KEYWORDS = ["--no-default-keywords", "-k", "_s", "-k", "staff_gettext",
 
 
 def catalog(lang, domain="messages"):
-    with open(ROOT / "locales" / lang / "LC_MESSAGES" / f"{domain}.po", "rb") as f:
+    with open(ROOT / "locales" / catalog_name(lang) / "LC_MESSAGES" / f"{domain}.po", "rb") as f:
         return read_po(f)
 
 
@@ -65,3 +66,28 @@ def test_placeholders_survive_translation(domain):
             if m.id:
                 assert sorted(re.findall(r"%\(\w+\)s", m.id)) == sorted(
                     re.findall(r"%\(\w+\)s", m.string)), (lang, m.id)
+
+
+def test_every_catalog_folder_is_a_ui_language():
+    folders = {p.name for p in (ROOT / "locales").iterdir() if p.is_dir()}
+    assert folders == {catalog_name(lang) for lang in UI_LANGUAGES}
+
+
+def test_catalogs_say_whether_a_native_speaker_must_review_them():
+    for lang in UI_LANGUAGES:
+        header = catalog(lang).header_comment
+        line = next((x for x in header.splitlines() if "Native-speaker review:" in x), None)
+        assert line, f"{lang}: the header does not say whether it needs review"
+        if lang not in ("de", "en"):
+            assert "NEEDED" in line, f"{lang}: translations nobody reviewed are marked NEEDED"
+
+
+def test_compiled_catalogs_translate_at_run_time():
+    from app import i18n
+
+    for lang in UI_LANGUAGES:
+        i18n.set_language(lang)
+        if lang != "en":
+            assert i18n.gettext("Your question") != "Your question", (
+                f"{lang}: not translated at run time; run `make catalogs`")
+    i18n.set_language("de")

@@ -64,3 +64,38 @@ def test_templates_escape_user_input(client):
     r = client.get("/", params={"lang": "de", "kommune": "demo", "q": "<script>alert(1)</script>"})
     assert "<script>alert(1)</script>" not in r.text
     assert "&lt;script&gt;" in r.text
+
+
+def test_start_page_in_every_language(client):
+    from app.i18n import ENDONYMS, direction
+    from app.settings import UI_LANGUAGES
+
+    for lang in UI_LANGUAGES:
+        r = client.get("/", params={"lang": lang})
+        assert r.status_code == 200, lang
+        assert f'<html lang="{lang}" dir="{direction(lang)}">' in r.text, lang
+        for other in UI_LANGUAGES:  # the switch names every language in its own script
+            assert f'lang="{other}"' in r.text and ENDONYMS[other] in r.text
+    assert direction("fa") == direction("ps") == direction("ar") == "rtl"
+
+
+def test_language_is_picked_from_tags_aliases_and_headers(client):
+    from app.i18n import pick_language
+
+    assert pick_language("de-x-simple") == "de-x-simple"
+    assert pick_language("DE_simple") == "de-x-simple"
+    assert pick_language("prs") == "fa" and pick_language("fa-AF") == "fa"
+    assert pick_language("ckb", "xx", default="en") == "en"
+    assert pick_language("zh-CN;q=0.9, ti;q=0.8") == "ti"
+    r = client.get("/", headers={"Accept-Language": "so-SO,so;q=0.9"},
+                   cookies={"lotse_lang": ""})
+    assert '<html lang="so" dir="ltr">' in r.text
+
+
+def test_weekdays_and_times_come_from_the_locale():
+    from app.i18n import format_time, weekday_name
+
+    assert weekday_name("MO", "ar") == "الاثنين"
+    assert weekday_name("MO", "de-x-simple") == weekday_name("MO", "de") == "Mo."
+    assert weekday_name("MO", "ti") != weekday_name("MO", "en")
+    assert format_time("09:30", "en") == "9:30\u202fAM"
