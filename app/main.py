@@ -15,6 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import i18n
 from app.keyring import open_keyring
+from app.responsibility import api as responsibility_api
+from app.responsibility import pages as responsibility_pages
 from app.routes import api, pages
 from app.services import Services, start
 from app.settings import Settings
@@ -60,7 +62,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.state.keyring = open_keyring(settings, services.store)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
+    app.include_router(responsibility_api.router)
     app.include_router(pages.router)
+    app.include_router(responsibility_pages.router)
     app.include_router(staff_routes.router)
     app.include_router(staff_users.router)
     staff_web.install(app)

@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from functools import cache
 
+from app.responsibility.repository import seed as seed_rules
 from app.settings import Settings
 from directory.store import Store
 from index.cache import EmbeddingCache
@@ -46,6 +47,7 @@ def open_store(settings: Settings) -> Store:
     store.init()
     if settings.load_demo:
         store.load_demo_if_empty()
+    seed_rules(store)
     return store
 
 

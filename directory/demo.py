@@ -98,6 +98,7 @@ def upsert_offer(session: Session, o: dict, kommune_id: str, terms: dict[str, st
         min_age=o.get("min_age"),
         max_age=o.get("max_age"),
         residence_statuses=list(o.get("residence_statuses") or []),
+        office_kind=o.get("office_kind"),
         appointment_only=bool(o.get("appointment_only")),
         temporarily_closed=bool(o.get("temporarily_closed")),
         last_verified=dt.date(2026, 11, 1),

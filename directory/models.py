@@ -2,8 +2,9 @@
 
 HSDS tables keep their HSDS names and columns (a subset of the optional
 ones); the NRW profile adds Kommunen, Gemeinden, per-language translations,
-the target group (age range, residence statuses), the legal domain and the
-freshness fields. Nothing here is SQLite-specific: ids are UUID strings,
+the target group (age range, residence statuses), the legal domain, the
+office kind (which public office or programme an offer is an entry of) and
+the freshness fields. Nothing here is SQLite-specific: ids are UUID strings,
 lists are JSON, so the same models run on PostgreSQL.
 """
 
@@ -109,6 +110,9 @@ class Service(Base):
     min_age: Mapped[int | None] = mapped_column(Integer)
     max_age: Mapped[int | None] = mapped_column(Integer)
     residence_statuses: Mapped[list] = mapped_column(JSON, default=list)
+    # the kind of public office or programme this offer is an entry of ("jugendamt",
+    # "jobcenter", "jmd" ...; codes in app/responsibility/vocab.py); None = not an office
+    office_kind: Mapped[str | None] = mapped_column(String(40), index=True)
     appointment_only: Mapped[bool] = mapped_column(Boolean, default=False)
     temporarily_closed: Mapped[bool] = mapped_column(Boolean, default=False)
     last_verified: Mapped[dt.date | None] = mapped_column(Date)

@@ -50,6 +50,7 @@ class Offer:
     min_age: int | None = None
     max_age: int | None = None
     residence_statuses: tuple[str, ...] = ()
+    office_kind: str | None = None
     languages: tuple[str, ...] = ()
     street: str | None = None
     postal_code: str | None = None
@@ -187,6 +188,7 @@ def _offer(svc: Service, categories: list[str]) -> Offer:
         min_age=svc.min_age,
         max_age=svc.max_age,
         residence_statuses=tuple(svc.residence_statuses or ()),
+        office_kind=svc.office_kind,
         languages=tuple(lang.code for lang in svc.languages),
         street=addr.address_1 if addr else None,
         postal_code=addr.postal_code if addr else None,
