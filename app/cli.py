@@ -1,4 +1,4 @@
-"""The `lotse` command line: serve, index build, model install, info, eval, bench."""
+"""The `lotse` command line: serve, index build, model install, info, eval, bench, rules."""
 
 from __future__ import annotations
 
@@ -185,6 +185,20 @@ def parser() -> argparse.ArgumentParser:
     au = sub.add_parser("audit", help="audit log").add_subparsers(dest="sub", required=True)
     av = au.add_parser("verify", help="check the HMAC chain of the audit log")
     av.set_defaults(func=_lazy("app.staff.cli", "cmd_audit_verify"))
+    ru = sub.add_parser("rules", help="responsibility rules").add_subparsers(dest="sub",
+                                                                           required=True)
+    rx = ru.add_parser("export", help="write all rules in force as a rules file (JSON)")
+    rx.add_argument("--output", "-o", help="file to write (default: stdout)")
+    rx.set_defaults(func=_lazy("app.responsibility.cli", "cmd_export"))
+    ri = ru.add_parser("import", help="take over a rules file (upsert by key, with history)")
+    ri.add_argument("file", nargs="?", help="rules file (JSON)")
+    ri.add_argument("--defaults", action="store_true", help="the shipped NRW default rules")
+    ri.add_argument("--replace-all", action="store_true", help="delete rules not in the file")
+    ri.add_argument("--comment", help="reason, kept in the history")
+    ri.set_defaults(func=_lazy("app.responsibility.cli", "cmd_import"))
+    rc = ru.add_parser("check", help="validate a rules file without importing it")
+    rc.add_argument("file")
+    rc.set_defaults(func=_lazy("app.responsibility.cli", "cmd_check"))
     return p
 
 

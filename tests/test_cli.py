@@ -40,3 +40,25 @@ def test_index_build_then_info(tmp_path, model_path):
 def test_unknown_command_is_refused(tmp_path, model_path):
     r = run(["frobnicate"], tmp_path, model_path)
     assert r.returncode == 2 and "invalid choice" in r.stderr
+
+
+def test_rules_export_check_import(tmp_path, monkeypatch, capsys):
+    """In process: export, check, import with history, refusal of a broken file."""
+    from app.cli import main
+
+    monkeypatch.setenv("LOTSE_DATA_DIR", str(tmp_path))
+    out = tmp_path / "rules.json"
+    assert main(["rules", "export", "-o", str(out)]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["format"] == "kim-lotse-rules/1" and len(data["rules"]) > 80
+    assert main(["rules", "check", str(out)]) == 0
+    next(r for r in data["rules"] if r["key"] == "kita")["explanation"] = "Neu."
+    out.write_text(json.dumps(data), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["rules", "import", str(out), "--comment", "test"]) == 0
+    assert json.loads(capsys.readouterr().out)["updated"] == 1
+    data["rules"][0]["type"] = "weird"
+    out.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["rules", "check", str(out)]) == 1
+    assert main(["rules", "import", str(out)]) == 1
+    assert "weird" in capsys.readouterr().err

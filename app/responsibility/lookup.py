@@ -46,7 +46,7 @@ def find_place(store: Store, kommune: str | None, gemeinde: str | None) -> Place
         if g is None:
             raise LookupInputError("gemeinde", _("We do not know this town or municipality."))
         if kommune and kommune != g.kommune_id:
-            raise LookupInputError("gemeinde",
+            raise LookupInputError("place",
                                    _("This town does not belong to the chosen Kommune."))
         kommune = g.kommune_id
     if not kommune:
