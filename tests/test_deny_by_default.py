@@ -20,6 +20,10 @@ PUBLIC = {
     ("GET", "/api/docs"),  # OpenAPI documentation
     ("GET", "/docs/oauth2-redirect"),  # FastAPI swagger helper page
     ("GET", "/api/openapi.json"),
+    # who is responsible: general rules, no personal data, nothing stored (issue 7)
+    ("GET", "/responsibility"),  # volunteer page
+    ("GET", "/api/v1/responsibility"),
+    ("GET", "/api/v1/responsibility/options"),
     ("GET", "/staff/login"),  # the login form itself
     ("POST", "/staff/login"),
 }
