@@ -130,6 +130,19 @@ def test_volunteer_page_in_every_language_without_javascript(client):
     assert "Rechtsgrundlage" in r.text
 
 
+def test_volunteer_page_speaks_every_ui_language(client):
+    from app.settings import UI_LANGUAGES
+
+    english = re.search(r"<h1>(.*?)</h1>", page(client, lang="en").text).group(1)
+    for lang in UI_LANGUAGES:
+        r = page(client, lang=lang, kommune="demo", gemeinde="demo-beispieldorf",
+                 matter="lebensunterhalt", status="gestattung", age="30")
+        assert r.status_code == 200 and f'<html lang="{lang}"' in r.text, lang
+        heading = re.search(r"<h1>(.*?)</h1>", r.text).group(1)
+        assert (heading == english) == (lang == "en"), lang
+        assert "Bürgerbüro und Sozialamt Beispieldorf" in r.text, lang
+
+
 def test_volunteer_page_htmx_fragment_and_uncertain_answer(client):
     r = page(client, lang="en", kommune="demo", matter="aufenthalt", status="duldung", age="30",
              headers=None)

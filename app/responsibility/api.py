@@ -51,7 +51,7 @@ def responsibility(
     then `case_management` lists the KIM case management to turn to."""
     services = request.app.state.services
     if date is not None and not dt.date(2000, 1, 1) <= date <= dt.date(2100, 12, 31):
-        raise HTTPException(422, _("Please enter a date between 2000 and 2100."))
+        raise HTTPException(422, _("Some input is not valid."))
     try:
         result = lookup(services.store, cached_rules(services.store), matter=matter,
                         kommune=kommune, gemeinde=gemeinde, age=age, status=status,

@@ -337,35 +337,25 @@ OFFICE_KINDS: dict[str, OfficeKind] = {
 
 # --- legal domains ------------------------------------------------------------------------
 
+#: Legal domains are terms of art: shown in German in every language (label = German).
 LEGAL_DOMAINS: dict[str, Term] = {
     t.code: t
     for t in (
-        Term(
-            "AsylbLG", "Asylbewerberleistungsgesetz", N_("Asylum Seekers' Benefits Act (AsylbLG)")
-        ),
-        Term(
-            "SGB II",
-            "SGB II – Grundsicherung für Arbeitsuchende",
-            N_("Basic income support, Bürgergeld (SGB II)"),
-        ),
-        Term("SGB III", "SGB III – Arbeitsförderung", N_("Employment promotion (SGB III)")),
-        Term(
-            "SGB VIII",
-            "SGB VIII – Kinder- und Jugendhilfe",
-            N_("Child and youth welfare (SGB VIII)"),
-        ),
-        Term("SGB XII", "SGB XII – Sozialhilfe", N_("Social assistance (SGB XII)")),
-        Term("AufenthG", "Aufenthaltsgesetz", N_("Residence Act (AufenthG)")),
-        Term("AsylG", "Asylgesetz", N_("Asylum Act (AsylG)")),
-        Term("StAG", "Staatsangehörigkeitsgesetz", N_("Nationality Act (StAG)")),
-        Term("SchulG NRW", "Schulgesetz NRW", N_("School Act of North Rhine-Westphalia")),
-        Term("WoGG", "Wohngeldgesetz", N_("Housing Benefit Act (WoGG)")),
-        Term(
-            "BQFG",
-            "Berufsqualifikationsfeststellungsgesetze (Bund und NRW)",
-            N_("Recognition Acts (BQFG)"),
-        ),
-        Term("Programm", "Förderprogramm (Bund/Land)", N_("Federal or state programme")),
+        Term(code, de, de)
+        for code, de in (
+            ("AsylbLG", "Asylbewerberleistungsgesetz (AsylbLG)"),
+            ("SGB II", "SGB II – Grundsicherung für Arbeitsuchende (Bürgergeld)"),
+            ("SGB III", "SGB III – Arbeitsförderung"),
+            ("SGB VIII", "SGB VIII – Kinder- und Jugendhilfe"),
+            ("SGB XII", "SGB XII – Sozialhilfe"),
+            ("AufenthG", "Aufenthaltsgesetz (AufenthG)"),
+            ("AsylG", "Asylgesetz (AsylG)"),
+            ("StAG", "Staatsangehörigkeitsgesetz (StAG)"),
+            ("SchulG NRW", "Schulgesetz NRW"),
+            ("WoGG", "Wohngeldgesetz (WoGG)"),
+            ("BQFG", "Berufsqualifikationsfeststellungsgesetze (Bund und NRW)"),
+            ("Programm", "Förderprogramm (Bund/Land)"),
+        )
     )
 }
 
@@ -408,8 +398,9 @@ EVENTS: dict[str, Term] = {
         ),
         Term("settlement", "Mit der Niederlassungserlaubnis", N_("With a settlement permit")),
         Term("naturalisation", "Nach der Einbürgerung", N_("After naturalisation")),
-        Term("age", "Mit Erreichen des Alters", N_("At a certain age")),
-        Term("note", "Hinweis", N_("Good to know")),
+        # shown with their number or their German text only, so not translated
+        Term("age", "Mit Erreichen des Alters", "Mit Erreichen des Alters"),
+        Term("note", "Hinweis", "Hinweis"),
     )
 }
 
