@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import i18n
+from app.analytics.maintenance import Maintenance
 from app.keyring import open_keyring
 from app.responsibility import api as responsibility_api
 from app.responsibility import pages as responsibility_pages
@@ -51,7 +52,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if getattr(app.state, "services", None) is None:
             app.state.services = start(settings)
             app.state.keyring = open_keyring(settings, app.state.services.store)
+        maintenance = Maintenance(app.state.services)  # analytics retention, by itself
+        maintenance.start()
         yield
+        maintenance.stop()
 
     app = FastAPI(title="KIM-Lotse", version="0.1.0", lifespan=lifespan,
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")

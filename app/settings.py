@@ -68,6 +68,33 @@ class Settings(BaseSettings):
     eval_file: Path = Field(
         Path("../shared/eval/queries.dev.jsonl"), description="Queries `lotse eval` runs."
     )
+    analytics_enabled: bool = Field(
+        True, description="Record anonymous search events (hour, Kommune, languages, topics)."
+    )
+    analytics_question_days: int = Field(
+        90, ge=1, le=366,
+        description="Days a scrubbed unanswered question (and its embedding) is kept.",
+    )
+    analytics_event_days: int = Field(
+        731, ge=31, description="Days an anonymous search event is kept for the figures."
+    )
+    analytics_link_hours: int = Field(
+        24, ge=1, le=72,
+        description="Hours a per-answer id may still attach 'did this help?' or a referral.",
+    )
+    analytics_k: int = Field(
+        5, ge=5, description="Smallest count shown in any figure; fewer are shown as '<k'."
+    )
+    analytics_stale_days: int = Field(
+        365, ge=30, description="An offer not verified for this many days counts as stale."
+    )
+    analytics_maintenance_minutes: int = Field(
+        60, ge=0,
+        description="How often retention and embedding of questions run; 0 = never by itself.",
+    )
+    analytics_theme_similarity: float = Field(
+        0.9, gt=0, lt=1, description="Cosine similarity that puts two questions in one theme."
+    )
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -1,0 +1,100 @@
+"""Recording: one call per fact, from the routes that show answers and take feedback.
+
+`record_search` stores an anonymous `SearchEvent` for an answer that was shown
+and, when nothing in the directory answered (and it was no crisis), the
+scrubbed question for the gap report. It returns a random per-answer id for
+the page to carry to "did this help?" or to a referral; only its SHA-256 is
+stored, and only for `analytics_link_hours`. Recording never breaks an
+answer: a failing write is logged (without content) and skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+import secrets
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.analytics.models import Question, SearchEvent
+from app.analytics.scrub import scrub
+from index.signals import detect_language
+
+log = logging.getLogger("lotse.analytics")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _digest(answer_id: str) -> str:
+    return hashlib.sha256(answer_id.encode()).hexdigest()
+
+
+def record_search(services, answer, *, kommune: str | None, ui_lang: str | None) -> str | None:
+    """Store what the figures need about one answer; returns the per-answer id (or None)."""
+    settings = services.settings
+    if not settings.analytics_enabled:
+        return None
+    now = utcnow()
+    query_lang = detect_language(answer.query)
+    topics = [code for code, _score in answer.topics][:3]
+    answer_id = secrets.token_urlsafe(16)
+    event = SearchEvent(
+        hour=now.replace(minute=0, second=0, microsecond=0),
+        kommune_id=kommune,
+        ui_lang=ui_lang,
+        query_lang=query_lang,
+        topic=topics[0] if answer.confident and topics else None,
+        topics=topics,
+        confident=bool(answer.confident),
+        crisis=bool(answer.crisis),
+        referral=False,
+        helped=None,
+        link=_digest(answer_id),
+        link_until=now + dt.timedelta(hours=settings.analytics_link_hours),
+    )
+    question = None
+    if not answer.confident and not answer.crisis:  # crisis texts are never kept
+        text = scrub(answer.query, query_lang)
+        if len(_LETTER.findall(re.sub(r"\[\w+\]", "", text))) >= 3:
+            question = Question(day=now.date(), kommune_id=kommune, lang=query_lang, text=text)
+    try:
+        with services.store.session.begin() as s:
+            s.add(event)
+            if question is not None:
+                s.add(question)
+    except SQLAlchemyError as exc:
+        log.warning("search event not recorded: %s", type(exc).__name__)
+        return None
+    return answer_id
+
+
+def _set(services, answer_id: str | None, **values) -> bool:
+    if not answer_id or len(answer_id) > 64 or not services.settings.analytics_enabled:
+        return False
+    try:
+        with services.store.session.begin() as s:
+            found = s.scalar(select(SearchEvent.id).where(
+                SearchEvent.link == _digest(answer_id), SearchEvent.link_until > utcnow()))
+            if found is None:
+                return False
+            s.execute(update(SearchEvent).where(SearchEvent.id == found).values(**values))
+    except SQLAlchemyError as exc:
+        log.warning("search event not updated: %s", type(exc).__name__)
+        return False
+    return True
+
+
+def record_feedback(services, answer_id: str | None, helped: bool) -> bool:
+    """'Did this help?' for the answer with this id; False when the id is unknown or expired."""
+    return _set(services, answer_id, helped=bool(helped))
+
+
+def record_referral(services, answer_id: str | None) -> bool:
+    """A referral followed the answer with this id."""
+    return _set(services, answer_id, referral=True)
