@@ -93,7 +93,7 @@ class Settings(BaseSettings):
         description="How often retention and embedding of questions run; 0 = never by itself.",
     )
     analytics_theme_similarity: float = Field(
-        0.9, gt=0, lt=1, description="Cosine similarity that puts two questions in one theme."
+        0.82, gt=0, lt=1, description="Cosine similarity that puts two questions in one theme."
     )
 
     @cached_property

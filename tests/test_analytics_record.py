@@ -131,11 +131,12 @@ def test_retention_deletes_on_time(svc):
     assert [q.day for q in rows(svc, Question)] == [dt.date(2026, 1, 11)]
     with time_machine.travel(day0 + dt.timedelta(days=92), tick=False):
         assert purge(svc)["questions"] == 1
-    with time_machine.travel(day0 + dt.timedelta(days=731), tick=False):
+    # events go with their whole month once all of it is older than 731 days
+    with time_machine.travel(dt.datetime(2028, 2, 1, 23, 59, tzinfo=dt.UTC), tick=False):
         assert purge(svc)["events"] == 0
-    with time_machine.travel(day0 + dt.timedelta(days=731, hours=1), tick=False):
-        assert purge(svc) == {"questions": 0, "events": 1, "links": 0}
-    assert len(rows(svc, SearchEvent)) == 1
+    with time_machine.travel(dt.datetime(2028, 2, 2, 0, 1, tzinfo=dt.UTC), tick=False):
+        assert purge(svc) == {"questions": 0, "events": 2, "links": 0}
+    assert rows(svc, SearchEvent) == []
 
 
 def test_retention_periods_are_settings(tmp_path):

@@ -1,9 +1,10 @@
 """Retention and embedding of the analytics tables, run by a background thread.
 
 Every `analytics_maintenance_minutes` (and once at start-up):
-- scrubbed questions older than `analytics_question_days` are deleted, events
-  older than `analytics_event_days` too, and per-answer links past their hour
-  limit are erased; on SQLite the WAL is checkpointed so the bytes are gone
+- scrubbed questions older than `analytics_question_days` are deleted; events
+  go month by month, once the whole month is older than `analytics_event_days`
+  (so the figures of every month shown stay complete); per-answer links past
+  their hour limit are erased; on SQLite the WAL is checkpointed so the bytes are gone
   (`secure_delete` is on for every connection);
 - questions without an embedding (or embedded by another model) get one, in
   batches, from the scrubbed text only.
@@ -19,6 +20,7 @@ import numpy as np
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.analytics.figures import event_cutoff
 from app.analytics.models import Question, SearchEvent
 from app.analytics.record import utcnow
 
@@ -33,8 +35,9 @@ def purge(services, now: dt.datetime | None = None) -> dict[str, int]:
     first_day = now.date() - dt.timedelta(days=settings.analytics_question_days)
     with services.store.session.begin() as s:
         questions = s.execute(delete(Question).where(Question.day < first_day)).rowcount
-        events = s.execute(delete(SearchEvent).where(
-            SearchEvent.hour < now - dt.timedelta(days=settings.analytics_event_days))).rowcount
+        cutoff = dt.datetime.combine(event_cutoff(now, settings.analytics_event_days), dt.time(),
+                                     dt.UTC)
+        events = s.execute(delete(SearchEvent).where(SearchEvent.hour < cutoff)).rowcount
         links = s.execute(update(SearchEvent).where(
             SearchEvent.link.is_not(None), SearchEvent.link_until <= now,
         ).values(link=None, link_until=None)).rowcount

@@ -1,0 +1,102 @@
+"""Bar charts as geometry for server-rendered SVG (`templates/analytics/_chart.html`).
+
+No script, no third-party library: the template draws `<rect>` and `<text>`
+from these numbers, with `<title>`/`<desc>` and `role="img"`, and the same
+numbers stand in a table beside each chart. A hidden count ("<5") gets no
+bar, only its label, so the picture never shows more than the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from app.analytics.protect import Cell
+
+WIDTH = 640
+ROW = 22  # height of one bar in a horizontal chart
+LABEL = 210  # room for the labels of a horizontal chart
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    text: str  # the value as shown: "12", "<5", "64 %"
+    x: float
+    y: float
+    w: float
+    h: float
+    hidden: bool
+
+
+@dataclass
+class Chart:
+    id: str
+    title: str
+    desc: str
+    width: int
+    height: int
+    horizontal: bool
+    bars: list[Bar] = field(default_factory=list)
+    ticks: list[tuple[float, str]] = field(default_factory=list)
+    baseline: float = 0.0
+    label_x: float = 0.0
+
+
+def _nice_max(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    step = 10 ** (len(str(int(value))) - 1)
+    for m in (1, 2, 2.5, 5, 10):
+        if value <= m * step:
+            return m * step
+    return 10.0 * step
+
+
+def _fmt(v: float, percent: bool) -> str:
+    return f"{round(v * 100)} %" if percent else str(int(v))
+
+
+def columns(chart_id: str, title: str, desc: str, labels: Sequence[str],
+            cells: Sequence[Cell | float | None], *, percent: bool = False) -> Chart:
+    """Vertical bars, one per label (months)."""
+    values = [_value(c) for c in cells]
+    top = 1.0 if percent else _nice_max(max((v for v in values if v is not None), default=0))
+    height, left, bottom, plot = 260, 48, 40, 200
+    step = (WIDTH - left - 10) / max(len(labels), 1)
+    chart = Chart(chart_id, title, desc, WIDTH, height, False, baseline=height - bottom)
+    for i, (label, v, c) in enumerate(zip(labels, values, cells, strict=True)):
+        h = 0.0 if v is None else plot * v / top
+        chart.bars.append(Bar(label, _text(c, v, percent), left + i * step + step * 0.15,
+                              chart.baseline - h, step * 0.7, h, v is None))
+    chart.ticks = [(chart.baseline - plot * f, _fmt(top * f, percent)) for f in (0, 0.5, 1)]
+    chart.label_x = left
+    return chart
+
+
+def rows(chart_id: str, title: str, desc: str, labels: Sequence[str],
+         cells: Sequence[Cell | float | None], *, percent: bool = False) -> Chart:
+    """Horizontal bars, one per label (topics, languages, Kommunen)."""
+    values = [_value(c) for c in cells]
+    top = 1.0 if percent else _nice_max(max((v for v in values if v is not None), default=0))
+    plot = WIDTH - LABEL - 60
+    height = 20 + ROW * len(labels)
+    chart = Chart(chart_id, title, desc, WIDTH, height, True, label_x=LABEL - 8)
+    for i, (label, v, c) in enumerate(zip(labels, values, cells, strict=True)):
+        w = 0.0 if v is None else plot * v / top
+        chart.bars.append(Bar(label, _text(c, v, percent), LABEL, 10 + i * ROW, w, ROW * 0.7,
+                              v is None))
+    chart.ticks = [(LABEL + plot * f, _fmt(top * f, percent)) for f in (0, 0.5, 1)]
+    return chart
+
+
+def _value(c: Cell | float | None) -> float | None:
+    if isinstance(c, Cell):
+        return None if c.value is None else float(c.value)
+    return c
+
+
+def _text(c: Cell | float | None, v: float | None, percent: bool) -> str:
+    if isinstance(c, Cell):
+        return str(c)
+    return "–" if v is None else _fmt(v, percent)
