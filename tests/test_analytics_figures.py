@@ -78,7 +78,8 @@ def test_a_complete_year_matches_the_seeded_counts(svc):
     langs = v.tables["query_lang"]
     assert langs.row("ar")[0].value == 12 and langs.row("uk")[0].value == 6
     assert v.tables["ui_lang"].row(NONE)[0].value is None  # 3 without a UI language
-    assert v.tables["helped"].row("yes")[0].value == 12 and v.tables["helped"].row("no")[0].value == 6
+    helped = v.tables["helped"]
+    assert helped.row("yes")[0].value == 12 and helped.row("no")[0].value == 6
     assert v.helped_share[0] == pytest.approx(12 / 18)
     assert v.answered_share[1] == pytest.approx(7 / 16)
     assert v.answered_share[0] is None  # would give away the 3 unanswered

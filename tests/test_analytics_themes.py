@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 import time_machine
 
-from app.analytics.record import record_search
 from app.analytics.lexicon import fold
+from app.analytics.record import record_search
 from app.analytics.themes import gap_report, shared_words_only
 from app.services import Services, open_store
 from app.settings import Settings
