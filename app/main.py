@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import i18n
+from app.analytics import routes as analytics_routes
 from app.analytics.maintenance import Maintenance
 from app.keyring import open_keyring
 from app.responsibility import api as responsibility_api
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(responsibility_pages.router)
     app.include_router(staff_routes.router)
     app.include_router(staff_users.router)
+    app.include_router(analytics_routes.router)
     staff_web.install(app)
 
     @app.middleware("http")

@@ -59,7 +59,7 @@ def gap_csv(report: GapReport) -> str:
         if theme.other_languages is not None:
             langs += ("; " if langs else "") + f"{_s('Other languages')}: {theme.other_languages}"
         months = "; ".join(f"{labels.month(m)}: {cell}" for m, cell in theme.months)
-        rows.append([n, theme.size, langs, months, " | ".join(theme.examples)])
+        rows.append([n, theme.size, langs, months, " | ".join(text for _, text in theme.examples)])
     return _write(rows)
 
 

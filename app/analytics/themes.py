@@ -41,7 +41,7 @@ class Theme:
     size: int
     languages: list[tuple[str, Cell]]
     months: list[tuple[dt.date, Cell]]
-    examples: list[str]
+    examples: list[tuple[str, str]]  # (language, scrubbed text with rare words hidden)
     other_languages: Cell | None = None
 
 
@@ -147,13 +147,13 @@ def _theme(rows, vectors: np.ndarray, members: np.ndarray, counts: Counter, k: i
     months = window
     per_month = Counter(month_start(rows[i][0]) for i in members)
     month_cells, _ = protect_column([per_month[m] for m in months], k)
-    examples: list[str] = []
+    examples: list[tuple[str, str]] = []
     ok_langs = {x for x, _ in shown}
     for i in order:
         if rows[i][1] in ok_langs or (rows[i][1] not in QUERY_LANGUAGES and OTHER in ok_langs):
             text = shared_words_only(rows[i][2], counts, k)
-            if text not in examples and text.replace("…", "").strip(" ?.,!"):
-                examples.append(text)
+            if text not in [e for _, e in examples] and text.replace("…", "").strip(" ?.,!"):
+                examples.append((rows[i][1], text))
         if len(examples) == EXAMPLES:
             break
     return Theme(

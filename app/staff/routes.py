@@ -108,6 +108,7 @@ def home(request: Request, staff: Staff = Depends(require_staff())):
 #: The staff start page's links: (role, path, label). Other lanes add theirs here.
 HOME_LINKS: list[tuple[str, str, object]] = [
     ("admin", "/staff/users", lambda: _s("User accounts")),
+    ("coordinator", "/staff/figures", lambda: _s("Figures and gap report")),
 ]
 
 
