@@ -60,6 +60,7 @@ def measure(settings: Settings, size: int, n_queries: int) -> dict:
     from app.services import Services, load_encoder, open_store
     from index.engine import SearchEngine
 
+    settings = settings.model_copy(update={"analytics_enabled": False})  # no events from tools
     store = open_store(settings)
     kommunen = [k.id for k in store.kommunen() if not k.sample]
     encoder = load_encoder(settings.resolved_model, settings.torch_threads)

@@ -173,3 +173,19 @@ def test_retention_runs_by_itself(tmp_path):
                     break
             time.sleep(0.05)
     assert rows(own, Question) == [] and rows(own, SearchEvent) == []
+
+
+def test_the_search_api_and_the_answer_page_record_one_event_each(make_light_client):
+    c = make_light_client(analytics_maintenance_minutes=0)
+    svc = c.app.state.services
+    q = f"wetter morgen, ich heiße {CANARY}, tel 0171 5550199"
+    assert c.get("/api/v1/search", params={"q": q, "kommune": "demo"}).status_code == 200
+    assert c.get("/api/v1/search", params={"q": "Deutschkurs", "lang": "ar"}).status_code == 200
+    page = c.get("/", params={"q": "Deutschkurs", "kommune": "demo", "lang": "en"})
+    assert page.status_code == 200
+    assert c.get("/api/v1/search", params={"q": "x", "kommune": "atlantis"}).status_code == 404
+    events = rows(svc, SearchEvent)
+    assert [(e.kommune_id, e.ui_lang) for e in events] == [("demo", None), (None, "ar"),
+                                                            ("demo", "en")]
+    for text in [q.text for q in rows(svc, Question)]:
+        assert "Zyxelbert" not in text and "0171" not in text

@@ -15,7 +15,7 @@ from app.analytics.protect import Cell
 
 WIDTH = 640
 ROW = 22  # height of one bar in a horizontal chart
-LABEL = 210  # room for the labels of a horizontal chart
+LABEL = 250  # room for the labels of a horizontal chart
 
 
 @dataclass(frozen=True)

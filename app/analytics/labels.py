@@ -16,6 +16,11 @@ def month(m: dt.date) -> str:
     return format_date(m, "MMM yyyy", locale=staff_language())
 
 
+def month_short(m: dt.date) -> str:
+    """The month alone (the year is in the chart's title)."""
+    return format_date(m, "LLL", locale=staff_language())
+
+
 def language(code: str) -> str:
     if code == OTHER:
         return _s("Other languages")

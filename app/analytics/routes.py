@@ -49,12 +49,12 @@ def _kommune_names(request: Request) -> dict[str, str]:
 def _charts(view: View, kommunen: dict[str, str]) -> list[charts.Chart]:
     if not view.months:
         return []
-    months = [labels.month(m) for m in view.months]
+    months = [labels.month_short(m) for m in view.months]
     q = view.tables["questions"].protected
-    out = [charts.columns("chart-questions", labels.title("questions"),
+    out = [charts.columns("chart-questions", f"{labels.title('questions')} ({view.year})",
                           _s("Bar chart of the questions per month; the numbers are in the "
                              "table below it."), months, q.column_totals),
-           charts.columns("chart-answered", _s("Share answered confidently"),
+           charts.columns("chart-answered", f"{_s('Share answered confidently')} ({view.year})",
                           _s("Bar chart of the share of questions with a confident answer per "
                              "month; months with a hidden count have no bar."), months,
                           view.answered_share, percent=True)]
@@ -66,7 +66,7 @@ def _charts(view: View, kommunen: dict[str, str]) -> list[charts.Chart]:
         if p.row_totals is not None:
             cells, when = p.row_totals, str(view.year)
         else:  # a year in progress: the newest complete month
-            cells, when = [row[-1] for row in p.cells], months[-1]
+            cells, when = [row[-1] for row in p.cells], labels.month(view.months[-1])
         names = [labels.row(key, r, kommunen) for r in table.rows]
         keep = [i for i, r in enumerate(table.rows) if key != "topics" or r != UNANSWERED]
         out.append(charts.rows(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
+from app.analytics.record import record_search
 from app.i18n import gettext as _
 from app.i18n import pick_language
 
@@ -28,6 +29,7 @@ def search(
         q.strip(), kommune=kommune or None, lang=pick_language(lang, default="") or None,
         age=age, gemeinde=gemeinde, limit=limit,
     )
+    record_search(services, answer, kommune=kommune, ui_lang=pick_language(lang, "") or None)
     offers = services.engine.offers
     return {
         "query": answer.query,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
 
+from app.analytics.record import record_search
 from app.cards import card
 from app.rendering import render
 
@@ -44,6 +45,7 @@ def start(
         )
         offers = services.engine.offers
         data["answer"] = {
+            "id": record_search(services, answer, kommune=chosen, ui_lang=request.state.lang),
             "crisis": answer.crisis,
             "confident": answer.confident,
             "degraded": answer.degraded,
