@@ -29,7 +29,8 @@ def search(
         q.strip(), kommune=kommune or None, lang=pick_language(lang, default="") or None,
         age=age, gemeinde=gemeinde, limit=limit,
     )
-    record_search(services, answer, kommune=kommune, ui_lang=pick_language(lang, "") or None)
+    record_search(services, answer, kommune=kommune,
+                  ui_lang=pick_language(lang, default="") or None)
     offers = services.engine.offers
     return {
         "query": answer.query,
