@@ -29,7 +29,7 @@ def search(
         q.strip(), kommune=kommune or None, lang=pick_language(lang, default="") or None,
         age=age, gemeinde=gemeinde, limit=limit,
     )
-    record_search(services, answer, kommune=kommune,
+    record_search(services, answer, kommune=kommune or None,
                   ui_lang=pick_language(lang, default="") or None)
     offers = services.engine.offers
     return {
