@@ -27,6 +27,12 @@ from index.lexical import fold as _fold
 from index.prototypes import off_topic_sentences
 from index.signals import crisis_data
 
+try:  # the search lane moves the language detector into its own module
+    from index.language import detect_language
+except ImportError:
+    from index.signals import detect_language
+
+__all__ = ["Lexicon", "detect_language", "fold", "lexicon", "words"]
 DATA = Path(__file__).parent / "data"
 WORD = re.compile(
     r"[^\W\d_](?:[^\W\d_]|[\u0300-\u036f\u0483-\u0489\u0610-\u061a\u064b-\u065f\u0670"

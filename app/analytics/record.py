@@ -19,9 +19,9 @@ import secrets
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.analytics.lexicon import detect_language
 from app.analytics.models import Question, SearchEvent
 from app.analytics.scrub import scrub
-from index.signals import detect_language
 
 log = logging.getLogger("lotse.analytics")
 _LETTER = re.compile(r"[^\W\d_]")

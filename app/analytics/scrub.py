@@ -24,8 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from app.analytics.lexicon import WORD, Lexicon, fold, lexicon
-from index.signals import detect_language
+from app.analytics.lexicon import WORD, Lexicon, detect_language, fold, lexicon
 
 MAX_CHARS = 300
 _MARK = {  # private-use characters stand for placeholders while scrubbing
