@@ -19,6 +19,7 @@ from app.analytics.maintenance import Maintenance
 from app.keyring import open_keyring
 from app.responsibility import api as responsibility_api
 from app.responsibility import pages as responsibility_pages
+from app.responsibility import staff_pages as responsibility_staff
 from app.routes import api, pages
 from app.services import Services, start
 from app.settings import Settings
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(staff_routes.router)
     app.include_router(staff_users.router)
     app.include_router(analytics_routes.router)
+    app.include_router(responsibility_staff.router)
     staff_web.install(app)
 
     @app.middleware("http")
