@@ -1,8 +1,9 @@
 """NRW reference data: the 54 KIM-Kommunen, their Gemeinden and the topic taxonomy.
 
 Sources: `data/kommunen.tsv` and `data/gemeinden.tsv` (see `data/SOURCES.md`),
-`data/taxonomy.tsv` (stable topic codes) and `data/taxonomy_i18n.json`
-(labels, descriptions and typical phrasings per UI language).
+`data/taxonomy.tsv` (stable topic codes), `data/taxonomy_i18n.json`
+(labels, descriptions and typical phrasings per UI language) and
+`data/office_kinds.tsv` (the kinds of office an offer can be an entry of).
 Loading is idempotent: rows are upserted by their stable ids.
 """
 
@@ -84,6 +85,16 @@ def gemeinden() -> tuple[GemeindeRow, ...]:
 def taxonomy() -> tuple[dict[str, str], ...]:
     """Rows of taxonomy.tsv: code, de, en, 'what belongs here'."""
     return tuple(_tsv("taxonomy.tsv"))
+
+
+@cache
+def office_kinds() -> dict[str, str]:
+    """Office kinds an offer can be an entry of (NRW profile `office_kind`): code -> German.
+
+    The codes of `data/office_kinds.tsv`; the responsibility rules (app/responsibility)
+    name offices by these codes, and editors and imports check `office_kind` against them.
+    """
+    return {r["code"]: r["de"] for r in _tsv("office_kinds.tsv")}
 
 
 @cache

@@ -20,7 +20,7 @@ from app.responsibility.engine import select as select_rules
 from app.responsibility.models import ResponsibilityRuleHistory
 from app.responsibility.rules import RuleError, parse_rule, parse_rules_file, rules_file
 from directory.demo import demo_data
-from directory.reference import gemeinden, kommunen, topic_codes
+from directory.reference import gemeinden, kommunen, office_kinds, topic_codes
 from directory.store import Store
 
 AGES = (0, 1, 5, 6, 7, 11, 12, 15, 16, 17, 18, 19, 20, 21, 24, 25, 26, 27, 28, 40, 64, 65, 66,
@@ -123,8 +123,9 @@ def test_every_code_in_rules_and_demo_is_known(defaults):
     for r in defaults + repository.demo_rules():
         for o in r.offices:
             assert o.kind in vocab.OFFICE_KINDS
+    assert office_kinds() == {k: t.de for k, t in vocab.OFFICE_KINDS.items()}
     kinds = {o.get("office_kind") for o in demo_data()["offers"]} - {None}
-    assert kinds <= set(vocab.OFFICE_KINDS)
+    assert kinds <= set(office_kinds())
     used = {o.kind for r in defaults for o in r.offices}
     assert used - kinds <= {"bamf"}, "every office the rules name has a demo entry (but BAMF)"
     assert set(vocab.TOPIC_MATTERS) <= set(topic_codes())
