@@ -65,6 +65,24 @@ def load_demo(session: Session, data: dict | None = None) -> int:
     return len(data["offers"])
 
 
+def backfill_office_kinds(session: Session, data: dict | None = None) -> int:
+    """Give demo offers loaded before `office_kind` existed their office kind (idempotent).
+
+    Only offers of the demo file whose office kind is still empty are touched; returns
+    how many were set.
+    """
+    data = data or demo_data()
+    kinds = {stable_id(f"service:{o['key']}"): o["office_kind"]
+             for o in data["offers"] if o.get("office_kind")}
+    changed = 0
+    for svc in session.scalars(select(Service).where(Service.id.in_(list(kinds)),
+                                                     Service.office_kind.is_(None))):
+        svc.office_kind = kinds[svc.id]
+        changed += 1
+    session.flush()
+    return changed
+
+
 def upsert_offer(session: Session, o: dict, kommune_id: str, terms: dict[str, str]) -> Service:
     """Write one offer given as plain data (the demo file's format)."""
     org = o["organization"]

@@ -20,6 +20,7 @@ from app.responsibility.engine import select as select_rules
 from app.responsibility.models import ResponsibilityRuleHistory
 from app.responsibility.rules import RuleError, parse_rule, parse_rules_file, rules_file
 from directory.demo import demo_data
+from directory.models import stable_id
 from directory.reference import gemeinden, kommunen, office_kinds, topic_codes
 from directory.store import Store
 
@@ -182,6 +183,17 @@ def test_seed_once_then_edit_with_history_and_export_import(store):
             ResponsibilityRuleHistory.rule_key == "kita").order_by(
             ResponsibilityRuleHistory.changed_at))]
     assert actions == ["seed", "update", "delete", "import"]
+
+
+def test_a_demo_store_from_before_office_kinds_gets_them(store):
+    from directory.models import Service
+
+    with store.session.begin() as s:
+        s.execute(Service.__table__.update().values(office_kind=None))
+    repository.seed(store)
+    offers = {o.id: o for o in store.offers("demo")}
+    assert offers[stable_id("service:demo-aufenthalt-2")].office_kind == "auslaenderbehoerde"
+    assert sum(o.office_kind is not None for o in offers.values()) == 39
 
 
 def test_import_refuses_unknown_places_and_keeps_everything(store):

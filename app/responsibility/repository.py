@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.responsibility.models import ResponsibilityRule, ResponsibilityRuleHistory
 from app.responsibility.rules import Rule, parse_rule, parse_rules_file, rules_file
+from directory.demo import backfill_office_kinds
 from directory.models import Gemeinde, Kommune
 from directory.store import Store
 
@@ -118,11 +119,13 @@ def seed(store: Store, *, demo: bool | None = None) -> int:
     explicitly with `lotse rules import --defaults` (history shows the change).
     """
     with store.session.begin() as s:
+        if demo is None:
+            demo = s.get(Kommune, "demo") is not None
+        if demo:  # a demo store from before office kinds existed
+            backfill_office_kinds(s)
         if s.scalar(select(func.count(ResponsibilityRuleHistory.id))):
             return 0
         rules = [(r, "default") for r in default_rules()]
-        if demo is None:
-            demo = s.get(Kommune, "demo") is not None
         if demo:
             rules += [(r, "demo") for r in demo_rules()]
         for rule, origin in rules:
