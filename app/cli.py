@@ -52,12 +52,12 @@ def serve_options(host: str, port: int) -> dict:
 
 
 def cmd_index_build(args, settings: Settings) -> int:
-    from app.services import load_encoder, open_store
+    from app.services import encoder_for, open_store
     from index.cache import EmbeddingCache
     from index.engine import SearchEngine
 
     store = open_store(settings)
-    encoder = load_encoder(settings.resolved_model, settings.torch_threads)
+    encoder = encoder_for(settings)
     if encoder is None:
         print("error: the embedding model cannot be loaded; run `lotse model install`",
               file=sys.stderr)
@@ -165,6 +165,8 @@ def parser() -> argparse.ArgumentParser:
     be = sub.add_parser("bench", help="latency, throughput, build time, memory")
     be.add_argument("--sizes", default="1000,10000", help="synthetic directory sizes")
     be.add_argument("--queries", type=int, default=200)
+    be.add_argument("--cold-start", action="store_true",
+                    help="also time `lotse serve` until /readyz is green")
     be.add_argument("--json", action="store_true")
     be.set_defaults(func=cmd_bench)
     u = sub.add_parser("user", help="staff accounts").add_subparsers(dest="sub", required=True)

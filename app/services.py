@@ -21,9 +21,11 @@ log = logging.getLogger("lotse")
 
 
 @cache
-def load_encoder(model: str, threads: int = 0) -> Encoder | None:
+def load_encoder(model: str, threads: int = 0, quantize: bool = False,
+                 max_seq_length: int = 0) -> Encoder | None:
     try:
-        return Encoder(model, threads=threads or None)
+        return Encoder(model, threads=threads or None, quantize=quantize,
+                       max_seq_length=max_seq_length)
     except ModelUnavailable as exc:
         log.error("search runs on the lexical index only: %s", exc)
         return None
@@ -40,6 +42,11 @@ class Services:
     def model_loaded(self) -> bool:
         return self.engine.encoder is not None
 
+    @property
+    def degraded(self) -> bool:
+        """Search runs on the lexical index: no model, or encodings over their budget."""
+        return self.engine.degraded
+
 
 def open_store(settings: Settings) -> Store:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -51,10 +58,16 @@ def open_store(settings: Settings) -> Store:
     return store
 
 
+def encoder_for(settings: Settings) -> Encoder | None:
+    return load_encoder(settings.resolved_model, settings.torch_threads, settings.quantize,
+                        settings.max_seq_length)
+
+
 def start(settings: Settings, progress: Progress | None = None) -> Services:
     """Open the store (migrate, reference data, demo) and load or build the index."""
     store = open_store(settings)
-    encoder = load_encoder(settings.resolved_model, settings.torch_threads)
-    engine = SearchEngine(encoder, cache=EmbeddingCache(settings.embedding_cache_dir))
+    encoder = encoder_for(settings)
+    engine = SearchEngine(encoder, cache=EmbeddingCache(settings.embedding_cache_dir),
+                          encode_budget_ms=settings.encode_budget_ms)
     engine.open(store.offers(), settings.index_dir, progress)
     return Services(settings, store, engine, ready=True)

@@ -5,14 +5,17 @@ folder written by `lotse model install`). Queries and documents get the
 model's own prompts ("query: " / "passage: "). Loading never touches the
 network: the hub is switched off before sentence-transformers is imported.
 
-Speed knobs (measured with `lotse bench` and `lotse eval`): the Linear layers
-can be quantised to int8 (dynamic quantisation, ~3-4x faster on CPUs with
-VNNI), and documents are cut at `max_seq_length` tokens. Both are part of
-`model_id`, so cached vectors and saved indexes never mix two set-ups.
+Speed knobs for documents (measured with `lotse bench` and `lotse eval`): offer
+texts can be encoded by an int8 copy of the model (dynamic quantisation of the
+Linear layers, ~3-4x faster on CPUs with VNNI, sharing the embedding table)
+and are cut at `max_seq_length` tokens; questions and prototypes always use
+the full-precision model. Both knobs are part of `document_id`/`model_id`, so
+cached vectors and saved indexes never mix two set-ups.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -56,33 +59,70 @@ class Encoder:
             raise ModelUnavailable(f"model folder not found: {model}")
         try:
             import torch
-            import transformers
-            from sentence_transformers import SentenceTransformer
-
-            transformers.utils.logging.disable_progress_bar()
 
             if threads:
                 torch.set_num_threads(threads)
-            self._model = SentenceTransformer(
-                str(path) if path.exists() else model, device="cpu", local_files_only=True
-            )
-            if quantize:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    torch.ao.quantization.quantize_dynamic(
-                        self._model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
-            self._model.eval()
-            if max_seq_length:
-                self._model.max_seq_length = min(max_seq_length, self._model.max_seq_length)
+            from index.bert import LeanModel, supported
+
+            if path.is_dir() and supported(path):
+                self._model = LeanModel(path)
+            else:
+                import transformers
+                from sentence_transformers import SentenceTransformer
+
+                transformers.utils.logging.disable_progress_bar()
+                self._model = SentenceTransformer(
+                    str(path) if path.exists() else model, device="cpu", local_files_only=True
+                )
+                self._model.eval()
         except Exception as exc:  # any failure to load means: no model
             raise ModelUnavailable(f"cannot load model {model}: {exc}") from exc
         self.name = model
         self.quantized = quantize
-        self.max_seq_length = int(self._model.max_seq_length)
         self.dim = int(self._model.get_embedding_dimension())
-        self.model_id = json.dumps([model, _folder_fingerprint(path), quantize,
-                                    self.max_seq_length])
+        full = int(self._model.max_seq_length)
+        self.full_length = full
+        self.max_seq_length = min(max_seq_length, full) if max_seq_length else full
+        fingerprint = _folder_fingerprint(path)
+        self.query_id = json.dumps([model, fingerprint, False, full])
+        self.document_id = json.dumps([model, fingerprint, quantize, self.max_seq_length])
+        self.model_id = self.document_id if self.document_id == self.query_id else json.dumps(
+            [self.query_id, self.document_id])
+        self._documents_model = None
         self._lock = threading.Lock()
+
+    def _document_model(self):
+        """The model for offer texts: the same, or an int8 copy sharing the embeddings."""
+        if self._documents_model is not None:
+            return self._documents_model
+        if not self.quantized:
+            self._documents_model = self._model
+            return self._model
+        import torch
+
+        if hasattr(self._model, "net"):  # the lean model: its word embeddings
+            owner, attr = self._model.net, "word"
+        else:  # a SentenceTransformer: the transformer's embedding module
+            owner, attr = getattr(self._model[0], "auto_model", None), "embeddings"
+        shared = getattr(owner, attr, None)
+        try:  # share the large embedding table instead of copying it
+            if shared is not None:
+                setattr(owner, attr, None)
+            clone = copy.deepcopy(self._model)
+        finally:
+            if shared is not None:
+                setattr(owner, attr, shared)
+        if shared is not None:
+            clone_owner = clone.net if hasattr(clone, "net") else clone[0].auto_model
+            setattr(clone_owner, attr, shared)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.ao.quantization.quantize_dynamic(
+                clone.net if hasattr(clone, "net") else clone, {torch.nn.Linear},
+                dtype=torch.qint8, inplace=True)
+        clone.max_seq_length = self.max_seq_length
+        self._documents_model = clone
+        return clone
 
     def _encode(self, texts: list[str], prompt_name: str | None) -> np.ndarray:
         if not texts:
@@ -90,7 +130,13 @@ class Encoder:
         prompts = self._model.prompts or {}
         kwargs = {"prompt_name": prompt_name} if prompt_name in prompts else {}
         with self._lock:
-            vecs = self._model.encode(
+            if prompt_name == "document":
+                model = self._document_model()
+                model.max_seq_length = self.max_seq_length
+            else:
+                model = self._model
+                model.max_seq_length = self.full_length
+            vecs = model.encode(
                 texts,
                 batch_size=32,
                 normalize_embeddings=True,
@@ -108,9 +154,9 @@ class Encoder:
 
     def documents_cached(self, texts: list[str], cache: EmbeddingCache) -> np.ndarray:
         """Like `documents`, taking vectors seen before from the cache."""
-        return cache.embed(self.model_id, "document", texts, self.documents, self.dim)
+        return cache.embed(self.document_id, "document", texts, self.documents, self.dim)
 
     def queries_cached(self, texts: list[str], cache: EmbeddingCache | None = None) -> np.ndarray:
         """Like `queries`, for fixed texts only (prototypes): never for people's questions."""
         cache = cache or EmbeddingCache(None)  # the process memo alone
-        return cache.embed(self.model_id, "query", texts, self.queries, self.dim)
+        return cache.embed(self.query_id, "query", texts, self.queries, self.dim)

@@ -1,103 +1,204 @@
-"""Lexical index: BM25 over folded word tokens, with an inverted index.
+"""Lexical index: BM25 over folded word tokens, compact and per shard.
 
 The text is folded so that the way people type on a phone still matches:
 case, German umlauts written as "ae/oe/ue" or without dots, Arabic and
-Persian letter variants and diacritics, Cyrillic "ё". Scoring touches only
-the posting lists of the query's words, so it stays fast on large
-directories, and it can be restricted to a set of allowed offers.
+Persian letter variants and diacritics, Cyrillic "ё". Term ids and document
+frequencies are global (`Vocabulary`), so scores of two shards compare;
+postings live per shard in three flat arrays sorted by term (`LexicalShard`),
+which is small in memory, scores a query with a few numpy operations and is
+replaced whole (copy on write) when one offer changes.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import sys
+import threading
 import unicodedata
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
 
 K1 = 1.2
 B = 0.75
 _WORD = re.compile(r"\w+", re.UNICODE)
-_ARABIC_FOLD = str.maketrans(
+_FOLD = str.maketrans(
     {
-        "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ي": "ي", "ی": "ي", "ئ": "ي",
-        "ة": "ه", "ك": "ك", "ک": "ك", "ؤ": "و", "ـ": "", "ё": "е", "ß": "ss",
+        "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ی": "ي", "ئ": "ي", "ې": "ي",
+        "ۍ": "ي", "ة": "ه", "ک": "ك", "ګ": "گ", "ؤ": "و", "ـ": "", "ё": "е", "ß": "ss",
+        "\u200c": " ", "\u200d": "", "ı": "i",
+        **{chr(0x06F0 + i): str(i) for i in range(10)},  # Persian digits
+        **{chr(0x0660 + i): str(i) for i in range(10)},  # Arabic-Indic digits
     }
 )
-_GERMAN = (("ae", "a"), ("oe", "o"), ("ue", "u"))
+_COMBINING = re.compile(
+    "[" + "".join(chr(c) for c in range(0x300, 0x10000)
+                  if unicodedata.combining(chr(c)) and chr(c) not in "\\]^-") + "]"
+)
 
 
 def fold(text: str) -> str:
     """Lower-case, strip diacritics and unify letter variants."""
-    text = unicodedata.normalize("NFKC", text).lower().translate(_ARABIC_FOLD)
-    decomposed = unicodedata.normalize("NFD", text)
-    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    text = unicodedata.normalize("NFKC", text).lower().translate(_FOLD)
+    text = _COMBINING.sub("", unicodedata.normalize("NFD", text))
     return unicodedata.normalize("NFC", text)
 
 
 def tokens(text: str) -> list[str]:
-    """Folded word tokens; Latin words also lose 'ae/oe/ue' spellings of umlauts."""
-    out = []
-    for w in _WORD.findall(fold(text)):
-        if w.isascii():
-            for a, b in _GERMAN:
-                w = w.replace(a, b)
-        if len(w) > 1 and not w.isdigit():
-            out.append(w)
-    return out
+    """Folded word tokens; 'ae/oe/ue' count as the umlauts they often stand for."""
+    text = fold(text).replace("ae", "a").replace("oe", "o").replace("ue", "u")
+    return [w for w in _WORD.findall(text) if len(w) > 1 and not w.isdigit()]
+
+
+class Vocabulary:
+    """Global term ids and BM25 statistics (document frequency, lengths) of all shards."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.df = np.zeros(1024, dtype=np.int32)
+        self.n_docs = 0
+        self.total_len = 0
+        self._lock = threading.Lock()
+
+    def encode(self, text: str) -> tuple[np.ndarray, np.ndarray, int]:
+        """(term ids, term frequencies, length) of a document; new terms get ids."""
+        counts = Counter(tokens(text))
+        with self._lock:
+            ids = []
+            for term in counts:
+                tid = self.ids.get(term)
+                if tid is None:
+                    tid = self.ids[sys.intern(term)] = len(self.ids)
+                ids.append(tid)
+            if len(self.ids) > len(self.df):
+                self.df = np.concatenate([self.df, np.zeros(len(self.df), dtype=np.int32)])
+        return (np.array(ids, dtype=np.int32),
+                np.fromiter(counts.values(), dtype=np.float32, count=len(counts)),
+                sum(counts.values()))
+
+    def lookup(self, query: str) -> np.ndarray:
+        """Ids of the query's known terms (each once)."""
+        ids = {self.ids.get(t) for t in tokens(query)}
+        ids.discard(None)
+        return np.array(sorted(ids), dtype=np.int32)
+
+    def count(self, term_ids: np.ndarray, length: int, sign: int = 1) -> None:
+        """Add (+1) or withdraw (-1) one document from the statistics."""
+        with self._lock:
+            np.add.at(self.df, term_ids, sign)
+            self.n_docs += sign
+            self.total_len += sign * length
+
+    def idf(self, term_ids: np.ndarray) -> np.ndarray:
+        df = self.df[term_ids].astype(np.float64)
+        n = max(self.n_docs, 1)
+        return np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+    @property
+    def avgdl(self) -> float:
+        return self.total_len / self.n_docs if self.n_docs else 1.0
+
+    def terms(self) -> list[str]:
+        return sorted(self.ids, key=self.ids.get)
+
+    @classmethod
+    def restore(cls, terms: list[str], df: np.ndarray, n_docs: int, total_len: int):
+        self = cls()
+        self.ids = {sys.intern(t): i for i, t in enumerate(terms)}
+        self.df = np.zeros(max(1024, len(terms)), dtype=np.int32)
+        self.df[:len(df)] = df
+        self.n_docs, self.total_len = n_docs, total_len
+        return self
+
+
+Doc = tuple[np.ndarray, np.ndarray, int]  # term ids, term frequencies, length
+
+
+@dataclass(frozen=True)
+class LexicalShard:
+    """Postings of one shard's documents (local numbers 0..n-1), sorted by term."""
+
+    term: np.ndarray  # int32, sorted
+    doc: np.ndarray  # int32
+    tf: np.ndarray  # float32
+    length: np.ndarray  # float32 per document
+
+    @classmethod
+    def build(cls, docs: list[Doc]) -> LexicalShard:
+        if not docs:
+            z = np.zeros(0, dtype=np.int32)
+            return cls(z, z, np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32))
+        term = np.concatenate([d[0] for d in docs])
+        doc = np.repeat(np.arange(len(docs), dtype=np.int32), [len(d[0]) for d in docs])
+        tf = np.concatenate([d[1] for d in docs])
+        order = np.argsort(term, kind="stable")
+        return cls(term[order], doc[order], tf[order],
+                   np.array([d[2] for d in docs], dtype=np.float32))
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.length)
+
+    def doc_terms(self, i: int) -> np.ndarray:
+        return self.term[self.doc == i]
+
+    def without(self, i: int) -> LexicalShard:
+        """The shard without local document i (later documents move down by one)."""
+        keep = self.doc != i
+        doc = self.doc[keep]
+        doc = doc - (doc > i)
+        return LexicalShard(self.term[keep], doc.astype(np.int32), self.tf[keep],
+                            np.delete(self.length, i))
+
+    def replaced(self, i: int, d: Doc) -> LexicalShard:
+        """The shard with local document i (i == n_docs: a new one) set to `d`."""
+        keep = self.doc != i
+        term = np.concatenate([self.term[keep], d[0]])
+        doc = np.concatenate([self.doc[keep], np.full(len(d[0]), i, dtype=np.int32)])
+        tf = np.concatenate([self.tf[keep], d[1]])
+        order = np.argsort(term, kind="stable")
+        length = self.length.copy() if i < self.n_docs else np.append(self.length, 0)
+        length[i] = d[2]
+        return LexicalShard(term[order], doc[order], tf[order], length.astype(np.float32))
+
+    def scores(self, term_ids: np.ndarray, idf: np.ndarray, avgdl: float) -> np.ndarray:
+        """BM25 score of every local document for the given query terms."""
+        out = np.zeros(self.n_docs, dtype=np.float32)
+        if not len(term_ids) or not self.n_docs:
+            return out
+        lo = np.searchsorted(self.term, term_ids, "left")
+        hi = np.searchsorted(self.term, term_ids, "right")
+        norm = K1 * (1 - B + B * self.length / max(avgdl, 1e-6))
+        for a, b, w in zip(lo, hi, idf, strict=True):
+            if b > a:
+                docs, tf = self.doc[a:b], self.tf[a:b]
+                out[docs] += w * tf * (K1 + 1) / (tf + norm[docs])
+        return out
 
 
 class LexicalIndex:
-    """BM25 (Okapi) over documents keyed by string ids; supports upsert and remove."""
+    """A small self-contained BM25 index (used for the topic texts)."""
 
-    def __init__(self) -> None:
-        self._postings: dict[str, dict[str, int]] = defaultdict(dict)
-        self._length: dict[str, int] = {}
-        self._terms: dict[str, tuple[str, ...]] = {}
-        self._total = 0
+    def __init__(self, texts: dict[str, str] | None = None) -> None:
+        self.vocab = Vocabulary()
+        self.keys = list(texts or {})
+        docs = [self.vocab.encode(t) for t in (texts or {}).values()]
+        for d in docs:
+            self.vocab.count(d[0], d[2])
+        self.shard = LexicalShard.build(docs)
 
     def __len__(self) -> int:
-        return len(self._length)
+        return len(self.keys)
 
-    def add(self, doc_id: str, text: str) -> None:
-        self.remove(doc_id)
-        counts = Counter(tokens(text))
-        for term, tf in counts.items():
-            self._postings[term][doc_id] = tf
-        n = sum(counts.values())
-        self._terms[doc_id] = tuple(counts)
-        self._length[doc_id] = n
-        self._total += n
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        ids = self.vocab.lookup(query)
+        scores = self.shard.scores(ids, self.vocab.idf(ids), self.vocab.avgdl)
+        hits = [(self.keys[i], float(scores[i])) for i in np.flatnonzero(scores > 0)]
+        return sorted(hits, key=lambda x: (-x[1], x[0]))[:k]
 
-    def remove(self, doc_id: str) -> None:
-        n = self._length.pop(doc_id, None)
-        if n is None:
-            return
-        self._total -= n
-        for term in self._terms.pop(doc_id):
-            posting = self._postings[term]
-            posting.pop(doc_id, None)
-            if not posting:
-                del self._postings[term]
 
-    def search(
-        self, query: str, k: int, allowed: Iterable[str] | None = None
-    ) -> list[tuple[str, float]]:
-        """The k best (doc id, BM25 score) pairs, only among `allowed` if given."""
-        n_docs = len(self._length)
-        if not n_docs or k <= 0:
-            return []
-        allow = set(allowed) if allowed is not None else None
-        avg = self._total / n_docs
-        scores: dict[str, float] = defaultdict(float)
-        for term in set(tokens(query)):
-            posting = self._postings.get(term)
-            if not posting:
-                continue
-            idf = math.log(1 + (n_docs - len(posting) + 0.5) / (len(posting) + 0.5))
-            for doc_id, tf in posting.items():
-                if allow is not None and doc_id not in allow:
-                    continue
-                norm = tf * (K1 + 1) / (tf + K1 * (1 - B + B * self._length[doc_id] / avg))
-                scores[doc_id] += idf * norm
-        return sorted(scores.items(), key=lambda x: (-x[1], x[0]))[:k]
+def idf_classic(n_docs: int, df: int) -> float:
+    """The BM25 idf of one term (for tests and explanations)."""
+    return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))

@@ -80,13 +80,16 @@ class Prototypes:
             return cls(codes=[str(c) for c in z["codes"]], topics=z["topics"],
                        crisis=z["crisis"], ordinary=z["ordinary"], off_topic=z["off_topic"])
 
+    def __post_init__(self) -> None:
+        groups: dict[str, list[int]] = {}
+        for i, code in enumerate(self.codes):
+            groups.setdefault(code, []).append(i)
+        self._groups = {c: np.array(ix) for c, ix in groups.items()}
+
     def topic_scores(self, qvec: np.ndarray, top: int = 2) -> dict[str, float]:
         """Per topic: the mean of its `top` most similar prototypes."""
         sims = self.topics @ qvec
-        per: dict[str, list[float]] = {}
-        for code, s in zip(self.codes, sims, strict=True):
-            per.setdefault(code, []).append(float(s))
-        return {c: _top_mean(np.array(v), top) for c, v in per.items()}
+        return {c: _top_mean(sims[ix], top) for c, ix in self._groups.items()}
 
     def off_topic_score(self, qvec: np.ndarray) -> float:
         return _top_mean(self.off_topic @ qvec, 3)

@@ -1,9 +1,11 @@
-"""Signals read off a question: acute danger (crisis) and the language it is in.
+"""The crisis lexicon: acute danger read off a question's words in 14 languages.
 
-Crisis: a lexicon of danger terms per language, matched on folded text (the
-embedding prototypes of acute danger live in `index.prototypes`). Language: the script
-decides Arabic-script and Ge'ez languages, then word lists for the
-Latin- and Cyrillic-script ones.
+`index/data/crisis.json` holds per language the acute terms (suicide, not
+breathing, a weapon, fire ...), terms of violence that are acute only with
+an urgency cue (now, tonight ...), those cues, and the sentences the
+embedding detector compares with (`index.prototypes`). Terms match whole
+words of the folded text; a trailing '*' matches a word prefix (Turkish,
+Somali and others build long words).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from index.lexical import fold
 
 DATA = Path(__file__).parent / "data"
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
 
 
 @cache
@@ -26,24 +29,55 @@ def crisis_data() -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _folded(terms: dict) -> tuple[str, ...]:
+    """Folded terms; a trailing '*' (kept) lets the last word match as a prefix."""
+    out = set()
+    for ts in terms.values():
+        for t in ts:
+            words = " ".join(re.findall(r"\w+", fold(t)))
+            if words:
+                out.add(words + ("*" if t.endswith("*") else ""))
+    return tuple(sorted(out))
+
+
 @cache
-def _crisis_terms() -> tuple[str, ...]:
-    terms = {fold(t).strip() for ts in crisis_data()["terms"].values() for t in ts}
-    return tuple(sorted(t for t in terms if len(t) >= 4))
+def _lexicon() -> dict[str, tuple[str, ...]]:
+    data = crisis_data()
+    return {k: _folded(data.get(k, {})) for k in ("terms", "violence", "urgent")}
+
+
+def _find(terms: tuple[str, ...], spaced: str, joined: str) -> str | None:
+    for term in terms:
+        if term.endswith("*"):
+            if f" {term[:-1]}" in spaced:
+                return term
+            continue
+        if f" {term} " in spaced:
+            return term
+        # Persian and Pashto are written with or without ZWNJ or spaces inside words
+        if " " in term and _ARABIC.search(term) and term.replace(" ", "") in joined:
+            return term
+    return None
 
 
 def crisis_term(text: str) -> str | None:
-    """The first danger term found in the text, if any.
+    """The danger term that makes the question acute, if any.
 
-    Terms match in the folded text; Arabic-script terms also with all spaces
-    removed, so Persian and Pashto written with or without ZWNJ or spaces match.
+    An acute term (suicide, not breathing, a weapon ...) suffices; a term of
+    violence (he hits me) counts only with an urgency cue (now, tonight ...),
+    so a story of past or ongoing violence is answered with help offers, not
+    with the emergency numbers first. Terms match whole words of the folded text.
     """
     words = re.findall(r"\w+", fold(text))
     spaced = " " + " ".join(words) + " "
     joined = "".join(words)
-    for term in _crisis_terms():
-        if term in spaced or (_ARABIC.search(term) and term.replace(" ", "") in joined):
-            return term
+    lex = _lexicon()
+    acute = _find(lex["terms"], spaced, joined)
+    if acute:
+        return acute
+    harm = _find(lex["violence"], spaced, joined)
+    if harm and _find(lex["urgent"], spaced, joined):
+        return harm
     return None
 
 
@@ -54,58 +88,18 @@ def crisis_prototypes() -> tuple[list[str], list[str]]:
     return pos, neg
 
 
-# --- language ---------------------------------------------------------------------
-
-_PASHTO = set("ټډړږښګڼۍېځڅ")
-_PERSIAN = set("پچژگی")
-_ETHIOPIC = re.compile(r"[\u1200-\u137f]")
-_ARABIC = re.compile(r"[\u0600-\u06ff]")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_MARKERS = {
-    "uk": set("їєіґ"),
-    "bg": {"ъ"},
-}
-_WORDS = {
-    "de": {"ich", "und", "der", "die", "das", "nicht", "wo", "wie", "mein", "kann", "bin", "ist"},
-    "en": {"i", "the", "and", "my", "where", "how", "can", "need", "is", "to", "for", "what"},
-    "tr": {"ve", "bir", "bu", "nerede", "nasıl", "için", "var", "ben", "benim", "istiyorum"},
-    "fr": {"je", "le", "la", "les", "et", "est", "pour", "mon", "ma", "où", "comment", "des"},
-    "ro": {"și", "sunt", "unde", "pentru", "nu", "am", "cum", "vreau", "meu", "mea", "care"},
-    "so": {"waxaan", "maxaan", "sidee", "halkee", "aan", "iyo", "ku", "ka", "ma", "waa"},
-    "ku": {"ez", "û", "min", "çawa", "li", "ku", "dixwazim", "heye", "xwe", "bi", "ji", "çi"},
-    "ru": {"я", "и", "не", "где", "как", "мне", "мой", "это", "для", "что"},
-    "uk": {"я", "і", "не", "де", "як", "мені", "мій", "це", "для", "що"},
-    "bg": {"аз", "и", "не", "къде", "как", "ми", "моя", "това", "за", "какво"},
-}
+@cache
+def _statuses() -> dict[str, tuple[str, ...]]:
+    path = DATA / "statuses.json"
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return {code: _folded({code: names}) for code, names in data.items()
+            if not code.startswith("_")}
 
 
-def detect_language(text: str, fallback: str = "de") -> str:
-    """A best guess of the question's language among the UI languages."""
-    if _ETHIOPIC.search(text):
-        return "ti"
-    if _ARABIC.search(text):
-        chars = set(text)
-        if chars & _PASHTO:
-            return "ps"
-        if chars & _PERSIAN:
-            return "fa"
-        return "ar"
-    lower = text.lower()
-    words = set(re.findall(r"\w+", lower))
-    if _CYRILLIC.search(text):
-        for lang, marks in _MARKERS.items():
-            if set(lower) & marks:
-                return lang
-        scores = {lang: len(words & _WORDS[lang]) for lang in ("ru", "uk", "bg")}
-        return max(scores, key=scores.get) if max(scores.values()) else "ru"
-    latin = {lang: len(words & w) for lang, w in _WORDS.items() if lang not in ("ru", "uk", "bg")}
-    if set(lower) & set("äöüß"):
-        latin["de"] += 2
-    if set(lower) & set("şğı"):
-        latin["tr"] += 2
-    if set(lower) & set("êîû"):
-        latin["ku"] += 2
-    if set(lower) & set("ăâșț"):
-        latin["ro"] += 2
-    best = max(latin, key=latin.get)
-    return best if latin[best] else fallback
+def residence_statuses(text: str) -> frozenset[str]:
+    """The residence statuses a question names (Duldung, Gestattung, ...)."""
+    words = re.findall(r"\w+", fold(text))
+    spaced = " " + " ".join(words) + " "
+    joined = "".join(words)
+    return frozenset(code for code, names in _statuses().items()
+                     if _find(names, spaced, joined))

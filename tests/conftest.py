@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from app.services import Services, load_encoder, open_store, start
+from app.services import Services, encoder_for, open_store, start
 from app.settings import Settings, default_model_dir
 from index.engine import SearchEngine
 
@@ -22,8 +22,8 @@ def model_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def encoder(model_path):
-    enc = load_encoder(model_path)
+def encoder(settings):
+    enc = encoder_for(settings)  # the same encoder the services use (cached per settings)
     assert enc is not None, "the converted model must load"
     return enc
 

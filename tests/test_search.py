@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+from pathlib import Path
 
 from index.engine import SearchEngine, read_manifest
 
@@ -99,3 +100,37 @@ def test_lexical_only_when_no_model(services):
     answer = engine.search("Integrationskurs", kommune="demo")
     assert answer.degraded
     assert "sprache" in categories(answer)
+
+
+PROBE = Path(__file__).parent / "data" / "probe.jsonl"
+LANGUAGES = {"de", "en", "ar", "fa", "tr", "uk", "ru", "ku", "ps", "ti", "ro", "bg", "fr", "so"}
+
+
+def probe_queries():
+    return [json.loads(line) for line in PROBE.read_text(encoding="utf-8").splitlines() if line]
+
+
+def test_crisis_is_recognised_in_every_language(services):
+    queries = probe_queries()
+    crisis = [q for q in queries if q["expect"] == ["crisis"]]
+    assert {q["lang"] for q in crisis} == LANGUAGES
+    missed = [q["id"] for q in crisis
+              if not services.engine.search(q["q"], kommune="demo").crisis]
+    assert missed == []
+    ordinary = [q for q in queries if q["expect"] not in (["crisis"], [])]
+    alarms = [q["id"] for q in ordinary if services.engine.search(q["q"], kommune="demo").crisis]
+    assert len(alarms) <= 0.02 * len(ordinary), alarms
+
+
+def test_reply_language_is_detected(services):
+    queries = probe_queries()
+    right = sum(services.engine.search(q["q"], kommune="demo", limit=1).lang == q["lang"]
+                for q in queries)
+    assert right >= 0.9 * len(queries)
+
+
+def test_residence_status_is_eligibility_not_topic(services):
+    # a status named in a health question must not pull the answer to training offers
+    answer = services.engine.search("I have a Gestattung, how do I see a doctor for my teeth?",
+                                    kommune="demo")
+    assert "gesundheit" in answer.results[0].categories

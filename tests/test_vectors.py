@@ -1,10 +1,8 @@
-"""FAISS shards: stable ids, -1 padding, empty shards, removal, round trip."""
-
-import uuid
+"""FAISS shard vectors: -1 padding, empty shards, per-offer pooling, changes, round trip."""
 
 import numpy as np
 
-from index.vectors import NATIONAL, VectorShards, offer_number
+from index.vectors import ShardVectors
 
 
 def unit(*xs):
@@ -12,47 +10,39 @@ def unit(*xs):
     return v / np.linalg.norm(v)
 
 
-def oid(n):
-    return str(uuid.UUID(int=n << 70 | n))
+def test_k_larger_than_the_shard_skips_padding():
+    sv = ShardVectors.build(3, [np.stack([unit(1, 0, 0), unit(0, 1, 0)])])
+    scores = sv.scores(unit(1, 0, 0), 1, k=100)  # FAISS pads the answer with -1 here
+    assert np.allclose(scores, [1.0])
 
 
-def test_k_larger_than_index_skips_padding():
-    vs = VectorShards(3)
-    vs.add(oid(1), "k1", np.stack([unit(1, 0, 0), unit(0, 1, 0)]))
-    best = vs.search(unit(1, 0, 0), ["k1"], k=100)  # FAISS pads with -1 here
-    assert best == {oid(1): 1.0}
+def test_empty_shard():
+    sv = ShardVectors.build(3, [])
+    assert sv.rows == 0
+    assert sv.scores(unit(1, 0, 0), 0).shape == (0,)
+    one = sv.replaced(0, np.stack([unit(0, 0, 1)]))
+    assert np.allclose(one.scores(unit(0, 0, 1), 1), [1.0])
+    assert one.without(0).rows == 0
 
 
-def test_empty_and_unknown_shards():
-    vs = VectorShards(3)
-    assert vs.search(unit(1, 0, 0), ["nowhere"], k=5) == {}
-    vs.add(oid(1), "k1", np.stack([unit(1, 0, 0)]))
-    vs.remove(oid(1))
-    assert vs.search(unit(1, 0, 0), ["k1"], k=5) == {}
-    assert vs.count == 0
+def test_views_pool_by_maximum_and_top_k_leaves_others_at_minus_one():
+    sv = ShardVectors.build(3, [np.stack([unit(0, 0, 1), unit(0.5, 0, 0.5)]),
+                                np.stack([unit(0, 1, 0)]),
+                                np.stack([unit(1, 0.1, 0)])])
+    full = sv.scores(unit(1, 0, 0), 3)
+    assert abs(full[0] - float(unit(0.5, 0, 0.5) @ unit(1, 0, 0))) < 1e-6
+    assert full[2] > full[0] > full[1]
+    top = sv.scores(unit(1, 0, 0), 3, k=1)
+    assert top[2] > 0.9 and top[0] == top[1] == -1.0
 
 
-def test_filter_never_loses_matches_and_max_pools_views():
-    vs = VectorShards(3)
-    for i in range(1, 50):  # many near matches in another Kommune
-        vs.add(oid(i), "other", np.stack([unit(1, 0.01 * i, 0)]))
-    vs.add(oid(99), "mine", np.stack([unit(0, 0, 1), unit(0.5, 0, 0.5)]))
-    vs.add(oid(98), NATIONAL, np.stack([unit(0, 1, 0)]))
-    best = vs.search(unit(1, 0, 0), ["mine", NATIONAL], k=1)
-    assert set(best) == {oid(99), oid(98)}
-    assert abs(best[oid(99)] - float(unit(0.5, 0, 0.5) @ unit(1, 0, 0))) < 1e-6
-
-
-def test_replace_reconstruct_and_round_trip():
-    vs = VectorShards(3)
-    vs.add(oid(1), "k1", np.stack([unit(1, 0, 0)]))
-    vs.add(oid(1), "k2", np.stack([unit(0, 1, 0), unit(0, 0, 1)]))  # moved and changed
-    assert vs.search(unit(1, 0, 0), ["k1"], k=5) == {}
-    assert np.allclose(vs.vectors(oid(1))[1], unit(0, 0, 1))
-    meta = {k: (vs.offer_shard[k], vs.offer_views[k]) for k in vs.offer_shard}
-    back = VectorShards.restore(3, vs.snapshot(), meta)
-    assert back.search(unit(0, 0, 1), ["k2"], k=1) == {oid(1): 1.0}
-    assert 0 <= offer_number(oid(1)) << 4 < 2**63
-    big = "ffffffff-ffff-4fff-bfff-ffffffffffff"
-    vs.add(big, "k3", np.stack([unit(1, 1, 0)]))  # the largest UUIDs still fit int64
-    assert big in vs.search(unit(1, 1, 0), ["k3"], k=1)
+def test_replace_remove_and_round_trip():
+    sv = ShardVectors.build(3, [np.stack([unit(1, 0, 0)]), np.stack([unit(0, 1, 0)])])
+    changed = sv.replaced(0, np.stack([unit(0, 0, 1), unit(0, 1, 1)]))
+    assert sv.scores(unit(1, 0, 0), 2)[0] > 0.99  # the old object is untouched
+    assert changed.scores(unit(1, 0, 0), 2)[0] < 0.01
+    assert np.allclose(changed.vectors_of(0)[0], unit(0, 0, 1))
+    fewer = changed.without(0)  # offer 1 becomes offer 0
+    assert fewer.rows == 1 and np.allclose(fewer.scores(unit(0, 1, 0), 1), [1.0])
+    back = ShardVectors.restore(changed.serialize(), changed.view_doc)
+    assert np.allclose(back.scores(unit(0, 1, 1), 2), changed.scores(unit(0, 1, 1), 2))

@@ -31,20 +31,21 @@ def search(
     )
     record_search(services, answer, kommune=kommune or None,
                   ui_lang=pick_language(lang, default="") or None)
-    offers = services.engine.offers
     return {
         "query": answer.query,
         "lang": answer.lang,
         "crisis": answer.crisis,
         "confident": answer.confident,
         "degraded": answer.degraded,
+        "topics": [code for code, _ in answer.topics],
         "results": [
             {
                 "id": h.id,
-                "name": offers[h.id].name,
+                "name": h.name,
                 "categories": list(h.categories),
                 "kommune": h.kommune,
                 "score": h.score,
+                "emergency": h.emergency,
             }
             for h in answer.results
         ],
@@ -87,7 +88,10 @@ def readyz(request: Request):
             checks["store"] = False
         checks["index"] = bool(services.engine.offers)
         checks["model"] = services.model_loaded
+        degraded = services.degraded
+    else:
+        degraded = True
     ok = checks["store"] and checks["index"]
-    body = {"status": ("ready" if checks["model"] else "degraded") if ok else "unavailable",
-            **checks}
+    body = {"status": ("degraded" if degraded else "ready") if ok else "unavailable",
+            "search": "lexical" if degraded else "semantic", **checks}
     return JSONResponse(body, status_code=200 if ok else 503)

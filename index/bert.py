@@ -1,0 +1,148 @@
+"""A lean loader for BERT-type sentence-transformers folders (fast cold start).
+
+Importing sentence-transformers pulls in scikit-learn, SciPy and most of
+transformers: several seconds of CPU before the first question. For the
+common layout - a BERT encoder (`config.json` model_type "bert"), mean
+pooling and normalisation, a fast `tokenizer.json` - this module runs the
+same computation in plain torch with the weights read by safetensors and the
+tokenizer by `tokenizers`. `Encoder` falls back to sentence-transformers for
+any other folder; a test checks both give the same vectors.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F  # noqa: N812
+
+MODULES = ["Transformer", "Pooling", "Normalize"]
+
+
+def supported(folder: Path) -> bool:
+    """True for a BERT encoder + mean pooling + normalisation folder with a fast tokenizer."""
+    try:
+        config = json.loads((folder / "config.json").read_text())
+        modules = json.loads((folder / "modules.json").read_text())
+        pooling = json.loads((folder / "1_Pooling" / "config.json").read_text())
+    except (OSError, ValueError):
+        return False
+    kinds = [m.get("type", "").rsplit(".", 1)[-1] for m in modules]
+    mean = pooling.get("pooling_mode") == "mean" or pooling.get("pooling_mode_mean_tokens")
+    return (config.get("model_type") == "bert" and kinds == MODULES and bool(mean)
+            and (folder / "tokenizer.json").exists() and (folder / "model.safetensors").exists()
+            and config.get("hidden_act", "gelu") == "gelu")
+
+
+class _Layer(nn.Module):
+    def __init__(self, hidden: int, heads: int, inter: int, eps: float):
+        super().__init__()
+        self.heads = heads
+        self.query, self.key, self.value = (nn.Linear(hidden, hidden) for _ in range(3))
+        self.attn_out = nn.Linear(hidden, hidden)
+        self.attn_norm = nn.LayerNorm(hidden, eps=eps)
+        self.inter = nn.Linear(hidden, inter)
+        self.out = nn.Linear(inter, hidden)
+        self.out_norm = nn.LayerNorm(hidden, eps=eps)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        b, t, h = x.shape
+
+        def split(y: torch.Tensor) -> torch.Tensor:
+            return y.view(b, t, self.heads, h // self.heads).transpose(1, 2)
+
+        att = F.scaled_dot_product_attention(split(self.query(x)), split(self.key(x)),
+                                             split(self.value(x)), attn_mask=mask)
+        x = self.attn_norm(x + self.attn_out(att.transpose(1, 2).reshape(b, t, h)))
+        return self.out_norm(x + self.out(F.gelu(self.inter(x))))
+
+
+class BertEncoder(nn.Module):
+    """BERT embeddings + layers, mean pooling over real tokens, L2 normalisation."""
+
+    def __init__(self, config: dict):
+        super().__init__()
+        h, eps = config["hidden_size"], config.get("layer_norm_eps", 1e-12)
+        self.word = nn.Embedding(config["vocab_size"], h)
+        self.position = nn.Embedding(config["max_position_embeddings"], h)
+        self.token_type = nn.Embedding(config.get("type_vocab_size", 2), h)
+        self.norm = nn.LayerNorm(h, eps=eps)
+        self.layers = nn.ModuleList(
+            _Layer(h, config["num_attention_heads"], config["intermediate_size"], eps)
+            for _ in range(config["num_hidden_layers"]))
+
+    def forward(self, ids: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
+        positions = torch.arange(ids.shape[1]).unsqueeze(0)
+        x = self.norm(self.word(ids) + self.position(positions) + self.token_type.weight[0])
+        mask = torch.zeros(attention.shape, dtype=x.dtype).masked_fill(attention == 0,
+                                                                         float("-inf"))
+        mask = mask[:, None, None, :]
+        for layer in self.layers:
+            x = layer(x, mask)
+        weights = attention.unsqueeze(-1).to(x.dtype)
+        pooled = (x * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+        return F.normalize(pooled, dim=-1)
+
+
+_RENAME = {
+    "embeddings.word_embeddings": "word", "embeddings.position_embeddings": "position",
+    "embeddings.token_type_embeddings": "token_type", "embeddings.LayerNorm": "norm",
+    "attention.self.query": "query", "attention.self.key": "key",
+    "attention.self.value": "value", "attention.output.dense": "attn_out",
+    "attention.output.LayerNorm": "attn_norm", "intermediate.dense": "inter",
+    "output.dense": "out", "output.LayerNorm": "out_norm", "encoder.layer.": "layers.",
+}
+
+
+def _rename(key: str) -> str:
+    for a, b in _RENAME.items():
+        key = key.replace(a, b)
+    return key
+
+
+class LeanModel:
+    """The folder's model with the small part of the SentenceTransformer API we use."""
+
+    def __init__(self, folder: Path):
+        from safetensors.torch import load_file
+        from tokenizers import Tokenizer
+
+        config = json.loads((folder / "config.json").read_text())
+        st_config = json.loads((folder / "config_sentence_transformers.json").read_text()) \
+            if (folder / "config_sentence_transformers.json").exists() else {}
+        bert_config = json.loads((folder / "sentence_bert_config.json").read_text()) \
+            if (folder / "sentence_bert_config.json").exists() else {}
+        self.prompts = st_config.get("prompts") or {}
+        self.max_seq_length = int(bert_config.get("max_seq_length")
+                                  or config["max_position_embeddings"])
+        self.net = BertEncoder(config)
+        weights = {_rename(k): v for k, v in load_file(folder / "model.safetensors").items()
+                   if not k.startswith("pooler.")}
+        self.net.load_state_dict(weights, strict=True)
+        self.net.eval()
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.pad_id = int(config.get("pad_token_id") or 0)
+        self.dim = config["hidden_size"]
+
+    def get_embedding_dimension(self) -> int:
+        return self.dim
+
+    def encode(self, texts: list[str], prompt_name: str | None = None, batch_size: int = 32,
+               **_ignored) -> np.ndarray:
+        prefix = self.prompts.get(prompt_name, "") if prompt_name else ""
+        tok = self.tokenizer
+        tok.enable_truncation(self.max_seq_length)
+        tok.enable_padding(pad_id=self.pad_id)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # batches of like length
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                idx = order[start:start + batch_size]
+                enc = tok.encode_batch([prefix + texts[i] for i in idx])
+                ids = torch.tensor([e.ids for e in enc], dtype=torch.long)
+                att = torch.tensor([e.attention_mask for e in enc], dtype=torch.long)
+                out[idx] = self.net(ids, att).numpy()
+        return out

@@ -1,0 +1,110 @@
+"""Saving and loading the index: one folder, written aside and swapped in by rename.
+
+Layout of `<data dir>/index`: `manifest.json` (format, model, dimension,
+count, hash of the directory, shards), `vocabulary.json` + `df.npy` (the
+global BM25 statistics), per shard `shards/<n>.faiss` (view vectors) and
+`shards/<n>.npz` (BM25 postings, which view belongs to which offer), and
+`prototypes.npz`. Loading needs the offers themselves (from the store) and
+fails with ValueError when the saved index does not match them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from directory.store import Offer
+from index.lexical import LexicalShard, Vocabulary
+from index.prototypes import FILE as PROTOTYPES_FILE
+from index.prototypes import Prototypes
+from index.shards import Shard
+from index.vectors import ShardVectors
+
+FORMAT = 2
+
+
+def read_manifest(folder: Path) -> dict:
+    try:
+        return json.loads((folder / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def save(folder: Path, shards: dict[str, Shard], vocab: Vocabulary,
+         prototypes: Prototypes | None, manifest: dict) -> None:
+    """Write everything to a fresh folder next to `folder`, then swap it in."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".index-", dir=folder.parent))
+    try:
+        (tmp / "shards").mkdir()
+        entries = []
+        for n, (key, shard) in enumerate(sorted(shards.items())):
+            entries.append({"key": key, "file": n, "ids": [o.id for o in shard.offers]})
+            lex = shard.lexical
+            view_doc = shard.vectors.view_doc if shard.vectors is not None else np.zeros(0)
+            np.savez(tmp / "shards" / f"{n}.npz", term=lex.term, doc=lex.doc, tf=lex.tf,
+                     length=lex.length, view_doc=view_doc)
+            if shard.vectors is not None:
+                (tmp / "shards" / f"{n}.faiss").write_bytes(shard.vectors.serialize())
+        (tmp / "shards.json").write_text(json.dumps(entries))
+        (tmp / "vocabulary.json").write_text(json.dumps(
+            {"terms": vocab.terms(), "n_docs": vocab.n_docs, "total_len": vocab.total_len},
+            ensure_ascii=False))
+        np.save(tmp / "df.npy", vocab.df[:len(vocab.ids)])
+        if prototypes is not None:
+            prototypes.save(tmp)
+        manifest = {"format": FORMAT, **manifest,
+                    "count": sum(len(s) for s in shards.values()),
+                    "shards": sorted(shards),
+                    "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = folder.with_name(folder.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        os.replace(folder, old)
+    os.replace(tmp, folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def load(folder: Path, offers: list[Offer], dim: int
+         ) -> tuple[dict[str, Shard], Vocabulary, Prototypes]:
+    """The saved shards, vocabulary and prototypes, checked against `offers`."""
+    manifest = read_manifest(folder)
+    if manifest.get("format") != FORMAT or manifest.get("dimension") != dim:
+        raise ValueError("index of another format or model")
+    by_id = {o.id: o for o in offers}
+    entries = json.loads((folder / "shards.json").read_text())
+    seen: set[str] = set()
+    shards = {}
+    for e in entries:
+        try:
+            members = [by_id[i] for i in e["ids"]]
+        except KeyError as exc:
+            raise ValueError("index holds an offer the directory does not") from exc
+        seen.update(e["ids"])
+        with np.load(folder / "shards" / f"{e['file']}.npz") as z:
+            lexical = LexicalShard(z["term"], z["doc"], z["tf"], z["length"])
+            view_doc = z["view_doc"]
+        blob = (folder / "shards" / f"{e['file']}.faiss").read_bytes()
+        vectors = ShardVectors.restore(blob, view_doc)
+        if len(lexical.length) != len(members) or (
+                len(view_doc) and int(view_doc.max()) >= len(members)):
+            raise ValueError("shard does not match its offers")
+        shards[e["key"]] = Shard.assemble(e["key"], members, lexical, vectors)
+    if seen != set(by_id):
+        raise ValueError("index does not match the directory")
+    voc = json.loads((folder / "vocabulary.json").read_text())
+    vocab = Vocabulary.restore(voc["terms"], np.load(folder / "df.npy"), voc["n_docs"],
+                               voc["total_len"])
+    if not (folder / PROTOTYPES_FILE).exists():
+        raise ValueError("index without prototypes")
+    return shards, vocab, Prototypes.load(folder)

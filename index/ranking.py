@@ -1,0 +1,132 @@
+"""Ranking: the evidence about one question fused into scores of a shard's offers.
+
+Evidence is computed once per question (`Evidence`: the question vector,
+its nearness to every topic, to acute danger and to off-topic questions,
+and its BM25 terms). A shard then scores all its offers at once with numpy:
+dense view similarity, the best topic of each offer (prototypes and topic
+words), the offer's own words, and eligibility that moves an offer up or down
+without hiding it: age (JMD 12-27, MBE over 27, Teilhabemanagement 18-27),
+the residence status the question names (Duldung, Gestattung ...), Gemeinde.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index.shards import Shard, topic_position, topics
+
+#: Topics that are one kind of help split by age (JMD 12-27, MBE over 27): a question
+#: for one is a question for the other, and the person's age decides between them.
+AGE_SPLIT_TOPICS = (("jmd", "mbe"),)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the evidence is fused (tuned with `lotse eval`)."""
+
+    dense: float = 0.5
+    topic: float = 0.35
+    lexical: float = 0.02
+    topic_lexical: float = 0.05
+    lexical_k: float = 12.0  # BM25 score that counts as half-way convincing
+    age_mismatch: float = 0.10
+    gemeinde_mismatch: float = 0.04
+    status_match: float = 0.04
+    status_mismatch: float = 0.04
+    confident_margin: float = -0.007
+    crisis_min: float = 0.86
+    crisis_margin: float = 0.02
+
+
+@dataclass
+class Evidence:
+    """What one question matched, before any offer is scored."""
+
+    query: str
+    qvec: np.ndarray | None
+    term_ids: np.ndarray
+    idf: np.ndarray
+    avgdl: float
+    topic_dense: np.ndarray  # per topic (order of shards.topics())
+    topic_lexical: np.ndarray  # per topic, saturated BM25 of the topic texts
+    off_topic: float = 0.0
+    danger: float = 0.0
+    ordinary: float = 0.0
+    crisis_term: str | None = None
+    statuses: frozenset[str] = frozenset()
+    extra: dict = field(default_factory=dict)
+
+    def top_topics(self, n: int = 3) -> list[tuple[str, float]]:
+        scores = self.topic_dense if self.qvec is not None else self.topic_lexical
+        order = np.argsort(-scores, kind="stable")[:n]
+        return [(topics()[i], round(float(scores[i]), 4)) for i in order if scores[i] > 0]
+
+
+def topic_array(scores: dict[str, float]) -> np.ndarray:
+    out = np.zeros(len(topics()), dtype=np.float32)
+    pos = topic_position()
+    for code, v in scores.items():
+        if code in pos:
+            out[pos[code]] = v
+    for family in AGE_SPLIT_TOPICS:
+        idx = [pos[c] for c in family if c in pos]
+        if idx:
+            out[idx] = out[idx].max()
+    return out
+
+
+def saturate(scores: np.ndarray, k: float) -> np.ndarray:
+    """BM25 scores mapped to [0, 1): weak matches stay small, strong ones near 1."""
+    return scores / (scores + k)
+
+
+def _best_of(member: np.ndarray, per_topic: np.ndarray) -> np.ndarray:
+    if not len(member):
+        return np.zeros(0, dtype=np.float32)
+    best = np.where(member, per_topic[None, :], -np.inf).max(axis=1)
+    return np.where(np.isfinite(best), best, 0.0).astype(np.float32)
+
+
+def score_shard(shard: Shard, ev: Evidence, w: Weights, *, age: int | None = None,
+                gemeinde: str | None = None) -> np.ndarray:
+    """The fused score of every offer of the shard, in its local order."""
+    n = len(shard)
+    s = np.zeros(n, dtype=np.float32)
+    if not n:
+        return s
+    if ev.qvec is not None and shard.vectors is not None:
+        s += w.dense * shard.vectors.scores(ev.qvec, n)
+        s += w.topic * _best_of(shard.topic, ev.topic_dense)
+    lex = shard.lexical.scores(ev.term_ids, ev.idf, ev.avgdl)
+    s += w.lexical * saturate(lex, w.lexical_k)
+    s += w.topic_lexical * _best_of(shard.topic, ev.topic_lexical)
+    if age is not None:  # offers for children serve their parents too: no "too old" there
+        too_old = (age > shard.max_age) & (shard.max_age >= 18)
+        s -= w.age_mismatch * ((age < shard.min_age) | too_old)
+    if ev.statuses:
+        for i, statuses in shard.statuses.items():
+            s[i] += w.status_match if statuses & ev.statuses else -w.status_mismatch
+    if gemeinde:
+        for i, gemeinden in shard.gemeinden.items():
+            if gemeinde not in gemeinden:
+                s[i] -= w.gemeinde_mismatch
+    return s
+
+
+def is_crisis(ev: Evidence, w: Weights) -> bool:
+    if ev.crisis_term is not None:
+        return True
+    if ev.qvec is None:
+        return False
+    rival = max(ev.ordinary, float(ev.topic_dense.max(initial=0.0)))
+    return ev.danger >= w.crisis_min and ev.danger - rival >= w.crisis_margin
+
+
+def is_confident(ev: Evidence, w: Weights, has_results: bool) -> bool:
+    if not has_results:
+        return False
+    if ev.qvec is None:
+        return bool(ev.topic_lexical.max(initial=0.0) > 0)
+    return float(ev.topic_dense.max(initial=0.0)) - ev.off_topic >= w.confident_margin
