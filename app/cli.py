@@ -167,6 +167,8 @@ def parser() -> argparse.ArgumentParser:
     be.add_argument("--queries", type=int, default=200)
     be.add_argument("--cold-start", action="store_true",
                     help="also time `lotse serve` until /readyz is green")
+    be.add_argument("--reuse-vectors", action="store_true",
+                    help="copies reuse their demo offer's vector (NRW size: latency, memory)")
     be.add_argument("--json", action="store_true")
     be.set_defaults(func=cmd_bench)
     u = sub.add_parser("user", help="staff accounts").add_subparsers(dest="sub", required=True)

@@ -33,6 +33,7 @@ from index.documents import offer_lexical_text, offer_views, topic_lexical_texts
 from index.encoder import Encoder
 from index.language import detect_language
 from index.lexical import LexicalIndex, Vocabulary
+from index.normalize import normalise
 from index.persistence import read_manifest
 from index.prototypes import Prototypes, prototype_texts
 from index.ranking import (
@@ -45,7 +46,7 @@ from index.ranking import (
     topic_array,
 )
 from index.shards import NATIONAL, Shard, shard_of
-from index.signals import crisis_term, residence_statuses
+from index.signals import crisis_term, residence_statuses, without_statuses
 from index.vectors import ShardVectors
 
 __all__ = ["Answer", "Hit", "SearchEngine", "Weights", "read_manifest"]
@@ -253,16 +254,20 @@ class SearchEngine:
         """Everything the ranking needs about one question, computed once."""
         state = state or self._state
         w = self.weights
+        text = normalise(query)  # German office words written in another script, added
+        statuses = residence_statuses(text)
+        if statuses:  # a status decides eligibility; what the question is about is the rest
+            text = without_statuses(text)
         qvec = None
         if self.batcher is not None and state.prototypes is not None:
-            qvec = self.batcher.encode(query)
-        term_ids = self.vocab.lookup(query)
-        topic_lex = topic_array(dict(self.topic_lexical.search(query, 30)))
+            qvec = self.batcher.encode(text)
+        term_ids = self.vocab.lookup(text)
+        topic_lex = topic_array(dict(self.topic_lexical.search(text, 30)))
         ev = Evidence(query=query, qvec=qvec, term_ids=term_ids, idf=self.vocab.idf(term_ids),
                       avgdl=self.vocab.avgdl,
                       topic_dense=np.zeros_like(topic_lex),
                       topic_lexical=saturate(topic_lex, w.lexical_k),
-                      crisis_term=crisis_term(query), statuses=residence_statuses(query))
+                      crisis_term=crisis_term(query), statuses=statuses)
         if qvec is not None:
             p = state.prototypes
             ev.topic_dense = topic_array(p.topic_scores(qvec))

@@ -26,8 +26,8 @@ AGE_SPLIT_TOPICS = (("jmd", "mbe"),)
 class Weights:
     """How the evidence is fused (tuned with `lotse eval`)."""
 
-    dense: float = 0.5
-    topic: float = 0.35
+    dense: float = 0.7
+    topic: float = 0.5
     lexical: float = 0.02
     topic_lexical: float = 0.05
     lexical_k: float = 12.0  # BM25 score that counts as half-way convincing

@@ -103,3 +103,16 @@ def residence_statuses(text: str) -> frozenset[str]:
     joined = "".join(words)
     return frozenset(code for code, names in _statuses().items()
                      if _find(names, spaced, joined))
+
+
+def without_statuses(text: str) -> str:
+    """The question without the names of residence statuses (they decide eligibility)."""
+    words = re.findall(r"\w+", text)
+    folded = [fold(w) for w in words]
+    names = {n for ns in _statuses().values() for n in ns if " " not in n and "*" not in n}
+    prefixes = tuple(n[:-1] for ns in _statuses().values() for n in ns if n.endswith("*"))
+    drop = {w for w, f in zip(words, folded, strict=True)
+            if f in names or (prefixes and f.startswith(prefixes))}
+    if not drop or len(drop) == len(set(words)):
+        return text
+    return re.sub(r"\w+", lambda m: "" if m.group(0) in drop else m.group(0), text)

@@ -18,9 +18,10 @@ def engine(services, encoder):
 
 
 def bike_offer(base, **changes):
-    return dataclasses.replace(base, id=NEW_ID, name="Fahrradwerkstatt für Geflüchtete",
-                               description="Wir reparieren Fahrräder gemeinsam, kostenlos.",
-                               categories=("ehrenamt",), translations={}, **changes)
+    values = {"id": NEW_ID, "name": "Fahrradwerkstatt für Geflüchtete",
+              "description": "Wir reparieren Fahrräder gemeinsam, kostenlos.",
+              "categories": ("ehrenamt",), "translations": {}, **changes}
+    return dataclasses.replace(base, **values)
 
 
 def test_upsert_and_remove_are_visible_at_once(engine, services):

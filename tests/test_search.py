@@ -134,3 +134,40 @@ def test_residence_status_is_eligibility_not_topic(services):
     answer = services.engine.search("I have a Gestattung, how do I see a doctor for my teeth?",
                                     kommune="demo")
     assert "gesundheit" in answer.results[0].categories
+
+
+ROOT = Path(__file__).resolve().parent.parent
+#: the shared folder lies beside the repository (in CI), or beside the worktrees' parent
+DEV = next((p / "shared" / "eval" / "queries.dev.jsonl" for p in (ROOT.parent, ROOT.parent.parent)
+            if (p / "shared" / "eval" / "queries.dev.jsonl").exists()), None)
+
+
+def quality(services, queries):
+    from app.evaluate import score_run
+
+    answers = []
+    for q in queries:
+        a = services.engine.search(q["q"], kommune="demo", age=q.get("age"), limit=5)
+        answers.append({"crisis": a.crisis, "confident": a.confident,
+                        "results": [{"categories": list(h.categories)} for h in a.results]})
+    return score_run(queries, answers)
+
+
+def test_quality_on_the_probe_set(services):
+    r = quality(services, probe_queries())
+    assert r["overall"]["r3"] >= 0.88 and r["overall"]["r1"] >= 0.75
+    assert min(v["r3"] for v in r["languages"].values()) >= 0.6
+    assert r["crisis_recall"] == 1.0 and r["crisis_false_alarm_rate"] <= 0.02
+    assert r["out_of_scope_not_confident"] >= 0.9 and r["ordinary_confident"] >= 0.9
+
+
+def test_quality_on_the_dev_set(services):
+    if DEV is None:  # no shared folder beside the repository
+        return
+    from app.evaluate import load_queries
+
+    r = quality(services, load_queries(DEV))
+    assert r["overall"]["r3"] >= 0.88 and r["overall"]["r1"] >= 0.75
+    assert min(v["r3"] for v in r["languages"].values()) >= 0.6
+    assert r["crisis_recall"] == 1.0 and r["crisis_false_alarm_rate"] <= 0.02
+    assert r["out_of_scope_not_confident"] >= 0.9 and r["ordinary_confident"] >= 0.9
