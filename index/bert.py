@@ -118,10 +118,12 @@ class LeanModel:
         self.prompts = st_config.get("prompts") or {}
         self.max_seq_length = int(bert_config.get("max_seq_length")
                                   or config["max_position_embeddings"])
-        self.net = BertEncoder(config)
+        with torch.device("meta"):  # no random weights first: the file's tensors are used
+            self.net = BertEncoder(config)
         weights = {_rename(k): v for k, v in load_file(folder / "model.safetensors").items()
                    if not k.startswith("pooler.")}
-        self.net.load_state_dict(weights, strict=True)
+        self.net.load_state_dict(weights, strict=True, assign=True)
+        del weights
         self.net.eval()
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.pad_id = int(config.get("pad_token_id") or 0)

@@ -100,21 +100,24 @@ class Encoder:
             return self._model
         import torch
 
-        if hasattr(self._model, "net"):  # the lean model: its word embeddings
-            owner, attr = self._model.net, "word"
+        # share the large parts (embedding table, tokenizer) instead of copying them
+        if hasattr(self._model, "net"):  # the lean model
+            shared = [(self._model.net, "word"), (self._model, "tokenizer")]
         else:  # a SentenceTransformer: the transformer's embedding module
-            owner, attr = getattr(self._model[0], "auto_model", None), "embeddings"
-        shared = getattr(owner, attr, None)
-        try:  # share the large embedding table instead of copying it
-            if shared is not None:
+            shared = [(getattr(self._model[0], "auto_model", None), "embeddings")]
+        shared = [(owner, attr, getattr(owner, attr, None)) for owner, attr in shared
+                  if getattr(owner, attr, None) is not None]
+        try:
+            for owner, attr, _ in shared:
                 setattr(owner, attr, None)
             clone = copy.deepcopy(self._model)
         finally:
-            if shared is not None:
-                setattr(owner, attr, shared)
-        if shared is not None:
-            clone_owner = clone.net if hasattr(clone, "net") else clone[0].auto_model
-            setattr(clone_owner, attr, shared)
+            for owner, attr, value in shared:
+                setattr(owner, attr, value)
+        for owner, attr, value in shared:
+            twin = clone if owner is self._model else (
+                clone.net if hasattr(clone, "net") else clone[0].auto_model)
+            setattr(twin, attr, value)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             torch.ao.quantization.quantize_dynamic(
