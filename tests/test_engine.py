@@ -78,13 +78,16 @@ def test_unknown_or_empty_kommune_and_large_limits(engine):
 
 
 def test_age_and_status_decide_between_jmd_mbe_and_teilhabe(engine):
-    q = "Ich brauche Beratung: Briefe vom Amt, Ausbildung, wie geht es weiter?"
-    def top(**kw):
-        return engine.search(q, kommune="demo", **kw).results[0].categories
-    assert "jmd" in top(age=19) or "teilhabe" in top(age=19)
-    assert "mbe" in top(age=45)
-    young = [h.categories for h in engine.search(q, kommune="demo", age=19).results[:3]]
-    assert not any("mbe" in c for c in young)
+    def top3(q, **kw):
+        return [c for h in engine.search(q, kommune="demo", **kw).results[:3]
+                for c in h.categories]
+
+    q = "Ich bin neu hier und brauche Beratung zu den Briefen vom Amt. Wer hilft mir?"
+    assert "mbe" in top3(q, age=45) and "jmd" not in top3(q, age=45)
+    assert "jmd" in top3(q, age=19) and "mbe" not in top3(q, age=19)
+    work = "Ich suche einen Ausbildungsplatz und Arbeit, wer berät mich?"
+    assert "teilhabe" in top3(work + " Ich habe eine Duldung.", age=22)
+    assert "teilhabe" not in top3(work, age=45)
 
 
 def test_degraded_when_the_model_cannot_be_loaded(tmp_path, services):
