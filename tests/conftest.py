@@ -33,8 +33,10 @@ def settings(tmp_path_factory, model_path) -> Settings:
     # One embedding cache for every test session on this virtualenv: the prototypes and
     # the demo directory are encoded once, not in each session (keys include the model).
     cache = default_model_dir().parent.parent / "embedding-cache"
+    # no encoding budget: on a busy test machine a slow encoding must not flip the
+    # answers to the lexical fallback (tests of that set a budget themselves)
     return Settings(data_dir=tmp_path_factory.mktemp("data"), model=model_path,
-                    embedding_cache=cache)
+                    embedding_cache=cache, encode_budget_ms=0)
 
 
 @pytest.fixture(scope="session")
