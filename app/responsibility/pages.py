@@ -31,6 +31,27 @@ def parse_age(raw: str | None) -> tuple[int | None, bool]:
     return None, False
 
 
+def conditions_de(when: dict) -> list[str]:
+    """A rule's conditions in German words (for case managers)."""
+    names = {"statuses": ("Status", vocab.STATUSES),
+             "not_statuses": ("nicht Status", vocab.STATUSES),
+             "benefits": ("Leistung", vocab.BENEFITS),
+             "not_benefits": ("nicht Leistung", vocab.BENEFITS)}
+    out = []
+    for key, (label, table) in names.items():
+        if key in when:
+            out.append(f"{label}: " + "; ".join(table[c].de for c in when[key]))
+    if "age_min" in when or "age_max" in when:
+        lo, hi = when.get("age_min"), when.get("age_max")
+        out.append(f"Alter {lo}–{hi}" if lo is not None and hi is not None
+                   else f"Alter ab {lo}" if lo is not None else f"Alter bis {hi}")
+    for key, label in (("kommune_kind", "Kommune"), ("gemeinde_status", "Gemeinde"),
+                       ("not_gemeinde_status", "nicht Gemeinde")):
+        if key in when:
+            out.append(f"{label}: " + ", ".join(when[key]))
+    return out
+
+
 def view(result: Result, lang: str) -> dict:
     """What the templates show: labels translated, offices as cards."""
     d = result.decision
@@ -51,6 +72,7 @@ def view(result: Result, lang: str) -> dict:
         domain = vocab.LEGAL_DOMAINS.get(a.rule.legal_domain or "")
         answers.append({
             "rule": a.rule,
+            "conditions_de": conditions_de(a.rule.when),
             "domain": _(domain.label) if domain else None,
             "domain_de": domain.de if domain else None,
             "offices": offices,

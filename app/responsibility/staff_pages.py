@@ -193,6 +193,19 @@ def overlapping(store, key: str) -> list[str]:
     return editing.conflicts(rules, rule, places)
 
 
+def field_labels() -> dict[str, str]:
+    return {
+        "statuses": _s("Residence status is one of"),
+        "not_statuses": _s("Residence status is none of"),
+        "benefits": _s("Benefits are one of"),
+        "not_benefits": _s("Benefits are none of"),
+        "gemeinde_status": _s("Status of the Gemeinde is one of"),
+        "not_gemeinde_status": _s("Status of the Gemeinde is none of"),
+        "kommune_kind": _s("Kind of Kommune is one of"),
+        "nrw": _s("all of NRW"), "kommune": _s("Kommune"), "gemeinde": _s("Gemeinde"),
+    }
+
+
 def _form_page(request, staff: Staff, values: dict, *, new: bool, version: int | None = None,
                errors: list[str] | None = None, status_code: int = 200, history=None):
     store = request.app.state.services.store
@@ -207,6 +220,7 @@ def _form_page(request, staff: Staff, values: dict, *, new: bool, version: int |
         "v": values, "new": new, "version": version, "errors": errors or [],
         "places": places, "free_place": staff.state_wide and staff.has("admin"),
         "vocab": vocab, "list_fields": editing.LIST_FIELDS, "levels": editing.LEVEL_CHOICES,
+        "labels": field_labels(),
         "versions": history or [], "names": _names(store, history or []),
         "overlaps": [] if new else overlapping(store, values["key"]),
     }, status_code=status_code)
