@@ -203,6 +203,21 @@ def parser() -> argparse.ArgumentParser:
     rc = ru.add_parser("check", help="validate a rules file without importing it")
     rc.add_argument("file")
     rc.set_defaults(func=_lazy("app.responsibility.cli", "cmd_check"))
+    rf = sub.add_parser("referrals", help="referrals").add_subparsers(dest="sub", required=True)
+    rl = rf.add_parser("list", help="list referrals (audited)")
+    rl.add_argument("--json", action="store_true")
+    rl.add_argument("--kommune", help="only this Kommune")
+    rl.add_argument("--personal", action="store_true", help="include decrypted personal fields")
+    rl.set_defaults(func=_lazy("app.referrals.cli", "cmd_list"))
+    rd = rf.add_parser("drill", help="reliability drill: load + SIGKILLs on 127.0.0.1")
+    rd.add_argument("--clients", type=int, default=8)
+    rd.add_argument("--posts", type=int, default=200, help="referrals per client")
+    rd.add_argument("--kills", type=int, default=20, help="SIGKILLs of the server during load")
+    rd.set_defaults(func=_lazy("app.referrals.drill", "cmd_drill"))
+    k = sub.add_parser("keys", help="encryption keys").add_subparsers(dest="sub", required=True)
+    kr = k.add_parser("rotate", help="new data key; re-encrypt every encrypted field")
+    kr.add_argument("--keep-old", action="store_true", help="keep the old keys in the key file")
+    kr.set_defaults(func=_lazy("app.referrals.cli", "cmd_rotate"))
     return p
 
 

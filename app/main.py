@@ -11,12 +11,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import i18n
 from app.analytics import routes as analytics_routes
 from app.analytics.maintenance import Maintenance
 from app.keyring import open_keyring
+from app.referrals import api as referral_api
+from app.referrals import inbox_pages as referral_inbox
+from app.referrals import pages as referral_pages
+from app.referrals.jobs import Jobs
 from app.responsibility import api as responsibility_api
 from app.responsibility import pages as responsibility_pages
 from app.responsibility import staff_pages as responsibility_staff
@@ -56,7 +61,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             app.state.keyring = open_keyring(settings, app.state.services.store)
         maintenance = Maintenance(app.state.services)  # analytics retention, by itself
         maintenance.start()
+        app.state.jobs = Jobs(app.state.services.store, settings)
+        app.state.jobs.start()  # mail outbox and referral retention run by themselves
         yield
+        app.state.jobs.stop()
         maintenance.stop()
 
     app = FastAPI(title="KIM-Lotse", version="0.1.0", lifespan=lifespan,
@@ -75,6 +83,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(staff_users.router)
     app.include_router(analytics_routes.router)
     app.include_router(responsibility_staff.router)
+    app.include_router(referral_api.router)
+    app.include_router(referral_pages.router)
+    app.include_router(referral_inbox.router)
     staff_web.install(app)
 
     @app.middleware("http")
@@ -120,6 +131,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
         return render(request, "error.html", {"status": exc.status_code},
                       status_code=exc.status_code)
+
+    @app.exception_handler(OperationalError)
+    async def store_busy(request: Request, exc: OperationalError):
+        """A locked or full store: 503, try again (REL-07); forms keep input on their own."""
+        log.error("store unavailable on %s: %s", request.url.path, type(exc.orig).__name__)
+        detail = i18n.gettext("We cannot take your request right now. Nothing was stored. "
+                              "Please try again in a minute.")
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": detail}, status_code=503,
+                                headers={"Retry-After": "30"})
+        return PlainTextResponse(detail, status_code=503, headers={"Retry-After": "30"})
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception):

@@ -73,6 +73,29 @@ class Settings(BaseSettings):
     encode_budget_ms: int = Field(
         3000, ge=0, description="Longest wait for a question's encoding; past it the answer "
         "comes from the lexical index (degraded). 0 = no limit.")
+    privacy_dpo_contact: str = Field(
+        "datenschutz@kreis-musterland.example (sample)",
+        description="Data protection officer contact named in the referral's information text.",
+    )
+    retention_closed_days: int = Field(180, ge=0, description="Referrals closed, referred on "
+                                       "or withdrawn are deleted this many days later.")
+    retention_unreached_days: int = Field(90, ge=0, description="Referrals 'nicht erreicht' "
+                                          "are deleted this many days later.")
+    retention_open_days: int = Field(365, ge=1, description="Open referrals untouched this "
+                                     "many days are deleted.")
+    jobs_interval_seconds: float = Field(60, ge=0, description="How often the outbox and "
+                                         "retention run in the background; 0 = never.")
+    smtp_host: str = Field("", description="SMTP server for notification mails; empty = mails "
+                           "wait in the outbox.")
+    smtp_port: int = Field(25, description="SMTP port.")
+    smtp_from: str = Field("kim-lotse@localhost", description="Sender of notification mails.")
+    smtp_starttls: bool = Field(False, description="Use STARTTLS with the SMTP server.")
+    public_url: str = Field("http://127.0.0.1:8000", description="Base URL named in "
+                            "notification mails.")
+    referral_limit_ip: int = Field(10, ge=1, description="Referrals per IP address per "
+                                   "hour before 429.")
+    status_limit_ip: int = Field(30, ge=1, description="Status lookups and withdrawals per "
+                                 "IP address per hour before 429.")
     eval_file: Path = Field(
         Path("../shared/eval/queries.dev.jsonl"), description="Queries `lotse eval` runs."
     )

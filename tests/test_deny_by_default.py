@@ -26,6 +26,16 @@ PUBLIC = {
     ("GET", "/api/v1/responsibility/options"),
     ("GET", "/staff/login"),  # the login form itself
     ("POST", "/staff/login"),
+    # the warm referral: newcomers and volunteers have no account (rate-limited, consent)
+    ("GET", "/referral"),
+    ("POST", "/referral"),
+    ("GET", "/referral/status"),
+    ("POST", "/referral/status"),  # needs reference + secret
+    ("POST", "/referral/withdraw"),  # needs reference + secret
+    ("POST", "/api/v1/referrals"),
+    ("GET", "/api/v1/referrals/consent"),
+    ("POST", "/api/v1/referrals/status"),
+    ("POST", "/api/v1/referrals/withdraw"),
 }
 PUBLIC_MOUNTS = {"/static"}
 

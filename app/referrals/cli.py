@@ -1,0 +1,74 @@
+"""`lotse referrals list --json` and `lotse keys rotate`: server-side commands, audited.
+
+`referrals list` prints the referrals (all Kommunen or `--kommune ID`) with
+their workflow data; the personal fields only with `--personal` (decrypted
+on the server, audited as an export). It runs on the server, as the
+operator (actor "cli" in the audit log).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from sqlalchemy import select
+
+from app.keyring import KeyringMissing, open_keyring
+from app.referrals import inbox
+from app.referrals.models import Referral
+from app.settings import Settings
+from app.staff import audit
+from directory.store import Store
+
+
+def _store(settings: Settings) -> Store:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.resolved_database_url)
+    store.init()
+    open_keyring(settings, store)
+    return store
+
+
+def cmd_list(args, settings: Settings) -> int:
+    try:
+        store = _store(settings)
+    except KeyringMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    out = []
+    with store.session.begin() as s:
+        q = select(Referral).order_by(Referral.created_at)
+        if args.kommune:
+            q = q.where(Referral.kommune_id == args.kommune)
+        for r in s.scalars(q):
+            item = {"id": r.id, "reference": r.reference, "kommune": r.kommune_id,
+                    "status": r.status, "created_at": r.created_at.isoformat(),
+                    "language": r.language, "topics": r.topics, "assigned_to": r.assigned_to,
+                    "consent": {"at": r.consent_at.isoformat(), "version": r.consent_version,
+                                "sha256": r.consent_sha256, "locale": r.consent_locale,
+                                "channel": r.consent_channel, "special": r.consent_special}}
+            if args.personal:
+                item["personal"] = inbox.personal(s, r)
+            out.append(item)
+        audit.record(s, "cli", "referral.export" if args.personal else "referral.list",
+                     "referral", None, kommune_id=args.kommune)
+    if args.json:
+        print(json.dumps(out, indent=1, ensure_ascii=False))
+    else:
+        for item in out:
+            print(f"{item['reference']}\t{item['kommune']}\t{item['status']}\t"
+                  f"{item['created_at'][:16]}")
+    return 0
+
+
+def cmd_rotate(args, settings: Settings) -> int:
+    from app.referrals.rotation import rotate
+
+    try:
+        store = _store(settings)
+    except KeyringMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    result = rotate(store, store.keyring, retire=not args.keep_old)
+    print(json.dumps(result))
+    return 0

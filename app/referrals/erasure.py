@@ -1,0 +1,38 @@
+"""Erasure that removes the bytes (PRIV-11): personal fields, notes, whole referrals.
+
+SQLite runs with `PRAGMA secure_delete=ON` (directory/db.py), so freed
+pages are overwritten with zeros; after an erasure `checkpoint` copies the
+WAL into the database and truncates it, so the old encrypted values are
+neither in the database file nor in the WAL. Referral text never enters the
+search index (the index is built from offers only).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+
+from app.referrals.models import ENCRYPTED, Referral, ReferralNote, utcnow
+
+
+def erase_personal_fields(s, ref: Referral) -> None:
+    """Blank every personal field and delete the internal notes; the bare row stays."""
+    for column in ENCRYPTED["referral"]:
+        setattr(ref, column, None)
+    ref.erased_at = utcnow()
+    s.execute(delete(ReferralNote).where(ReferralNote.referral_id == ref.id))
+
+
+def delete_referral(s, ref: Referral) -> None:
+    s.execute(delete(ReferralNote).where(ReferralNote.referral_id == ref.id))
+    s.delete(ref)
+
+
+def checkpoint(store) -> None:
+    """Move the WAL into the database file and truncate it (SQLite; a no-op elsewhere)."""
+    if store.engine.dialect.name != "sqlite":
+        return
+    raw = store.engine.raw_connection()  # autocommit at the driver: no BEGIN around it
+    try:
+        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        raw.close()

@@ -1,0 +1,148 @@
+"""The case managers' inbox in the query layer: scoped reads and guarded changes.
+
+Every function takes the `Staff` and filters with `scope.referral_filter`:
+only case managers of the referral's Kommune see it; anybody else gets None
+(-> 404), guessed ids included (PRIV-12, SEC-08). Changes check the
+workflow and the row version (`Conflict` -> 409, SEC-09), bump the version
+and are audited (PRIV-13). The list carries no free text (PRIV-14).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.keyring import keyring_of
+from app.referrals import workflow
+from app.referrals.models import Referral, ReferralNote, utcnow
+from app.staff import audit
+from app.staff.models import StaffUser
+from app.staff.scope import referral_filter
+from directory.models import Kommune
+
+
+class Conflict(ValueError):
+    """A stale version or an illegal transition: 409."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str | None = None
+    topic: str | None = None
+    language: str | None = None
+    assigned: str | None = None  # "me" | "none" | None
+    older_than_days: int | None = None
+
+
+def _scoped(staff):
+    return select(Referral).where(referral_filter(staff, Referral.kommune_id))
+
+
+def listing(s, staff, f: Filters) -> list[Referral]:
+    q = _scoped(staff).order_by(Referral.created_at.desc()).limit(500)
+    if f.status:
+        q = q.where(Referral.status == f.status)
+    else:
+        q = q.where(Referral.status != "zurueckgezogen")
+    if f.language:
+        q = q.where(Referral.language == f.language)
+    if f.assigned == "me":
+        q = q.where(Referral.assigned_to == staff.id)
+    elif f.assigned == "none":
+        q = q.where(Referral.assigned_to.is_(None))
+    if f.older_than_days:
+        q = q.where(Referral.created_at < utcnow() - dt.timedelta(days=f.older_than_days))
+    rows = list(s.scalars(q))
+    if f.topic:  # topics are a JSON list: filtered here, portable to every database
+        rows = [r for r in rows if f.topic in (r.topics or ())]
+    audit.record(s, staff, "referral.list", "referral", None)
+    return rows
+
+
+def get(s, staff, referral_id: str) -> Referral | None:
+    return s.scalar(_scoped(staff).where(Referral.id == referral_id))
+
+
+def personal(s, ref: Referral) -> dict[str, str | None]:
+    keys = keyring_of(s)
+    return {c: keys.decrypt("referral", ref.id, c, getattr(ref, c))
+            for c in ("name", "contact", "message", "age", "on_behalf_name",
+                      "on_behalf_contact")}
+
+
+def notes(s, ref: Referral) -> list[dict]:
+    keys = keyring_of(s)
+    rows = s.execute(select(ReferralNote, StaffUser.display_name, StaffUser.username)
+                     .join(StaffUser, StaffUser.id == ReferralNote.author_id)
+                     .where(ReferralNote.referral_id == ref.id)
+                     .order_by(ReferralNote.created_at))
+    return [{"at": n.created_at, "author": name or user,
+             "text": keys.decrypt("referral_note", n.id, "text", n.text)}
+            for n, name, user in rows]
+
+
+def case_managers(s, kommune_id: str) -> list[StaffUser]:
+    users = s.scalars(select(StaffUser).where(StaffUser.kommune_id == kommune_id,
+                                              StaffUser.active.is_(True))
+                      .order_by(StaffUser.username))
+    return [u for u in users if "case_manager" in (u.roles or ())]
+
+
+def _guard(ref: Referral, version: int) -> None:
+    if ref.version != version:
+        raise Conflict("stale")
+
+
+def change_status(s, staff, ref: Referral, new: str, version: int) -> None:
+    _guard(ref, version)
+    try:
+        workflow.check(ref.status, new)
+    except workflow.IllegalTransition as exc:
+        audit.record(s, staff, "referral.status", "referral", ref.id, "conflict")
+        raise Conflict("transition") from exc
+    ref.status = new
+    ref.status_changed_at = utcnow()
+    ref.version += 1
+    audit.record(s, staff, "referral.status", "referral", ref.id)
+
+
+def assign(s, staff, ref: Referral, user_id: str | None, version: int) -> None:
+    _guard(ref, version)
+    if user_id and user_id not in {u.id for u in case_managers(s, ref.kommune_id)}:
+        raise Conflict("assignee")
+    ref.assigned_to = user_id or None
+    ref.version += 1
+    audit.record(s, staff, "referral.assign", "referral", ref.id)
+
+
+def add_note(s, staff, ref: Referral, text: str) -> None:
+    note = ReferralNote(referral_id=ref.id, author_id=staff.id, text="")
+    s.add(note)
+    s.flush()
+    note.text = keyring_of(s).encrypt("referral_note", note.id, "text", text)
+    audit.record(s, staff, "referral.note", "referral", ref.id)
+
+
+def handover(s, staff, ref: Referral, kommune_id: str, version: int) -> None:
+    """Hand the referral to another Kommune (the person moved): new inbox, fresh start.
+
+    Internal notes stay with the old team and are deleted; the person's own details go.
+    """
+    _guard(ref, version)
+    if kommune_id == ref.kommune_id or s.get(Kommune, kommune_id) is None:
+        raise Conflict("kommune")
+    if ref.status in workflow.CLOSED or ref.status == "zurueckgezogen":
+        raise Conflict("closed")
+    old = ref.kommune_id
+    for n in s.scalars(select(ReferralNote).where(ReferralNote.referral_id == ref.id)):
+        s.delete(n)
+    ref.kommune_id = kommune_id
+    ref.gemeinde_id = None
+    ref.assigned_to = None
+    ref.status = "neu"
+    ref.status_changed_at = utcnow()
+    ref.version += 1
+    audit.record(s, staff, "referral.handover_out", "referral", ref.id, kommune_id=old)
+    audit.record(s, staff, "referral.handover_in", "referral", ref.id, kommune_id=kommune_id)

@@ -1,0 +1,178 @@
+"""The referral pages for newcomers and volunteers: form, confirmation, status, withdrawal.
+
+`GET /referral?kommune=ID&topics=a,b&lang=CODE[&for=other]` shows the form
+in the person's language, prefilled from non-personal query parameters and
+from `PREFILL_PROVIDERS` (functions `request -> dict` that other modules,
+e.g. the assistant's server-side conversation, register; keys: message,
+topics, kommune, language, age). No personal data ever goes into a URL.
+`POST /referral` runs the same code as the API (`service.submit`); errors
+and a busy store (503) show the form again with everything typed kept.
+The confirmation (shown only after the commit) gives the reference, the
+secret, what happens next, and a one-click withdrawal.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+from fastapi import APIRouter, Query, Request
+from pydantic import ValidationError
+
+from app import i18n
+from app.i18n import gettext as _
+from app.referrals import consent
+from app.referrals.api import limited, places
+from app.referrals.service import CHANNELS, ReferralError, ReferralIn, Unavailable, find, submit
+from app.referrals.service import withdraw as withdraw_referral
+from app.referrals.workflow import coarse, public_label
+from app.rendering import render
+from directory.reference import taxonomy, topic_label
+
+router = APIRouter(include_in_schema=False)
+PREFILL_PROVIDERS: list[Callable[[Request], dict]] = []
+#: Languages a person can name for the conversation (ISO 639 codes).
+PERSON_LANGUAGES = ("de", "en", "ar", "fa", "prs", "tr", "ku", "ckb", "uk", "ru", "ps", "ti",
+                    "ro", "bg", "fr", "so", "sq", "pl", "es", "it")
+TEXT_FIELDS = ("name", "contact", "message", "age", "contact_channel", "language", "kommune",
+               "gemeinde", "on_behalf_name", "on_behalf_contact")
+
+
+def _page(request: Request, template: str, data: dict, status_code: int = 200):
+    response = render(request, template, data, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _form(request: Request, values: dict, errors: dict[str, str], volunteer: bool,
+          status_code: int = 200, idempotency_key: str | None = None, checked=frozenset()):
+    services = request.app.state.services
+    kommunen, gemeinden = places(request)
+    kommune_id = values.get("kommune") or (kommunen[0].id if kommunen else "")
+    kommune = next((k for k in kommunen if k.id == kommune_id), kommunen[0])
+    lang = i18n.current_language()
+    text = consent.information(kommune.name, volunteer, services.settings)
+    return _page(request, "referral.html", {
+        "v": values, "errors": errors, "volunteer": volunteer, "kommunen": kommunen,
+        "kommune": kommune, "gemeinden": gemeinden.get(kommune.id, []),
+        "topics": [(t["code"], topic_label(t["code"], lang)) for t in taxonomy()],
+        "chosen_topics": set(values.get("topics") or ()), "channels": CHANNELS,
+        "person_languages": PERSON_LANGUAGES, "consent": text, "checked": checked,
+        "special_topics": consent.SPECIAL_TOPICS,
+        "idempotency_key": idempotency_key or secrets.token_urlsafe(16),
+    }, status_code)
+
+
+@router.get("/referral")
+def referral_form(request: Request, kommune: str | None = Query(None, max_length=40),
+                  topics: str | None = Query(None, max_length=400),
+                  for_: str | None = Query(None, alias="for", max_length=10)):
+    prefill: dict = {}
+    for provider in PREFILL_PROVIDERS:
+        prefill.update(provider(request) or {})
+    if kommune:
+        prefill.setdefault("kommune", kommune)
+    if topics:
+        prefill.setdefault("topics", [t for t in topics.split(",") if t][:10])
+    prefill.setdefault("language", i18n.current_language())
+    return _form(request, prefill, {}, volunteer=for_ == "other")
+
+
+def _body(form) -> tuple[dict, dict]:
+    values = {k: (form.get(k) or "").strip() for k in TEXT_FIELDS}
+    values["topics"] = [t for t in form.getlist("topics") if isinstance(t, str)][:10]
+    body: dict = {
+        "kommune": values["kommune"], "language": values["language"] or None,
+        "topics": values["topics"], "name": values["name"],
+        "contact_channel": values["contact_channel"] or None, "contact": values["contact"],
+        "message": values["message"], "consent": form.get("consent") == "yes",
+        "consent_special": form.get("consent_special") == "yes",
+        "interpreter": form.get("interpreter") == "yes",
+        "gemeinde": values["gemeinde"] or None,
+        "age": int(values["age"]) if values["age"].isdigit() else (values["age"] or None),
+    }
+    if form.get("volunteer") == "1":
+        body["on_behalf"] = {"name": values["on_behalf_name"],
+                             "contact": values["on_behalf_contact"]}
+    return values, body
+
+
+@router.post("/referral")
+async def referral_submit(request: Request):
+    form = await request.form()
+    values, body = _body(form)
+    volunteer = form.get("volunteer") == "1"
+    key = str(form.get("idempotency_key") or "")[:100] or None
+    checked = {k for k in ("consent", "consent_special", "interpreter") if form.get(k) == "yes"}
+
+    def again(errors: dict[str, str], status: int):
+        return _form(request, values, errors, volunteer, status, key, checked)
+
+    if form.get("website"):  # the honeypot: people never see this field
+        return again({"form": _("Your request could not be sent.")}, 400)
+    wait = limited(request, "referral", request.app.state.settings.referral_limit_ip)
+    if wait:
+        return again({"form": _("Too many requests. Please try again later.")}, 429)
+    try:
+        data = ReferralIn.model_validate(body)
+    except ValidationError as exc:
+        field = str(exc.errors()[0]["loc"][0]) if exc.errors() else "form"
+        return again({field: _("Please check this field.")}, 422)
+    services = request.app.state.services
+    kommune = next((k for k in places(request)[0] if k.id == data.kommune), None)
+    if kommune is None:
+        return again({"kommune": _("We do not know this Kommune. Please choose one from the "
+                                   "list.")}, 422)
+    shown = consent.information(kommune.name, volunteer, services.settings)
+    if form.get("consent_sha256") != shown.fingerprint:
+        return again({"consent": _("The information text has changed. Please read it again and "
+                                   "confirm.")}, 422)
+    try:
+        receipt = submit(services.store, services.settings, data,
+                         lang=i18n.current_language(), shown=shown, idempotency_key=key)
+    except ReferralError as exc:
+        return again({exc.field or "form": str(exc)}, exc.status)
+    except Unavailable:
+        return again({"form": _("We cannot take your request right now. Nothing was stored. "
+                                "Please send it again in a minute; your text is kept below.")},
+                     503)
+    return _page(request, "referral_done.html", {"receipt": receipt, "kommune": kommune,
+                                                 "volunteer": volunteer}, 201)
+
+
+@router.get("/referral/status")
+def status_form(request: Request):
+    return _page(request, "referral_status.html", {"found": None, "error": False,
+                                                   "reference": ""})
+
+
+@router.post("/referral/status")
+async def status_lookup(request: Request):
+    form = await request.form()
+    reference = str(form.get("reference") or "")[:30]
+    secret = str(form.get("secret") or "")[:30]
+    if limited(request, "status", request.app.state.settings.status_limit_ip):
+        return _page(request, "referral_status.html", {"found": None, "error": "limited",
+                                                       "reference": reference}, 429)
+    with request.app.state.services.store.session() as s:
+        ref = find(s, reference, secret)
+        found = None if ref is None else {"reference": ref.reference, "secret": secret,
+                                          "status": public_label(coarse(ref.status)),
+                                          "withdrawn": ref.status == "zurueckgezogen"}
+    return _page(request, "referral_status.html", {"found": found, "error": found is None,
+                                                   "reference": reference},
+                 200 if found else 404)
+
+
+@router.post("/referral/withdraw")
+async def withdraw(request: Request):
+    form = await request.form()
+    reference = str(form.get("reference") or "")[:30]
+    secret = str(form.get("secret") or "")[:30]
+    if limited(request, "status", request.app.state.settings.status_limit_ip):
+        return _page(request, "referral_status.html", {"found": None, "error": "limited",
+                                                       "reference": reference}, 429)
+    ok = withdraw_referral(request.app.state.services.store, reference, secret)
+    return _page(request, "referral_status.html", {"found": None, "error": not ok,
+                                                   "withdrawn": ok, "reference": reference},
+                 200 if ok else 404)
