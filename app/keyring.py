@@ -186,12 +186,12 @@ def keyring_of(session) -> Keyring:
 
 def holds_encrypted_data(store) -> bool:
     """True when any table that stores encrypted fields or the audit chain has rows."""
-    from sqlalchemy import inspect, text
+    from sqlalchemy import inspect, literal, select, table
 
     names = set(inspect(store.engine).get_table_names())
     with store.engine.connect() as c:
-        for table in ("staff_user", "audit_log", "referral"):
-            if table in names and c.execute(
-                    text(f"SELECT 1 FROM {table} LIMIT 1")).first():  # noqa: S608 - fixed names
+        for name in ("staff_user", "audit_log", "referral"):
+            if name in names and c.execute(
+                    select(literal(1)).select_from(table(name)).limit(1)).first():
                 return True
     return False

@@ -138,3 +138,10 @@ def test_status_and_withdrawal_over_the_api_priv05(make_light_client):
         assert row.name is row.contact is row.message is row.secret is None
         actions = list(db.scalars(select(AuditEntry.action)))
     assert "referral.withdraw" in actions
+
+
+def test_status_lookups_are_rate_limited_sec17(make_light_client):
+    c = make_light_client(status_limit_ip=2)
+    wrong = {"reference": "R-0000-0000", "secret": "AAAA-BBBB-CCCC"}
+    codes = [c.post("/api/v1/referrals/status", json=wrong).status_code for _ in range(3)]
+    assert codes == [404, 404, 429]
