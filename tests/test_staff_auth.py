@@ -59,6 +59,14 @@ def test_login_rate_limit_per_account_then_window_slides_sec03(make_light_client
         assert login(c, "bert", secret, step=1).status_code == 303  # no permanent lockout
 
 
+def test_wrong_totp_codes_are_rate_limited_sec02(make_light_client):
+    c = make_light_client(login_limit_account=3)
+    _, secret = add_user(c, "tina", ["editor"])
+    for code in ("111111", "222222", "333333"):
+        assert login(c, "tina", secret, code=code).status_code == 401
+    assert login(c, "tina", secret).status_code == 429  # even the right code waits now
+
+
 def test_login_rate_limit_per_ip_sec03(make_light_client):
     c = make_light_client(login_limit_ip=4, login_limit_account=100)
     _, secret = add_user(c, "cleo", ["editor"])
