@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from app.i18n import staff_gettext as _s
 from app.referrals import inbox, notify, workflow
 from app.referrals.pages import PERSON_LANGUAGES
+from app.staff import audit
 from app.staff.auth import Staff, require_staff
 from app.staff.routes import HOME_LINKS
 from app.staff.web import render_staff
@@ -60,8 +61,6 @@ def _detail(request: Request, staff: Staff, referral_id: str, error: str = "",
         ref = inbox.get(s, staff, referral_id)
         if ref is None:
             raise HTTPException(404, _s("Not found."))
-        from app.staff import audit
-
         audit.record(s, staff, "referral.view", "referral", ref.id)
         data = {
             "r": ref, "p": inbox.personal(s, ref), "notes": inbox.notes(s, ref),
