@@ -84,6 +84,18 @@ def test_workflow_enforced_and_stale_versions_refused_sec09(world):
                 version=2).status_code == 303
 
 
+def test_htmx_changes_answer_with_the_case_fragment(world):
+    c, cm, ref, _ = world
+    token = csrf_of(cm)
+    r = cm.post(f"/staff/referrals/{ref}/status", data={"status": "erstkontakt", "version": 1},
+                headers={"HX-Request": "true", "X-CSRF-Token": token})
+    assert r.status_code == 200 and "<html" not in r.text
+    assert 'name="csrf_token"' in r.text and 'name="version" value="2"' in r.text
+    r = cm.post(f"/staff/referrals/{ref}/status", data={"status": "erstkontakt", "version": 1},
+                headers={"HX-Request": "true", "X-CSRF-Token": token})
+    assert r.status_code == 409 and 'role="alert"' in r.text and "<html" not in r.text
+
+
 def test_notes_are_encrypted_and_assignment_is_checked(world):
     c, cm, ref, _ = world
     base = f"/staff/referrals/{ref}"

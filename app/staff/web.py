@@ -9,21 +9,34 @@
 
 `render_staff(request, staff, template, data)` renders a staff page (German
 by default, domain `staff`) with `staff` and its CSRF token in the context;
-templates put `{{ csrf_field() }}` into every form (`staff/base.html`).
+templates put `{{ csrf_field() }}` (a Jinja global) into every form.
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
+from jinja2 import pass_context
+from markupsafe import Markup, escape
 
 from app import i18n
-from app.rendering import render
+from app.rendering import env, render
 from app.staff.auth import LoginRequired, Staff
 from app.staff.csrf import FIELD, CsrfFailed
 
 #: Form fields never shown again.
 SECRET_FIELDS = frozenset({FIELD, "password", "new_password", "new_password2", "code"})
+
+
+@pass_context
+def csrf_field(context) -> Markup:
+    """The hidden CSRF input for a staff form: `{{ csrf_field() }}` (works in htmx fragments).
+
+    The value is the session's server-made token (escaped), never user data.
+    """
+    staff = context.get("staff")
+    token = escape(staff.csrf_token) if staff is not None else ""
+    return Markup(f'<input type="hidden" name="csrf_token" value="{token}">')  # noqa: S704
 
 
 def render_staff(request: Request, staff: Staff | None, template: str, data: dict, *,
@@ -64,6 +77,7 @@ async def _refused(request: Request, status: int, reason: str):
 
 
 def install(app: FastAPI) -> None:
+    env.globals["csrf_field"] = csrf_field
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired):
         return await _refused(request, 401, i18n.staff_gettext(
