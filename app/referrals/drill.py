@@ -105,13 +105,30 @@ def run_drill(clients: int = 8, posts: int = 200, kills: int = 20, data_dir: Pat
     latencies: list[float] = []
     retries = [0]
     lock = threading.Lock()
-    done = threading.Event()
     deadline = time.monotonic() + time_limit
+
+    # kills fall at random points of the sequence of posts, not at random times: a fast
+    # machine must not finish every post before the last kill (the count is exact)
+    expected = clients * posts
+    kill_at = set(random.sample(range(1, expected), min(kills, max(expected - 1, 0))))
+    sequence = [0]
+    kill_lock = threading.Lock()
+    restarts: list[float] = []
+
+    def kill_and_restart() -> None:
+        with kill_lock:  # other clients keep posting into the dead server meanwhile
+            server.kill()
+            restarts.append(server.start())
 
     def client(n: int) -> None:
         with httpx.Client(timeout=30) as http:
             for i in range(posts):
                 key = str(uuid.uuid4())
+                with lock:
+                    sequence[0] += 1
+                    kill_now = sequence[0] in kill_at
+                if kill_now:
+                    kill_and_restart()
                 while time.monotonic() < deadline:
                     t0 = time.perf_counter()
                     try:
@@ -131,26 +148,13 @@ def run_drill(clients: int = 8, posts: int = 200, kills: int = 20, data_dir: Pat
                         break
                     time.sleep(0.05)
 
-    restarts: list[float] = []
-
-    def killer() -> None:
-        for _ in range(kills):
-            if done.wait(random.uniform(0.3, 1.2)):
-                return
-            server.kill()
-            restarts.append(server.start())
-
     t0 = time.monotonic()
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    k = threading.Thread(target=killer)
     for t in threads:
         t.start()
-    k.start()
     for t in threads:
         t.join()
     wall = time.monotonic() - t0
-    done.set()
-    k.join()
     server.stop()
     db = sqlite3.connect(data_dir / "lotse.db")
     integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
