@@ -66,6 +66,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         yield
         app.state.jobs.stop()
         maintenance.stop()
+        if app.state.services.events is not None:
+            app.state.services.events.close()  # what is queued is written before exit
 
     app = FastAPI(title="KIM-Lotse", version="0.1.0", lifespan=lifespan,
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")

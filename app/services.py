@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from app.responsibility.repository import seed as seed_rules
 from app.settings import Settings
@@ -37,6 +38,7 @@ class Services:
     store: Store
     engine: SearchEngine
     ready: bool = False
+    events: Any = None  # app.analytics.writer.EventWriter, started on the first answer
 
     @property
     def model_loaded(self) -> bool:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from app.analytics.maintenance import embed_pending, purge
 from app.analytics.models import Question, SearchEvent
 from app.analytics.record import record_feedback, record_referral, record_search
+from app.analytics.writer import flush
 from app.main import create_app
 from app.services import Services, open_store
 from app.settings import Settings
@@ -39,6 +40,7 @@ def answer(q: str, *, confident=False, crisis=False, topics=(("sprache", 0.9),))
 
 
 def rows(svc, model):
+    flush(svc)  # what the writer thread has queued
     with svc.store.session() as s:
         return list(s.scalars(select(model).order_by(model.id)))
 
@@ -189,3 +191,31 @@ def test_the_search_api_and_the_answer_page_record_one_event_each(make_light_cli
                                                             ("demo", "en")]
     for text in [q.text for q in rows(svc, Question)]:
         assert "Zyxelbert" not in text and "0171" not in text
+
+
+def test_the_writer_stores_in_batches_off_the_request_path(svc):
+    ids = [record_search(svc, answer(f"Deutschkurs {i}", confident=True), kommune="demo",
+                         ui_lang="de") for i in range(450)]
+    assert len(set(ids)) == 450 and svc.events.thread.is_alive()
+    assert len(rows(svc, SearchEvent)) == 450
+
+
+def test_a_failing_write_is_skipped_and_the_writer_goes_on(svc, caplog):
+    with svc.store.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE analytics_event RENAME TO analytics_event_away")
+    record_search(svc, answer("Deutschkurs", confident=True), kommune="demo", ui_lang="de")
+    flush(svc)
+    assert "search events not recorded" in caplog.text and "Deutschkurs" not in caplog.text
+    with svc.store.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE analytics_event_away RENAME TO analytics_event")
+    record_search(svc, answer("Kita", confident=True), kommune="demo", ui_lang="de")
+    assert [e.topic for e in rows(svc, SearchEvent)] == ["sprache"]
+
+
+def test_queued_events_are_written_at_shutdown(tmp_path):
+    own = make_services(tmp_path)
+    with TestClient(create_app(own.settings, own)):
+        record_search(own, answer("Deutschkurs", confident=True), kommune="demo", ui_lang="de")
+    assert not own.events.thread.is_alive()
+    with own.store.session() as s:
+        assert s.scalar(select(func.count(SearchEvent.id))) == 1

@@ -20,6 +20,7 @@ from sqlalchemy import func, or_, select
 from app.analytics.models import SearchEvent
 from app.analytics.protect import Cell, Protected, protect_all, protect_column
 from app.analytics.record import utcnow
+from app.analytics.writer import flush
 from app.settings import UI_LANGUAGES
 from directory import reference
 from directory.models import Kommune, Service
@@ -128,6 +129,7 @@ def _share(part: Cell, whole: Cell) -> float | None:
 
 def build(services, kommune: str | None, year: int, now: dt.datetime | None = None) -> View:
     """Every figure of one view, protected."""
+    flush(services)  # events still on the writer queue count too
     settings, store = services.settings, services.store
     now = now or utcnow()
     k = settings.analytics_k

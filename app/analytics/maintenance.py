@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.analytics.figures import event_cutoff
 from app.analytics.models import Question, SearchEvent
 from app.analytics.record import utcnow
+from app.analytics.writer import flush
 
 log = logging.getLogger("lotse.analytics")
 BATCH = 128
@@ -30,6 +31,7 @@ BATCH = 128
 
 def purge(services, now: dt.datetime | None = None) -> dict[str, int]:
     """Delete what is past its retention period; returns the counts deleted."""
+    flush(services)  # events still on the writer queue count too
     settings = services.settings
     now = now or utcnow()
     first_day = now.date() - dt.timedelta(days=settings.analytics_question_days)
@@ -57,6 +59,7 @@ def checkpoint(engine) -> None:
 
 def embed_pending(services, limit: int = 10 * BATCH) -> int:
     """Embed scrubbed questions that have no vector from the current model; returns how many."""
+    flush(services)  # events still on the writer queue count too
     encoder = services.engine.encoder
     if encoder is None:
         return 0

@@ -1,11 +1,12 @@
 """Recording: one call per fact, from the routes that show answers and take feedback.
 
-`record_search` stores an anonymous `SearchEvent` for an answer that was shown
+`record_search` queues an anonymous `SearchEvent` for an answer that was shown
 and, when nothing in the directory answered (and it was no crisis), the
-scrubbed question for the gap report. It returns a random per-answer id for
-the page to carry to "did this help?" or to a referral; only its SHA-256 is
-stored, and only for `analytics_link_hours`. Recording never breaks an
-answer: a failing write is logged (without content) and skipped.
+scrubbed question for the gap report; the writer thread stores them in batches.
+It returns a random per-answer id for the page to carry to "did this help?" or
+to a referral; only its SHA-256 is stored, and only for `analytics_link_hours`.
+Recording never breaks an answer: it happens off the request path, and a
+failing write is logged (without content) and skipped.
 """
 
 from __future__ import annotations
@@ -13,18 +14,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import re
 import secrets
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.analytics.lexicon import detect_language
-from app.analytics.models import Question, SearchEvent
-from app.analytics.scrub import scrub
+from app.analytics.models import SearchEvent
+from app.analytics.writer import Shown, flush, writer_for
 
 log = logging.getLogger("lotse.analytics")
-_LETTER = re.compile(r"[^\W\d_]")
 
 
 def utcnow() -> dt.datetime:
@@ -36,47 +34,34 @@ def _digest(answer_id: str) -> str:
 
 
 def record_search(services, answer, *, kommune: str | None, ui_lang: str | None) -> str | None:
-    """Store what the figures need about one answer; returns the per-answer id (or None)."""
+    """Queue what the figures need about one answer; returns the per-answer id (or None).
+
+    Only the hour, signals and a digest are taken here; the writer thread detects the
+    language, scrubs an unanswered question and stores both (`app.analytics.writer`)."""
     settings = services.settings
     if not settings.analytics_enabled:
         return None
     now = utcnow()
-    query_lang = detect_language(answer.query)
-    topics = [code for code, _score in answer.topics][:3]
     answer_id = secrets.token_urlsafe(16)
-    event = SearchEvent(
+    writer_for(services).submit(Shown(
         hour=now.replace(minute=0, second=0, microsecond=0),
-        kommune_id=kommune,
+        day=now.date(),
+        kommune=kommune,
         ui_lang=ui_lang,
-        query_lang=query_lang,
-        topic=topics[0] if answer.confident and topics else None,
-        topics=topics,
+        query=answer.query,
+        topics=tuple(code for code, _score in answer.topics[:3]),
         confident=bool(answer.confident),
         crisis=bool(answer.crisis),
-        referral=False,
-        helped=None,
         link=_digest(answer_id),
         link_until=now + dt.timedelta(hours=settings.analytics_link_hours),
-    )
-    question = None
-    if not answer.confident and not answer.crisis:  # crisis texts are never kept
-        text = scrub(answer.query, query_lang)
-        if len(_LETTER.findall(re.sub(r"\[\w+\]", "", text))) >= 3:
-            question = Question(day=now.date(), kommune_id=kommune, lang=query_lang, text=text)
-    try:
-        with services.store.session.begin() as s:
-            s.add(event)
-            if question is not None:
-                s.add(question)
-    except SQLAlchemyError as exc:
-        log.warning("search event not recorded: %s", type(exc).__name__)
-        return None
+    ))
     return answer_id
 
 
 def _set(services, answer_id: str | None, **values) -> bool:
     if not answer_id or len(answer_id) > 64 or not services.settings.analytics_enabled:
         return False
+    flush(services)  # the event of a just-shown answer may still be on the queue
     try:
         with services.store.session.begin() as s:
             found = s.scalar(select(SearchEvent.id).where(

@@ -29,6 +29,7 @@ from app.analytics.lexicon import WORD, fold, lexicon
 from app.analytics.maintenance import embed_pending
 from app.analytics.models import Question
 from app.analytics.protect import Cell, protect_column
+from app.analytics.writer import flush
 
 #: Average linkage keeps the whole similarity matrix: above this many questions the
 #: newest ones are clustered (the report says so).
@@ -109,6 +110,7 @@ def shared_words_only(text: str, counts: Counter, k: int) -> str:
 
 def gap_report(services, kommune: str | None, now: dt.datetime | None = None) -> GapReport:
     """The themes of a view; the same questions on the same day give the cached report."""
+    flush(services)  # events still on the writer queue count too
     settings = services.settings
     embed_pending(services, limit=512)  # the newest questions, if the thread has not yet
     rows = _load(services, kommune)
