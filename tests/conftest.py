@@ -10,6 +10,9 @@ from app.services import Services, encoder_for, open_store, start
 from app.settings import Settings, default_model_dir
 from index.engine import SearchEngine
 
+#: the shared browser-test kit (live server, chromium, axe-core): tests/browserkit.py
+pytest_plugins = ["browserkit"]
+
 
 @pytest.fixture(scope="session")
 def model_path() -> str:

@@ -5,84 +5,67 @@ on http://127.0.0.1, `Origin: null` under no-referrer, the CSRF header from hx-h
 
 import re
 import time
-from pathlib import Path
 
 import pytest
+from browserkit import LiveServer, light_app
 
-from app.keyring import open_keyring
-from app.referrals.drill import Server, free_port
-from app.services import open_store
-from app.settings import Settings
 from app.staff import accounts, totp
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update"]
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
 
 
 @pytest.fixture
 def server(tmp_path):
-    srv = Server(tmp_path, free_port())
-    srv.start()
-    settings = Settings(data_dir=tmp_path, model="")
-    store = open_store(settings)
-    open_keyring(settings, store)
-    with store.session.begin() as s:
-        _, secret = accounts.create_user(s, "cli", "anna.cm", "korrekt pferd batterie",
-                                         ["case_manager"], "demo", "Anna Beispiel")
-    yield f"http://127.0.0.1:{srv.port}", secret
-    srv.stop()
+    with LiveServer(light_app(tmp_path)) as srv:
+        with srv.store.session.begin() as s:
+            _, secret = accounts.create_user(s, "cli", "anna.cm", "korrekt pferd batterie",
+                                             ["case_manager"], "demo", "Anna Beispiel")
+        yield srv.url, secret
 
 
-def test_referral_to_inbox_in_a_real_browser(server):
-    from playwright.sync_api import expect, sync_playwright
+def test_referral_to_inbox_in_a_real_browser(server, browser):
+    from playwright.sync_api import expect
 
     base, secret = server
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        person = browser.new_page(locale="de-DE")
-        person.goto(f"{base}/referral?lang=de&kommune=demo&topics=sprache")
-        person.fill("#message", "Browser-Test: ich suche einen Abendkurs")
-        person.check("#channel-phone")
-        person.fill("#contact", "0170 1234567")
-        person.check("#consent")
-        person.click("button[type=submit]")
-        person.wait_for_selector(".receipt")
-        reference = re.search(r"R-[0-9A-Z]{4}-[0-9A-Z]{4}", person.inner_text("main")).group(0)
+    person = browser.new_page(locale="de-DE")
+    person.goto(f"{base}/referral?lang=de&kommune=demo&topics=sprache")
+    person.fill("#message", "Browser-Test: ich suche einen Abendkurs")
+    person.check("#channel-phone")
+    person.fill("#contact", "0170 1234567")
+    person.check("#consent")
+    person.click("button[type=submit]")
+    person.wait_for_selector(".receipt")
+    reference = re.search(r"R-[0-9A-Z]{4}-[0-9A-Z]{4}", person.inner_text("main")).group(0)
 
-        staff = browser.new_context(locale="en-US")
-        page = staff.new_page()
-        page.goto(f"{base}/staff/referrals")  # not logged in: sent to the login page
-        assert "/staff/login" in page.url
-        page.fill("#username", "anna.cm")
-        page.fill("#password", "korrekt pferd batterie")
-        page.fill("#code", totp.code_now(secret))
-        page.click("main button[type=submit]")
-        page.wait_for_url(re.compile(r".*/staff/referrals$"))
-        assert {c["name"] for c in staff.cookies()} >= {"__Host-lotse_staff"}
-        page.click(f"text={reference}")
-        assert "Browser-Test: ich suche einen Abendkurs" in page.inner_text("main")
-        page.select_option("#status", "erstkontakt")
-        page.click("text=Save status")  # htmx swaps the case in place, CSRF from hx-headers
-        expect(page.locator("#case dl dd").first).to_have_text("First contact (intake)")
-        page.fill("#note", "Rückruf vereinbart")
-        page.click("text=Add note")
-        expect(page.locator("#case ul.plain")).to_contain_text("Rückruf vereinbart")
+    staff = browser.new_context(locale="en-US")
+    page = staff.new_page()
+    page.goto(f"{base}/staff/referrals")  # not logged in: sent to the login page
+    assert "/staff/login" in page.url
+    page.fill("#username", "anna.cm")
+    page.fill("#password", "korrekt pferd batterie")
+    page.fill("#code", totp.code_now(secret))
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r".*/staff/referrals$"))
+    assert {c["name"] for c in staff.cookies()} >= {"__Host-lotse_staff"}
+    page.click(f"text={reference}")
+    assert "Browser-Test: ich suche einen Abendkurs" in page.inner_text("main")
+    page.select_option("#status", "erstkontakt")
+    page.click("text=Save status")  # htmx swaps the case in place, CSRF from hx-headers
+    expect(page.locator("#case dl dd").first).to_have_text("First contact (intake)")
+    page.fill("#note", "Rückruf vereinbart")
+    page.click("text=Add note")
+    expect(page.locator("#case ul.plain")).to_contain_text("Rückruf vereinbart")
 
-        nojs = browser.new_context(locale="en-US", java_script_enabled=False)
-        plain = nojs.new_page()
-        plain.goto(f"{base}/staff/login")
-        plain.fill("#username", "anna.cm")
-        plain.fill("#password", "korrekt pferd batterie")
-        plain.fill("#code", totp.code_now(secret, time.time() + 30))
-        plain.click("main button[type=submit]")
-        plain.click("text=Referrals inbox")
-        plain.click(f"text={reference}")
-        plain.select_option("#status", "assessment")
-        plain.click("text=Save status")  # a plain form post with the hidden token
-        expect(plain.locator("#case dl dd").first).to_have_text("Assessment")
-        plain.click("text=Log out")
-        plain.goto(f"{base}/staff/referrals")
-        assert "/staff/login" in plain.url
-        browser.close()
+    nojs = browser.new_context(locale="en-US", java_script_enabled=False)
+    plain = nojs.new_page()
+    plain.goto(f"{base}/staff/login")
+    plain.fill("#username", "anna.cm")
+    plain.fill("#password", "korrekt pferd batterie")
+    plain.fill("#code", totp.code_now(secret, time.time() + 30))
+    plain.click("main button[type=submit]")
+    plain.click("text=Referrals inbox")
+    plain.click(f"text={reference}")
+    plain.select_option("#status", "assessment")
+    plain.click("text=Save status")  # a plain form post with the hidden token
+    expect(plain.locator("#case dl dd").first).to_have_text("Assessment")
+    plain.click("text=Log out")
+    plain.goto(f"{base}/staff/referrals")
+    assert "/staff/login" in plain.url

@@ -1,0 +1,187 @@
+"""The shared browser-test kit: a live server of the real app, Debian chromium, axe-core.
+
+Registered as a pytest plugin in conftest.py, so every test module gets its fixtures:
+
+- `live_server` (session): the real FastAPI app served by uvicorn on 127.0.0.1 in a
+  thread, on a store of its own (migrated, demo loaded, key file created) with the
+  lexical search engine (no embedding model: starts in about a second). `.url`,
+  `.app`, `.store`. Serve any other app with `LiveServer(app)` as a context manager.
+- `browser` (module): Debian's chromium at /usr/bin/chromium through Playwright's
+  `executable_path` (never `playwright install`). Without chromium or playwright the
+  tests are skipped, or FAIL when the environment says `LOTSE_REQUIRE_BROWSER=1`.
+- `phone` (function): a page in a phone-sized context (360 x 740, touch).
+
+Helpers: `axe_violations(page)` / `assert_no_axe(page, label)` (WCAG 2.1 A and AA tags),
+`screenshot(page, name)` (PNG under var/screenshots/, gitignored), `Traffic(page)`
+(every request: foreign hosts and transferred bytes), `assert_reflow(page, width)`
+(no horizontal scrolling) and `render_blocking(page)` (scripts in <head> without
+defer/async, stylesheets are allowed).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import uvicorn
+
+from app.main import create_app
+from app.services import Services, open_store
+from app.settings import Settings
+from index.engine import SearchEngine
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update"]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PHONE = {"width": 360, "height": 740}
+HOST = "127.0.0.1"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+
+
+def need_browser() -> None:
+    """Skip (or fail under LOTSE_REQUIRE_BROWSER=1) when chromium or playwright is missing."""
+    missing = None
+    if not CHROMIUM.exists():
+        missing = f"Debian chromium is not installed at {CHROMIUM}"
+    else:
+        try:
+            import axe_playwright_python  # noqa: F401
+            import playwright.sync_api  # noqa: F401
+        except ImportError as exc:
+            missing = f"playwright or axe-playwright-python missing: {exc}"
+    if missing:
+        if os.environ.get("LOTSE_REQUIRE_BROWSER") == "1":
+            pytest.fail(missing + " (LOTSE_REQUIRE_BROWSER=1)")
+        pytest.skip(missing)
+
+
+def light_app(data_dir: Path, **overrides):
+    """The real app on its own store, searching the lexical index only (no model)."""
+    settings = Settings(**{"data_dir": data_dir, "model": "", **overrides})
+    store = open_store(settings)
+    engine = SearchEngine(None)
+    engine.build(store.offers())
+    return create_app(settings, Services(settings, store, engine, ready=True))
+
+
+class LiveServer:
+    """uvicorn serving `app` on a free port of 127.0.0.1 in a daemon thread."""
+
+    def __init__(self, app):
+        self.app = app
+        with socket.socket() as s:
+            s.bind((HOST, 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://{HOST}:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=self.port,
+                                                    log_level="warning", access_log=False))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def store(self):
+        return self.app.state.services.store
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the live server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    with LiveServer(light_app(tmp_path_factory.mktemp("live"))) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def browser():
+    need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def axe_violations(page) -> list[tuple[str, str]]:
+    """(rule id, first offending element) for each WCAG 2.1 A/AA violation on the page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    return [(v["id"], v["nodes"][0]["html"][:160]) for v in result.response["violations"]]
+
+
+def assert_no_axe(page, label: str = "") -> None:
+    violations = axe_violations(page)
+    assert violations == [], (label or page.url, violations)
+
+
+def screenshot(page, name: str, full_page: bool = True) -> Path:
+    """Save a PNG of the page under var/screenshots/ (look at it) and return its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / (re.sub(r"[^\w.-]+", "_", name) + ".png")
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def assert_reflow(page, width: int = 320) -> None:
+    """WCAG 1.4.10: at `width` CSS pixels nothing scrolls sideways."""
+    page.set_viewport_size({"width": width, "height": 800})
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, (page.url, scroll)
+
+
+def render_blocking(page) -> list[str]:
+    """Scripts in <head> that block rendering (no defer, async or module)."""
+    return page.evaluate("""[...document.head.querySelectorAll('script[src]')]
+        .filter(s => !s.defer && !s.async && s.type !== 'module').map(s => s.src)""")
+
+
+class Traffic:
+    """Every request a page makes (from construction on): hosts and transferred bytes."""
+
+    def __init__(self, page):
+        self.requests = []
+        page.on("request", lambda r: self.requests.append(r))
+
+    def foreign(self) -> list[str]:
+        """URLs of requests to any host but 127.0.0.1 (data: and blob: are local)."""
+        return [r.url for r in self.requests
+                if urlsplit(r.url).scheme not in ("data", "blob")
+                and urlsplit(r.url).hostname != HOST]
+
+    def transferred(self) -> int:
+        """Bytes on the wire: response headers plus (encoded) bodies of finished requests."""
+        total = 0
+        for r in self.requests:
+            if r.failure is None and r.response() is not None:
+                sizes = r.sizes()
+                total += max(sizes["responseBodySize"], 0) + max(sizes["responseHeadersSize"], 0)
+        return total
