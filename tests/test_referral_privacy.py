@@ -142,5 +142,8 @@ def test_record_of_processing_is_true_priv16(make_light_client):
     referral_retention = json.dumps(listed["referral"]["retention"])
     for name in ("retention_closed_days", "retention_unreached_days", "retention_open_days"):
         assert name in referral_retention and name in Settings.model_fields
-    assert {"staff_user", "staff_session", "audit_log", "referral", "referral_note"} <= set(
-        listed)
+    assert {"staff_user", "staff_session", "audit_log", "referral", "referral_note",
+            "analytics_event", "analytics_question"} <= set(listed)
+    analytics = json.dumps([listed["analytics_event"], listed["analytics_question"]])
+    for name in ("analytics_event_days", "analytics_link_hours", "analytics_question_days"):
+        assert name in analytics and name in Settings.model_fields

@@ -48,6 +48,9 @@ def view_csv(view: View, kommunen: dict[str, str]) -> str:
         rows.append([])
     if view.answered_share:
         rows.append([_s("Share answered confidently"), *(_pct(x) for x in view.answered_share)])
+    if view.first_contact_days:
+        rows.append([_s("Median days from a referral to the first contact"),
+                     *("–" if x is None else x for x in view.first_contact_days)])
     return _write(rows)
 
 

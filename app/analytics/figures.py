@@ -20,6 +20,8 @@ from sqlalchemy import func, or_, select
 from app.analytics.models import SearchEvent
 from app.analytics.protect import Cell, Protected, protect_all, protect_column
 from app.analytics.record import utcnow
+from app.analytics.referral_figures import ROWS as REFERRAL_ROWS
+from app.analytics.referral_figures import referral_figures
 from app.analytics.writer import flush
 from app.settings import UI_LANGUAGES
 from directory import reference
@@ -57,6 +59,7 @@ class View:
     kommunen: list[str] = field(default_factory=list)  # state view: rows of "kommunen"
     stale_by_kommune: list[Cell] = field(default_factory=list)
     stale_total: Cell | None = None
+    first_contact_days: list[float | None] = field(default_factory=list)
 
 
 def month_start(d: dt.date | dt.datetime) -> dt.date:
@@ -192,6 +195,9 @@ def build(services, kommune: str | None, year: int, now: dt.datetime | None = No
         help_rows = view.tables["helped"]
         view.helped_share = [
             _helped(y, n) for y, n in zip(help_rows.row("yes"), help_rows.row("no"), strict=True)]
+        table, view.first_contact_days = referral_figures(store, kommune, months, k,
+                                                          view.complete)
+        view.tables["referrals"] = Table("referrals", list(REFERRAL_ROWS), table)
     _stale(view, services, now)
     return view
 

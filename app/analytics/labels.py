@@ -57,6 +57,14 @@ def row(table: str, key: str, kommunen: dict[str, str] | None = None) -> str:
     }
     if table == "referral":
         fixed = {"yes": _s("Referral followed"), "no": _s("No referral")}
+    if table == "referrals":
+        fixed = {
+            "waiting": _s("Waiting for first contact"),
+            "in_contact": _s("In case management"),
+            "not_reached": _s("Could not be reached"),
+            "closed": _s("Closed or handed on"),
+            "withdrawn": _s("Withdrawn by the person"),
+        }
     return fixed.get(key, key)
 
 
@@ -70,4 +78,5 @@ def title(table: str) -> str:
         "helped": _s("“Did this help?”"),
         "referral": _s("Answers followed by a referral"),
         "kommunen": _s("Questions per Kommune"),
+        "referrals": _s("Warm referrals per month received, by where they stand now"),
     }.get(table, table)

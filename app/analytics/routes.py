@@ -58,6 +58,13 @@ def _charts(view: View, kommunen: dict[str, str]) -> list[charts.Chart]:
                           _s("Bar chart of the share of questions with a confident answer per "
                              "month; months with a hidden count have no bar."), months,
                           view.answered_share, percent=True)]
+    referrals = view.tables.get("referrals")
+    if referrals is not None:
+        out.append(charts.columns(
+            "chart-referrals", _s("Warm referrals received") + f" ({view.year})",
+            _s("Bar chart of the referrals received per month; the numbers and where the "
+               "referrals stand now are in the table below it."), months,
+            referrals.protected.column_totals))
     for key in ("topics", "query_lang", "kommunen"):
         table = view.tables.get(key)
         if table is None:

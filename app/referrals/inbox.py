@@ -104,6 +104,8 @@ def change_status(s, staff, ref: Referral, new: str, version: int) -> None:
         raise Conflict("transition") from exc
     ref.status = new
     ref.status_changed_at = utcnow()
+    if new == "erstkontakt" and ref.first_contact_at is None:
+        ref.first_contact_at = ref.status_changed_at  # for the anonymous figures
     ref.version += 1
     audit.record(s, staff, "referral.status", "referral", ref.id)
 

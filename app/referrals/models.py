@@ -73,6 +73,7 @@ class Referral(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     status_changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
                                                            default=utcnow)
+    first_contact_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
