@@ -1,0 +1,47 @@
+"""`lotse export` and `lotse import`: the directory as HSDS 3.1 files and spreadsheets.
+
+`lotse export [--format json|csv] [--kommune ID] [OUT]` writes HSDS 3.1 JSON
+(stdout when OUT is missing) or the CSV data package (a folder, or a zip when
+OUT ends in .zip). `lotse import FILE [--dry-run] [--kommune ID]` reads HSDS
+JSON, the CSV data package or the spreadsheet template, prints the German
+report and applies all or nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from app.settings import Settings
+
+
+def _store(settings: Settings):
+    from directory.store import Store
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.resolved_database_url)
+    store.init()
+    return store
+
+
+def cmd_export(args, settings: Settings) -> int:
+    from directory.hsds import exporter
+
+    store = _store(settings)
+    if args.kommune and store.kommune(args.kommune) is None:
+        print(f"error: unknown Kommune {args.kommune!r}", file=sys.stderr)
+        return 2
+    with store.session() as s:
+        if args.format == "csv":
+            if not args.out:
+                print("error: the CSV data package needs OUT (a folder or a .zip file)",
+                      file=sys.stderr)
+                return 2
+            exporter.write_package(s, Path(args.out), args.kommune)
+        else:
+            text = exporter.to_json(s, args.kommune)
+            if args.out and args.out != "-":
+                Path(args.out).write_text(text, encoding="utf-8")
+            else:
+                sys.stdout.write(text)
+    return 0

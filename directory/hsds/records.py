@@ -1,0 +1,260 @@
+"""`OfferRecord`: one offer with everything that belongs to it, as plain frozen data.
+
+Every import format is read into records, every export format is written from
+records, and the store is read into records (`read_records`), so the mappings
+are written once and the writer can tell an unchanged offer by equality
+(`last_modified` does not take part in the comparison).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from directory.models import Attribute, Location, Service, ServiceAtLocation, TaxonomyTerm
+
+CHUNK = 500  # ids per IN (...) query
+
+
+@dataclass(frozen=True)
+class Org:
+    id: str
+    name: str
+    description: str = ""
+    website: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Addr:
+    id: str
+    address_1: str
+    city: str
+    postal_code: str
+    region: str | None = "Nordrhein-Westfalen"
+    state_province: str = "NW"
+    country: str = "DE"
+    address_type: str = "physical"
+
+
+@dataclass(frozen=True)
+class Place:
+    id: str
+    name: str | None = None
+    location_type: str = "physical"
+    latitude: float | None = None
+    longitude: float | None = None
+    gemeinde_id: str | None = None
+    addresses: tuple[Addr, ...] = ()
+
+
+@dataclass(frozen=True)
+class Translation:
+    lang: str
+    name: str
+    description: str = ""
+    needs_review: bool = False
+
+
+@dataclass(frozen=True)
+class PhoneRec:
+    id: str
+    number: str
+    type: str | None = "voice"
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class ContactRec:
+    id: str
+    name: str | None = None
+    title: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Slot:
+    id: str
+    byday: str  # "MO,TU"
+    opens_at: str  # "09:00"
+    closes_at: str
+    freq: str = "WEEKLY"
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class LanguageRec:
+    id: str
+    code: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Area:
+    id: str
+    gemeinde_id: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class AtLocation:
+    id: str  # service_at_location id
+    place: Place
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str  # attribute id
+    code: str  # topic code
+
+
+@dataclass(frozen=True)
+class OfferRecord:
+    id: str
+    organization: Org
+    name: str
+    description: str = ""
+    url: str | None = None
+    email: str | None = None
+    status: str = "active"
+    fees_description: str | None = None
+    kommune_id: str | None = None
+    scope: str = "kommune"
+    legal_domain: str | None = None
+    min_age: int | None = None
+    max_age: int | None = None
+    residence_statuses: tuple[str, ...] = ()
+    office_kind: str | None = None
+    appointment_only: bool = False
+    temporarily_closed: bool = False
+    last_verified: dt.date | None = None
+    translations: tuple[Translation, ...] = ()
+    phones: tuple[PhoneRec, ...] = ()
+    contacts: tuple[ContactRec, ...] = ()
+    schedules: tuple[Slot, ...] = ()
+    languages: tuple[LanguageRec, ...] = ()
+    areas: tuple[Area, ...] = ()
+    locations: tuple[AtLocation, ...] = ()
+    categories: tuple[Category, ...] = ()
+    last_modified: dt.datetime | None = field(default=None, compare=False)
+
+
+def utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored time as an aware UTC datetime (SQLite hands back naive ones)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def chunks(items: list, size: int = CHUNK) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _record(svc: Service, cats: list[Category]) -> OfferRecord:
+    o = svc.organization
+    return OfferRecord(
+        id=svc.id,
+        organization=Org(o.id, o.name, o.description or "", o.website, o.email),
+        name=svc.name, description=svc.description or "", url=svc.url, email=svc.email,
+        status=svc.status, fees_description=svc.fees_description, kommune_id=svc.kommune_id,
+        scope=svc.scope, legal_domain=svc.legal_domain, min_age=svc.min_age,
+        max_age=svc.max_age, residence_statuses=tuple(svc.residence_statuses or ()),
+        office_kind=svc.office_kind, appointment_only=bool(svc.appointment_only),
+        temporarily_closed=bool(svc.temporarily_closed), last_verified=svc.last_verified,
+        translations=tuple(sorted(
+            (Translation(t.lang, t.name, t.description or "", bool(t.needs_review))
+             for t in svc.translations), key=lambda t: t.lang)),
+        phones=tuple(sorted((PhoneRec(p.id, p.number, p.type, p.description)
+                             for p in svc.phones), key=lambda p: p.id)),
+        contacts=tuple(sorted((ContactRec(c.id, c.name, c.title, c.email)
+                               for c in svc.contacts), key=lambda c: c.id)),
+        schedules=tuple(sorted((Slot(x.id, x.byday, x.opens_at, x.closes_at, x.freq,
+                                     x.description) for x in svc.schedules),
+                               key=lambda x: x.id)),
+        languages=tuple(sorted((LanguageRec(x.id, x.code, x.name) for x in svc.languages),
+                               key=lambda x: x.id)),
+        areas=tuple(sorted((Area(a.id, a.gemeinde_id, a.name) for a in svc.service_areas),
+                           key=lambda a: a.id)),
+        locations=tuple(sorted((AtLocation(sal.id, _place(sal.location))
+                                for sal in svc.service_at_locations), key=lambda x: x.id)),
+        categories=tuple(sorted(cats, key=lambda c: c.id)),
+        last_modified=utc(svc.last_modified),
+    )
+
+
+def _place(loc: Location) -> Place:
+    return Place(
+        loc.id, loc.name, loc.location_type, loc.latitude, loc.longitude, loc.gemeinde_id,
+        tuple(sorted((Addr(a.id, a.address_1, a.city, a.postal_code, a.region,
+                           a.state_province, a.country, a.address_type)
+                      for a in loc.addresses), key=lambda a: a.id)))
+
+
+def normalised(r: OfferRecord) -> OfferRecord:
+    """The record with its children in the order `read_records` gives them."""
+    from dataclasses import replace
+
+    return replace(
+        r, translations=tuple(sorted(r.translations, key=lambda t: t.lang)),
+        phones=tuple(sorted(r.phones, key=lambda p: p.id)),
+        contacts=tuple(sorted(r.contacts, key=lambda c: c.id)),
+        schedules=tuple(sorted(r.schedules, key=lambda x: x.id)),
+        languages=tuple(sorted(r.languages, key=lambda x: x.id)),
+        areas=tuple(sorted(r.areas, key=lambda a: a.id)),
+        locations=tuple(sorted(
+            (AtLocation(x.id, replace(x.place, addresses=tuple(
+                sorted(x.place.addresses, key=lambda a: a.id)))) for x in r.locations),
+            key=lambda x: x.id)),
+        categories=tuple(sorted(r.categories, key=lambda c: c.id)),
+    )
+
+
+def _query():
+    return select(Service).options(
+        selectinload(Service.organization),
+        selectinload(Service.translations),
+        selectinload(Service.phones),
+        selectinload(Service.contacts),
+        selectinload(Service.languages),
+        selectinload(Service.schedules),
+        selectinload(Service.service_areas),
+        selectinload(Service.service_at_locations)
+        .selectinload(ServiceAtLocation.location)
+        .selectinload(Location.addresses),
+    )
+
+
+def _categories(s: Session, ids: Iterable[str]) -> dict[str, list[Category]]:
+    out: dict[str, list[Category]] = {}
+    for part in chunks(list(ids)):
+        rows = s.execute(
+            select(Attribute.link_id, Attribute.id, TaxonomyTerm.code)
+            .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
+            .where(Attribute.link_type == "service", Attribute.link_id.in_(part)))
+        for link_id, attr_id, code in rows:
+            out.setdefault(link_id, []).append(Category(attr_id, code))
+    return out
+
+
+def read_records(s: Session, ids: list[str] | None = None, *, kommune_id: str | None = None,
+                 active_only: bool = False) -> list[OfferRecord]:
+    """Offers as records: by id, or all (of one Kommune), ordered by name and id."""
+    services: list[Service] = []
+    if ids is not None:
+        for part in chunks(ids):
+            services += s.scalars(_query().where(Service.id.in_(part)))
+    else:
+        q = _query()
+        if kommune_id:
+            q = q.where(Service.kommune_id == kommune_id)
+        if active_only:
+            q = q.where(Service.status == "active")
+        services = list(s.scalars(q))
+    services.sort(key=lambda x: (x.name, x.id))
+    cats = _categories(s, [x.id for x in services])
+    return [_record(x, cats.get(x.id, [])) for x in services]
