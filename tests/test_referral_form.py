@@ -6,9 +6,13 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from app.analytics.models import SearchEvent
+from app.analytics.record import record_search
+from app.analytics.writer import flush
 from app.referrals import pages
 from app.referrals.models import Referral
 from app.settings import UI_LANGUAGES
+from index.engine import Answer
 
 
 def form_fields(html):
@@ -165,3 +169,26 @@ def test_status_shows_the_coarse_status(make_light_client):
     r = c.post("/referral/status", data={"reference": ref.lower(), "secret": secret})
     assert r.status_code == 200 and "Received" in r.text
     assert c.post("/referral/status", data={"reference": ref, "secret": "x"}).status_code == 404
+
+
+def test_a_referral_after_an_answer_is_counted_and_prefilled(make_light_client):
+    c = make_light_client()
+    services = c.app.state.services
+    answer_id = record_search(services, Answer(query="Wohnung gesucht", lang="de", crisis=False,
+                                               confident=False, results=[], topics=[]),
+                              kommune="demo", ui_lang="de")
+    page = c.get("/referral", params={"lang": "de", "kommune": "demo", "topics": "wohnen",
+                                      "q": "Ich suche eine Wohnung 4471", "answer": answer_id})
+    assert page.status_code == 200 and "Ich suche eine Wohnung 4471" in page.text
+    assert f'name="answer" value="{answer_id}"' in page.text
+    bad = c.get("/referral", params={"lang": "de", "answer": "<script>"})
+    assert bad.status_code == 200 and 'name="answer"' not in bad.text
+    fields = dict(re.findall(r'name="(consent_sha256|idempotency_key|answer)" value="([^"]+)"',
+                             page.text))
+    r = c.post("/referral", data={**fields, "kommune": "demo", "contact": "0170 1234567",
+                                  "consent": "yes", "message": "Ich suche eine Wohnung 4471"})
+    assert r.status_code == 201
+    flush(services)
+    with services.store.session() as s:
+        (event,) = s.scalars(select(SearchEvent)).all()
+    assert event.referral is True

@@ -13,6 +13,7 @@ secret, what happens next, and a one-click withdrawal.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 
@@ -20,6 +21,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
 
 from app import i18n
+from app.analytics.record import record_referral
 from app.i18n import gettext as _
 from app.referrals import consent
 from app.referrals.api import limited, places
@@ -31,6 +33,7 @@ from directory.reference import taxonomy, topic_label
 
 router = APIRouter(include_in_schema=False)
 PREFILL_PROVIDERS: list[Callable[[Request], dict]] = []
+ANSWER_ID = re.compile(r"[\w-]{8,64}", re.ASCII)  # app.analytics.record's per-answer id
 #: Languages a person can name for the conversation (ISO 639 codes).
 PERSON_LANGUAGES = ("de", "en", "ar", "fa", "prs", "tr", "ku", "ckb", "uk", "ru", "ps", "ti",
                     "ro", "bg", "fr", "so", "sq", "pl", "es", "it")
@@ -66,7 +69,11 @@ def _form(request: Request, values: dict, errors: dict[str, str], volunteer: boo
 @router.get("/referral")
 def referral_form(request: Request, kommune: str | None = Query(None, max_length=40),
                   topics: str | None = Query(None, max_length=400),
+                  q: str | None = Query(None, max_length=2000),
+                  answer: str | None = Query(None, max_length=64),
                   for_: str | None = Query(None, alias="for", max_length=10)):
+    """The form, prefilled from the answer that led here: Kommune, topics, the question as
+    the message, and the answer's id (so the figures count a referral after an answer)."""
     prefill: dict = {}
     for provider in PREFILL_PROVIDERS:
         prefill.update(provider(request) or {})
@@ -74,6 +81,10 @@ def referral_form(request: Request, kommune: str | None = Query(None, max_length
         prefill.setdefault("kommune", kommune)
     if topics:
         prefill.setdefault("topics", [t for t in topics.split(",") if t][:10])
+    if q and q.strip():
+        prefill.setdefault("message", q.strip())
+    if answer and ANSWER_ID.fullmatch(answer):
+        prefill.setdefault("answer", answer)
     prefill.setdefault("language", i18n.current_language())
     return _form(request, prefill, {}, volunteer=for_ == "other")
 
@@ -81,6 +92,8 @@ def referral_form(request: Request, kommune: str | None = Query(None, max_length
 def _body(form) -> tuple[dict, dict]:
     values = {k: (form.get(k) or "").strip() for k in TEXT_FIELDS}
     values["topics"] = [t for t in form.getlist("topics") if isinstance(t, str)][:10]
+    answer = form.get("answer")
+    values["answer"] = answer if isinstance(answer, str) and ANSWER_ID.fullmatch(answer) else ""
     body: dict = {
         "kommune": values["kommune"], "language": values["language"] or None,
         "topics": values["topics"], "name": values["name"],
@@ -136,6 +149,8 @@ async def referral_submit(request: Request):
         return again({"form": _("We cannot take your request right now. Nothing was stored. "
                                 "Please send it again in a minute; your text is kept below.")},
                      503)
+    if values["answer"]:
+        record_referral(services, values["answer"])  # anonymous: the answer's flag only
     return _page(request, "referral_done.html", {"receipt": receipt, "kommune": kommune,
                                                  "volunteer": volunteer}, 201)
 
