@@ -64,6 +64,15 @@ class Kommune(Base):
     sample: Mapped[bool] = mapped_column(Boolean, default=False)
     # where the referral notification goes (no personal data in it); set by an admin
     case_management_email: Mapped[str | None] = mapped_column(String(254))
+    # its Kommunales Integrationszentrum (KI): contact data shown to staff; set by an admin
+    ki_name: Mapped[str | None] = mapped_column(String(200))
+    ki_email: Mapped[str | None] = mapped_column(String(254))
+    ki_phone: Mapped[str | None] = mapped_column(String(60))
+    ki_street: Mapped[str | None] = mapped_column(String(300))
+    ki_postal_code: Mapped[str | None] = mapped_column(String(5))
+    ki_city: Mapped[str | None] = mapped_column(String(200))
+    # set when an admin changed the row: reloading the reference files keeps the change
+    edited_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     gemeinden: Mapped[list[Gemeinde]] = relationship(back_populates="kommune")
 
 
@@ -75,6 +84,7 @@ class Gemeinde(Base):
     name: Mapped[str] = mapped_column(String(200), index=True)
     kommune_id: Mapped[str] = mapped_column(ForeignKey("kommune.id"), index=True)
     status: Mapped[str] = mapped_column(String(60))
+    edited_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     kommune: Mapped[Kommune] = relationship(back_populates="gemeinden")
 
 
@@ -115,7 +125,7 @@ class Service(Base):
     office_kind: Mapped[str | None] = mapped_column(String(40), index=True)
     appointment_only: Mapped[bool] = mapped_column(Boolean, default=False)
     temporarily_closed: Mapped[bool] = mapped_column(Boolean, default=False)
-    last_verified: Mapped[dt.date | None] = mapped_column(Date)
+    last_verified: Mapped[dt.date | None] = mapped_column(Date, index=True)
     last_modified: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
     organization: Mapped[Organization] = relationship(back_populates="services")
@@ -258,3 +268,28 @@ class Attribute(Base):
     link_entity: Mapped[str] = mapped_column(String(40), default="service")
     taxonomy_term_id: Mapped[str] = mapped_column(ForeignKey("taxonomy_term.id"), index=True)
     value: Mapped[str | None] = mapped_column(Text)
+
+
+# --- editors' change history ------------------------------------------------------------
+
+
+class OfferChange(Base):
+    """One saved change of an offer: who, when, what (field-level diff), and its undo.
+
+    `changes` is a list of {"field", "before", "after"} in the flat field names of
+    `directory.drafts`; `undo_of` names the change this one undid, `undone_by` the
+    change that undid this one. No foreign key to `service`: the history outlives
+    a re-import that replaces the row.
+    """
+
+    __tablename__ = "offer_change"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    service_id: Mapped[str] = mapped_column(String(36), index=True)
+    kommune_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    actor_id: Mapped[str] = mapped_column(String(36))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(20))  # create update archive restore verify undo
+    changes: Mapped[list] = mapped_column(JSON, default=list)
+    undo_of: Mapped[int | None] = mapped_column(Integer)
+    undone_by: Mapped[int | None] = mapped_column(Integer)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from directory.models import Gemeinde, Kommune, Taxonomy, TaxonomyTerm, stable_id
@@ -123,8 +124,15 @@ def topic_label(code: str, lang: str) -> str:
 
 
 def load_reference(session: Session) -> None:
-    """Upsert Kommunen, Gemeinden and the taxonomy."""
+    """Upsert Kommunen, Gemeinden and the taxonomy.
+
+    Rows an admin changed in the app (`edited_at` set) keep the admin's values.
+    """
+    edited = set(session.scalars(select(Kommune.id).where(Kommune.edited_at.is_not(None))))
+    edited |= set(session.scalars(select(Gemeinde.id).where(Gemeinde.edited_at.is_not(None))))
     for k in kommunen():
+        if k.id in edited:
+            continue
         session.merge(
             Kommune(
                 id=k.id,
@@ -137,6 +145,8 @@ def load_reference(session: Session) -> None:
         )
     session.flush()
     for g in gemeinden():
+        if g.id in edited:
+            continue
         session.merge(Gemeinde(id=g.id, name=g.name, kommune_id=g.kommune_id, status=g.status))
     session.merge(
         Taxonomy(
