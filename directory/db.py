@@ -2,7 +2,8 @@
 
 SQLite runs in WAL mode with a busy timeout, foreign keys on and
 `synchronous=FULL`; writers take the lock up front (`BEGIN IMMEDIATE`).
-Any other database URL (PostgreSQL) is used as it is. The schema is owned
+PostgreSQL gets the same lock timeout (`lock_timeout`); any other URL is
+used as it is. The schema is owned
 by the Alembic migrations in `directory/migrations`.
 """
 
@@ -14,10 +15,15 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+LOCK_TIMEOUT_MS = 10_000  # SQLite's busy timeout, and PostgreSQL's lock_timeout
 
 
 def make_engine(url: str) -> Engine:
     """Create an engine; for SQLite, set WAL, busy timeout and foreign keys."""
+    if url.startswith("postgresql"):
+        # a writer waits for a lock as long as on SQLite, then gets an error (503), not a hang
+        return create_engine(url, pool_pre_ping=True,
+                             connect_args={"options": f"-c lock_timeout={LOCK_TIMEOUT_MS}"})
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
@@ -29,7 +35,7 @@ def make_engine(url: str) -> Engine:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute(f"PRAGMA busy_timeout={LOCK_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA secure_delete=ON")

@@ -57,15 +57,21 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, port: int):
+    """The light app in its own process; `database_url` (an empty PostgreSQL database, say)
+    replaces the SQLite file in `data_dir`."""
+
+    def __init__(self, data_dir: Path, port: int, database_url: str | None = None):
         self.data_dir, self.port, self.proc = data_dir, port, None
+        self.env = os.environ.copy()
+        if database_url:
+            self.env["LOTSE_DATABASE_URL"] = database_url
         self.log = open(data_dir / "server.log", "ab")  # noqa: SIM115 - closed in stop()
 
     def start(self, timeout: float = 60) -> float:
         t0 = time.monotonic()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "app.referrals.drill", "serve", str(self.data_dir),
-             str(self.port)], stdout=self.log, stderr=self.log, env=os.environ.copy())
+             str(self.port)], stdout=self.log, stderr=self.log, env=self.env)
         while time.monotonic() - t0 < timeout:
             try:
                 if httpx.get(f"http://{HOST}:{self.port}/healthz", timeout=1).status_code == 200:
@@ -92,12 +98,12 @@ def body(i: int) -> dict:
 
 
 def run_drill(clients: int = 8, posts: int = 200, kills: int = 20, data_dir: Path | None = None,
-              time_limit: float = 900) -> dict:
+              time_limit: float = 900, database_url: str | None = None) -> dict:
     tmp = None
     if data_dir is None:
         tmp = tempfile.TemporaryDirectory(prefix="lotse-drill-")
         data_dir = Path(tmp.name)
-    server = Server(data_dir, free_port())
+    server = Server(data_dir, free_port(), database_url)
     first_start = server.start()
     url = f"http://{HOST}:{server.port}/api/v1/referrals"
     acked: dict[str, str] = {}
@@ -156,10 +162,7 @@ def run_drill(clients: int = 8, posts: int = 200, kills: int = 20, data_dir: Pat
         t.join()
     wall = time.monotonic() - t0
     server.stop()
-    db = sqlite3.connect(data_dir / "lotse.db")
-    integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
-    stored = {r for (r,) in db.execute("SELECT reference FROM referral")}
-    db.close()
+    integrity, stored = _stored(data_dir, database_url)
     lost = sorted(set(acked.values()) - stored)
     latencies.sort()
     result = {
@@ -179,6 +182,28 @@ def run_drill(clients: int = 8, posts: int = 200, kills: int = 20, data_dir: Pat
     if tmp is not None:
         tmp.cleanup()
     return result
+
+
+def _stored(data_dir: Path, database_url: str | None) -> tuple[str, set[str]]:
+    """The store's own check ("ok" or its complaint) and the references it holds."""
+    if not database_url:
+        db = sqlite3.connect(data_dir / "lotse.db")
+        try:
+            integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+            return integrity, {r for (r,) in db.execute("SELECT reference FROM referral")}
+        finally:
+            db.close()
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            refs = {r for (r,) in conn.execute(text("SELECT reference FROM referral"))}
+            # no reference twice: retries after a kill made no duplicate rows
+            dup = conn.execute(text("SELECT count(*) - count(DISTINCT reference) FROM referral"))
+            return ("ok" if dup.scalar() == 0 else "duplicate references"), refs
+    finally:
+        engine.dispose()
 
 
 def cmd_drill(args, settings) -> int:

@@ -1,0 +1,78 @@
+"""A throw-away PostgreSQL server for the tests that must also pass on PostgreSQL (REL-10).
+
+`postgres_url()` starts one cluster per test session (Debian's initdb/pg_ctl, trust
+auth on 127.0.0.1, a free port, fsync on) and hands out a fresh empty database per
+call. Without PostgreSQL binaries the tests skip, unless LOTSE_REQUIRE_POSTGRES=1
+(CI) makes that a failure. As root, the server runs as the `postgres` user.
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from app.referrals.drill import free_port
+
+_server: dict = {}
+_counter = itertools.count(1)
+
+
+def _bin(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    versions = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    return str(versions[-1]) if versions else None
+
+
+def _as_server_user(cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+def _start() -> dict:
+    initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
+    if not (initdb and pg_ctl):
+        if os.environ.get("LOTSE_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL (initdb, pg_ctl) is required here but not installed")
+        pytest.skip("needs PostgreSQL's initdb and pg_ctl")
+    root = Path(tempfile.mkdtemp(prefix="lotse-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+    data, port = root / "data", free_port()
+    subprocess.run(_as_server_user([initdb, "-D", str(data), "-U", "lotse", "--auth=trust",
+                                    "-E", "UTF8", "--locale=C.UTF-8"]),
+                   check=True, capture_output=True, cwd=root)
+    subprocess.run(_as_server_user([
+        pg_ctl, "-D", str(data), "-l", str(root / "log"), "-w", "start", "-o",
+        f"-k {root} -p {port} -c listen_addresses=127.0.0.1 -c fsync=on"]),
+        check=True, capture_output=True, cwd=root)
+
+    def stop() -> None:
+        subprocess.run(_as_server_user([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]),
+                       capture_output=True, cwd=root)
+        shutil.rmtree(root, ignore_errors=True)
+
+    atexit.register(stop)
+    return {"port": port, "stop": stop}
+
+
+def postgres_url() -> str:
+    """A new empty database on the session's server, as an SQLAlchemy URL (psycopg 3)."""
+    from sqlalchemy import create_engine, text
+
+    if not _server:
+        _server.update(_start())
+    name = f"lotse_{os.getpid()}_{next(_counter)}"
+    base = f"postgresql+psycopg://lotse@127.0.0.1:{_server['port']}"
+    admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"{base}/{name}"
