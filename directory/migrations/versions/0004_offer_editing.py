@@ -1,7 +1,7 @@
 """editors: offer change history, the Kommunen's KI settings, admin-edited reference rows
 
 Revision ID: 0004_offer_editing
-Revises: 0003_referrals
+Revises: 0004_first_contact
 Create Date: 2026-12-02 10:00:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0004_offer_editing'
-down_revision = '0003_referrals'
+down_revision = '0004_first_contact'
 branch_labels = None
 depends_on = None
 
