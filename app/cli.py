@@ -1,4 +1,5 @@
-"""The `lotse` command line: serve, index build, model install, info, eval, bench, rules."""
+"""The `lotse` command line: serve, index build, model install, info, eval, bench, rules,
+backup and restore."""
 
 from __future__ import annotations
 
@@ -219,6 +220,16 @@ def parser() -> argparse.ArgumentParser:
     rd.add_argument("--posts", type=int, default=200, help="referrals per client")
     rd.add_argument("--kills", type=int, default=20, help="SIGKILLs of the server during load")
     rd.set_defaults(func=_lazy("app.referrals.drill", "cmd_drill"))
+    bk = sub.add_parser("backup", help="online backup of the store (not the key file)")
+    bk.add_argument("file", nargs="?", help="where to write the backup")
+    bk.add_argument("--drill", action="store_true",
+                    help="back up, restore into a scratch store, compare counts and integrity")
+    bk.add_argument("--scratch-url", help="an empty database for the drill (PostgreSQL)")
+    bk.set_defaults(func=_lazy("app.backup", "cmd_backup"))
+    rs = sub.add_parser("restore", help="put a backup in place of an empty store")
+    rs.add_argument("file")
+    rs.add_argument("--force", action="store_true", help="replace a store that has data")
+    rs.set_defaults(func=_lazy("app.backup", "cmd_restore"))
     k = sub.add_parser("keys", help="encryption keys").add_subparsers(dest="sub", required=True)
     kr = k.add_parser("rotate", help="new data key; re-encrypt every encrypted field")
     kr.add_argument("--keep-old", action="store_true", help="keep the old keys in the key file")
