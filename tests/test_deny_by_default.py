@@ -36,6 +36,10 @@ PUBLIC = {
     ("GET", "/api/v1/referrals/consent"),
     ("POST", "/api/v1/referrals/status"),
     ("POST", "/api/v1/referrals/withdraw"),
+    # volunteers (issue 4): the public directory, sheets and share links, no personal data
+    ("GET", "/browse"),
+    ("GET", "/offer/{offer_id}"),
+    ("GET", "/list"),
 }
 PUBLIC_MOUNTS = {"/static"}
 

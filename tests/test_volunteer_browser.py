@@ -1,0 +1,74 @@
+"""Volunteers' pages in Debian chromium (tests/browserkit.py): axe-core WCAG 2.1 A/AA in
+German and Arabic, htmx filtering and the same filters without JavaScript, a printable
+A4 sheet, reflow at 320 px; phone screenshots land in var/screenshots/."""
+
+from __future__ import annotations
+
+import re
+
+from browserkit import assert_no_axe, assert_reflow, screenshot
+
+
+def _ids(live_server, n):
+    return [o.id for o in live_server.store.offers("demo")[:n]]
+
+
+def test_volunteer_pages_pass_axe_in_de_and_ar(live_server, phone):
+    one, two, three = _ids(live_server, 3)
+    for lang in ("de", "ar"):
+        for name, path in [("browse", "/browse?"),
+                           ("browse-topic", "/browse?kommune=demo&topic=sprache&"),
+                           ("browse-filtered", "/browse?topic=all&language=ar&open=1&age=x&"),
+                           ("offer", f"/offer/{one}?"),
+                           ("list", f"/list?ids={one},{two},{three}&")]:
+            phone.goto(f"{live_server.url}{path}lang={lang}")
+            assert_no_axe(phone, f"{name} {lang}")
+            screenshot(phone, f"{name}-{lang}-phone")
+            assert_reflow(phone, 320)
+            phone.set_viewport_size({"width": 360, "height": 740})
+
+
+def test_filters_swap_results_with_htmx(live_server, phone):
+    from playwright.sync_api import expect
+
+    phone.goto(f"{live_server.url}/browse?lang=de")
+    phone.select_option("#topic", "sprache")
+    phone.wait_for_selector("#results .card")
+    assert "topic=sprache" in phone.url  # pushed, so the link can be shared
+    assert phone.locator("form.filters").count() == 1  # only the results were swapped
+    before = phone.locator("#results .card").count()
+    phone.select_option("#language", "ar")
+    expect(phone.locator("#results .card")).not_to_have_count(before)  # no eval under CSP
+    assert phone.locator("#results .card").count() < before
+    assert_no_axe(phone, "after htmx swap")
+
+
+def test_filters_and_list_without_javascript(live_server, browser):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/browse?lang=en")
+    page.select_option("#topic", "sprache")
+    page.click("form.filters button[type=submit]")
+    assert "topic=sprache" in page.url and page.locator(".card").count() > 1
+    boxes = page.locator("input[name=ids]")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.locator("button[form=pick]").click()
+    assert "/list?" in page.url
+    assert page.locator("main .card").count() == 2
+    assert page.locator("main svg.qr").count() == 1
+    context.close()
+
+
+def test_sheet_prints_on_a4(live_server, browser):
+    page = browser.new_page()
+    one, two = _ids(live_server, 2)
+    page.goto(f"{live_server.url}/list?ids={one},{two}&lang=ar")
+    page.emulate_media(media="print")
+    assert page.locator("header.top").is_hidden() and page.locator(".qr-fig").is_visible()
+    assert page.locator(".print-only").first.is_visible()
+    screenshot(page, "list-ar-print")
+    pdf = page.pdf(format="A4")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert 1 <= pages <= 2, pages
+    page.close()
