@@ -177,6 +177,12 @@ def parser() -> argparse.ArgumentParser:
     ex.add_argument("--format", choices=["json", "csv"], default="json")
     ex.add_argument("--kommune", help="only the offers of this Kommune")
     ex.set_defaults(func=_lazy("app.directory_cli", "cmd_export"))
+    im = sub.add_parser("import", help="HSDS 3.1 JSON, CSV data package or spreadsheet")
+    im.add_argument("file", help="JSON, zip/folder (HSDS CSV data package), XLSX or CSV")
+    im.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    im.add_argument("--kommune", help="Kommune of rows that name none; rows of another "
+                    "Kommune are refused")
+    im.set_defaults(func=_lazy("app.directory_cli", "cmd_import"))
     u = sub.add_parser("user", help="staff accounts").add_subparsers(dest="sub", required=True)
     ua = u.add_parser("add", help="bootstrap the first admin (there are no default accounts)")
     ua.add_argument("username")

@@ -45,3 +45,49 @@ def cmd_export(args, settings: Settings) -> int:
             else:
                 sys.stdout.write(text)
     return 0
+
+
+def limits(settings: Settings):
+    from directory.hsds.importer import Limits
+
+    return Limits(settings.import_max_bytes, settings.import_max_rows,
+                  settings.import_max_unpacked_bytes)
+
+
+def print_report(report, out=None) -> None:
+    out = out or sys.stdout
+    for p in report.problems:
+        print(f"{p.level}: {p.text()}", file=out)
+    s = report.summary()
+    print(f"{s['kind']}: {s['rows']} Angebote gelesen, {s['errors']} Fehler, "
+          f"{s['notes']} Hinweise; neu {s['new']}, geändert {s['changed']}, "
+          f"unverändert {s['unchanged']}.", file=out)
+
+
+def cmd_import(args, settings: Settings) -> int:
+    from directory.hsds.importer import ImportRefused, run
+
+    store = _store(settings)
+    if args.kommune and store.kommune(args.kommune) is None:
+        print(f"error: unknown Kommune {args.kommune!r}", file=sys.stderr)
+        return 2
+    path = Path(args.file)
+    if not path.exists():
+        print(f"error: {path} does not exist", file=sys.stderr)
+        return 2
+    try:
+        report = run(store, path, kommune_id=args.kommune, dry_run=args.dry_run,
+                     limits=limits(settings))
+    except ImportRefused as exc:
+        print(f"Fehler: {exc}", file=sys.stderr)
+        return 2
+    print_report(report)
+    if not report.ok:
+        print("Nichts übernommen: bitte die Fehler beheben und die Datei erneut einspielen.")
+        return 1
+    if args.dry_run:
+        print("Probelauf: nichts übernommen.")
+    else:
+        print("Übernommen. Der Suchindex wird beim nächsten Start von `lotse serve` oder mit "
+              "`lotse index build` aktualisiert.")
+    return 0

@@ -127,6 +127,20 @@ class Settings(BaseSettings):
         0.82, gt=0, lt=1, description="Cosine similarity that puts two questions in one theme."
     )
 
+    import_max_bytes: int = Field(
+        100_000_000, ge=1000, description="Largest file `lotse import` and the upload page "
+        "accept, in bytes.")
+    import_max_rows: int = Field(
+        100_000, ge=1, description="Most offers (rows, entries) one import file may hold.")
+    import_max_unpacked_bytes: int = Field(
+        500_000_000, ge=1000, description="Largest unpacked size of a zip or XLSX file to "
+        "import, in bytes (zip bombs).")
+    import_reindex_above: int = Field(
+        500, ge=1, description="An import changing more offers than this rebuilds the search "
+        "index once instead of updating it offer by offer.")
+    hsds_max_per_page: int = Field(
+        100, ge=1, le=1000, description="Largest `per_page` of the HSDS API.")
+
     @cached_property
     def resolved_database_url(self) -> str:
         if self.database_url:

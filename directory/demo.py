@@ -2,7 +2,9 @@
 
 `data/demo_offers.json` holds the offers as plain data (German texts written
 for this project, visibly fictional phone numbers and addresses, some
-translations). Loading is idempotent: every row gets a stable id from its key.
+translations). Each offer becomes an `OfferRecord` and goes through the same
+bulk writer as every import (`directory.hsds.writer`); loading is idempotent:
+every row gets a stable id from its key, and unchanged offers are left alone.
 """
 
 from __future__ import annotations
@@ -14,54 +16,48 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from directory.models import (
-    Address,
-    Attribute,
-    Gemeinde,
-    Kommune,
-    Language,
-    Location,
-    Organization,
-    Phone,
-    Schedule,
-    Service,
-    ServiceArea,
-    ServiceAtLocation,
-    ServiceTranslation,
-    TaxonomyTerm,
-    stable_id,
+from directory.hsds.records import (
+    Addr,
+    Area,
+    AtLocation,
+    Category,
+    LanguageRec,
+    OfferRecord,
+    Org,
+    PhoneRec,
+    Place,
+    Slot,
+    Translation,
 )
+from directory.hsds.writer import write
+from directory.models import Gemeinde, Kommune, Service, stable_id
 
 DEMO_FILE = Path(__file__).parent / "data" / "demo_offers.json"
 DEMO_KOMMUNE = "demo"
+VERIFIED = dt.date(2026, 11, 1)
 
 
 def demo_data() -> dict:
     return json.loads(DEMO_FILE.read_text(encoding="utf-8"))
 
 
-def load_demo(session: Session, data: dict | None = None) -> int:
-    """Load (or re-load) the demo directory; returns the number of offers."""
-    data = data or demo_data()
-    k = data["kommune"]
-    session.merge(
-        Kommune(
-            id=k["id"],
-            name=k["name"],
-            kind=k["kind"],
-            regierungsbezirk=k["regierungsbezirk"],
-            ags=None,
-            sample=True,
-        )
-    )
+def load_demo_kommune(session: Session, data: dict | None = None) -> str:
+    """The fictional demo Kommune and its Gemeinden (no offers); returns its id."""
+    k = (data or demo_data())["kommune"]
+    session.merge(Kommune(id=k["id"], name=k["name"], kind=k["kind"],
+                          regierungsbezirk=k["regierungsbezirk"], ags=None, sample=True))
     session.flush()
     for g in k["gemeinden"]:
         session.merge(Gemeinde(id=g["id"], name=g["name"], kommune_id=k["id"], status=g["status"]))
     session.flush()
-    terms = {t.code: t.id for t in session.scalars(select(TaxonomyTerm))}
-    for offer in data["offers"]:
-        upsert_offer(session, offer, k["id"], terms)
-    session.flush()
+    return k["id"]
+
+
+def load_demo(session: Session, data: dict | None = None) -> int:
+    """Load (or re-load) the demo directory; returns the number of offers."""
+    data = data or demo_data()
+    kommune_id = load_demo_kommune(session, data)
+    write(session, [demo_record(o, kommune_id) for o in data["offers"]])
     return len(data["offers"])
 
 
@@ -83,101 +79,39 @@ def backfill_office_kinds(session: Session, data: dict | None = None) -> int:
     return changed
 
 
-def upsert_offer(session: Session, o: dict, kommune_id: str, terms: dict[str, str]) -> Service:
-    """Write one offer given as plain data (the demo file's format)."""
-    org = o["organization"]
-    org_id = stable_id(f"org:{org['key']}")
-    session.merge(
-        Organization(
-            id=org_id,
-            name=org["name"],
-            description=org.get("description", ""),
-            website=org.get("website"),
-        )
-    )
-    sid = stable_id(f"service:{o['key']}")
-    old = session.get(Service, sid)
-    if old is not None:  # replace the offer with its children
-        session.delete(old)
-        session.execute(Attribute.__table__.delete().where(Attribute.link_id == sid))
-        session.flush()
+def demo_record(o: dict, kommune_id: str) -> OfferRecord:
+    """One offer of the demo file as a record (ids derived from its keys)."""
+    org, key = o["organization"], o["key"]
     national = o.get("scope") == "national"
-    svc = Service(
-        id=sid,
-        organization_id=org_id,
-        name=o["name"],
-        description=o["description"],
-        url=org.get("website"),
-        email=o.get("email"),
-        fees_description=o.get("cost"),
-        kommune_id=None if national else kommune_id,
-        scope="national" if national else "kommune",
-        legal_domain=o.get("legal_domain"),
-        min_age=o.get("min_age"),
-        max_age=o.get("max_age"),
-        residence_statuses=list(o.get("residence_statuses") or []),
-        office_kind=o.get("office_kind"),
-        appointment_only=bool(o.get("appointment_only")),
-        temporarily_closed=bool(o.get("temporarily_closed")),
-        last_verified=dt.date(2026, 11, 1),
-    )
-    key = o["key"]
-    svc.translations = [
-        ServiceTranslation(
-            id=stable_id(f"tr:{key}:{lang}"), lang=lang, name=t["name"],
-            description=t.get("description", ""),
-        )
-        for lang, t in sorted((o.get("translations") or {}).items())
-    ]
-    if o.get("phone"):
-        svc.phones = [Phone(id=stable_id(f"phone:{key}"), number=o["phone"])]
-    svc.languages = [
-        Language(id=stable_id(f"lang:{key}:{c}"), code=c) for c in o.get("languages") or []
-    ]
-    svc.schedules = [
-        Schedule(
-            id=stable_id(f"sched:{key}:{i}"),
-            byday=",".join(s["days"]),
-            opens_at=s["opens"],
-            closes_at=s["closes"],
-        )
-        for i, s in enumerate(o.get("schedule") or [])
-    ]
-    svc.service_areas = [
-        ServiceArea(id=stable_id(f"area:{key}:{g}"), gemeinde_id=g)
-        for g in o.get("gemeinden") or []
-    ]
     loc = o.get("location")
+    locations = ()
     if loc:
         lid = stable_id(f"loc:{loc['key']}")
-        if session.get(Location, lid) is None:
-            location = Location(
-                id=lid, name=loc.get("name"), latitude=loc.get("latitude"),
-                longitude=loc.get("longitude"),
-            )
-            location.addresses = [
-                Address(
-                    id=stable_id(f"addr:{loc['key']}"),
-                    address_1=loc["street"],
-                    city=loc["city"],
-                    postal_code=loc["postal_code"],
-                )
-            ]
-            session.add(location)
-            session.flush()
-        svc.service_at_locations = [
-            ServiceAtLocation(id=stable_id(f"sal:{key}:{loc['key']}"), location_id=lid)
-        ]
-    session.add(svc)
-    session.flush()
-    for code in o["categories"]:
-        session.add(
-            Attribute(
-                id=stable_id(f"attr:{key}:{code}"),
-                link_id=sid,
-                link_type="service",
-                link_entity="service",
-                taxonomy_term_id=terms[code],
-            )
-        )
-    return svc
+        place = Place(lid, loc.get("name"), latitude=loc.get("latitude"),
+                      longitude=loc.get("longitude"), addresses=(
+                          Addr(stable_id(f"addr:{loc['key']}"), loc["street"], loc["city"],
+                               loc["postal_code"]),))
+        locations = (AtLocation(stable_id(f"sal:{key}:{loc['key']}"), place),)
+    return OfferRecord(
+        id=stable_id(f"service:{key}"),
+        organization=Org(stable_id(f"org:{org['key']}"), org["name"],
+                         org.get("description", ""), org.get("website")),
+        name=o["name"], description=o["description"], url=org.get("website"),
+        email=o.get("email"), fees_description=o.get("cost"),
+        kommune_id=None if national else kommune_id,
+        scope="national" if national else "kommune", legal_domain=o.get("legal_domain"),
+        min_age=o.get("min_age"), max_age=o.get("max_age"),
+        residence_statuses=tuple(o.get("residence_statuses") or ()),
+        office_kind=o.get("office_kind"), appointment_only=bool(o.get("appointment_only")),
+        temporarily_closed=bool(o.get("temporarily_closed")), last_verified=VERIFIED,
+        translations=tuple(Translation(lang, t["name"], t.get("description", ""))
+                           for lang, t in sorted((o.get("translations") or {}).items())),
+        phones=(PhoneRec(stable_id(f"phone:{key}"), o["phone"]),) if o.get("phone") else (),
+        languages=tuple(LanguageRec(stable_id(f"lang:{key}:{c}"), c)
+                        for c in o.get("languages") or []),
+        schedules=tuple(Slot(stable_id(f"sched:{key}:{i}"), ",".join(x["days"]), x["opens"],
+                             x["closes"]) for i, x in enumerate(o.get("schedule") or [])),
+        areas=tuple(Area(stable_id(f"area:{key}:{g}"), g) for g in o.get("gemeinden") or []),
+        locations=locations,
+        categories=tuple(Category(stable_id(f"attr:{key}:{c}"), c) for c in o["categories"]),
+    )

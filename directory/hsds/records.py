@@ -150,6 +150,15 @@ def utc(value: dt.datetime | None) -> dt.datetime | None:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+_WEEK = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def slot_order(x: Slot) -> tuple:
+    """Weekly slots in week order (first day, opening time), then by id."""
+    first = min((_WEEK.index(d) for d in x.byday.split(",") if d in _WEEK), default=7)
+    return (first, x.opens_at, x.closes_at, x.id)
+
+
 def chunks(items: list, size: int = CHUNK) -> Iterator[list]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -174,8 +183,7 @@ def _record(svc: Service, cats: list[Category]) -> OfferRecord:
         contacts=tuple(sorted((ContactRec(c.id, c.name, c.title, c.email)
                                for c in svc.contacts), key=lambda c: c.id)),
         schedules=tuple(sorted((Slot(x.id, x.byday, x.opens_at, x.closes_at, x.freq,
-                                     x.description) for x in svc.schedules),
-                               key=lambda x: x.id)),
+                                     x.description) for x in svc.schedules), key=slot_order)),
         languages=tuple(sorted((LanguageRec(x.id, x.code, x.name) for x in svc.languages),
                                key=lambda x: x.id)),
         areas=tuple(sorted((Area(a.id, a.gemeinde_id, a.name) for a in svc.service_areas),
@@ -203,7 +211,7 @@ def normalised(r: OfferRecord) -> OfferRecord:
         r, translations=tuple(sorted(r.translations, key=lambda t: t.lang)),
         phones=tuple(sorted(r.phones, key=lambda p: p.id)),
         contacts=tuple(sorted(r.contacts, key=lambda c: c.id)),
-        schedules=tuple(sorted(r.schedules, key=lambda x: x.id)),
+        schedules=tuple(sorted(r.schedules, key=slot_order)),
         languages=tuple(sorted(r.languages, key=lambda x: x.id)),
         areas=tuple(sorted(r.areas, key=lambda a: a.id)),
         locations=tuple(sorted(

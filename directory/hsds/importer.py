@@ -1,0 +1,231 @@
+"""Import a file into the directory: recognise it, enforce limits, check every row, apply.
+
+Accepted: HSDS 3.1 JSON (one service, a list, an organization with its
+services, or an API page), the HSDS CSV data package (zip, or a folder on the
+command line), and the spreadsheet template (XLSX or CSV). Limits (bytes,
+rows, unpacked size of a zip/xlsx) refuse a file before it is parsed
+(SEC-15). Every row is checked first; only a file without errors is written,
+in one transaction (all or nothing). The `Report` lists every problem by
+place and field in German and counts new, changed and unchanged offers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from directory.hsds import sheet, tabular
+from directory.hsds.cells import restore
+from directory.hsds.checks import ERROR, Context, Problem
+from directory.hsds.from_hsds import parse_service
+from directory.hsds.records import OfferRecord
+from directory.hsds.writer import WriteResult, plan, write
+
+
+class ImportRefused(ValueError):
+    """The file as a whole cannot be imported (too big, unknown format); German message."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 100_000_000
+    max_rows: int = 100_000
+    max_unpacked_bytes: int = 500_000_000
+
+
+@dataclass
+class Report:
+    kind: str
+    rows: int = 0
+    records: list[OfferRecord] = field(default_factory=list, repr=False)
+    problems: list[Problem] = field(default_factory=list)
+    result: WriteResult | None = None
+    applied: bool = False
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == ERROR]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> dict:
+        r = self.result or WriteResult()
+        return {"kind": self.kind, "rows": self.rows, "valid": len(self.records),
+                "errors": len(self.errors), "notes": len(self.problems) - len(self.errors),
+                "new": len(r.new), "changed": len(r.changed), "unchanged": r.unchanged,
+                "applied": self.applied}
+
+
+def _too_big(n: int, limits: Limits) -> None:
+    if n > limits.max_bytes:
+        raise ImportRefused(f"Die Datei ist {n / 1e6:.1f} MB groß; erlaubt sind "
+                            f"{limits.max_bytes / 1e6:.1f} MB.")
+
+
+def _rows_ok(n: int, limits: Limits) -> None:
+    if n > limits.max_rows:
+        raise ImportRefused(f"Die Datei hat mehr als {limits.max_rows} Angebote; bitte "
+                            "in mehrere Dateien teilen.")
+
+
+def _zip(data: bytes, limits: Limits) -> zipfile.ZipFile:
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise ImportRefused("Die ZIP- oder XLSX-Datei ist beschädigt.") from exc
+    if sum(i.file_size for i in z.infolist()) > limits.max_unpacked_bytes:
+        raise ImportRefused(f"Die Datei ist entpackt größer als "
+                            f"{limits.max_unpacked_bytes / 1e6:.0f} MB.")
+    return z
+
+
+def _json_items(data: bytes, limits: Limits) -> list[tuple[str, dict]]:
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ImportRefused(f"Die JSON-Datei ist nicht lesbar: {exc}") from exc
+    if isinstance(doc, dict) and isinstance(doc.get("contents"), list):
+        doc = doc["contents"]  # a page of the HSDS API
+    elif isinstance(doc, dict) and isinstance(doc.get("services"), list):
+        org = {k: v for k, v in doc.items() if k != "services"}
+        doc = [s if isinstance(s, dict) and s.get("organization") else
+               {**s, "organization": org} if isinstance(s, dict) else s
+               for s in doc["services"]]
+    items = doc if isinstance(doc, list) else [doc]
+    _rows_ok(len(items), limits)
+    out = []
+    for i, s in enumerate(items, start=1):
+        name = s.get("name") if isinstance(s, dict) else None
+        out.append((f"Eintrag {i}" + (f" ('{str(name)[:60]}')" if name else ""), s))
+    return out
+
+
+def _sheet_rows_csv(data: bytes, limits: Limits) -> list[list]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    first = text.split("\n", 1)[0]
+    delimiter = max((";", ",", "\t"), key=first.count)
+    rows = []
+    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+        rows.append(row)
+        _rows_ok(len(rows) - 1, limits)
+    return rows
+
+
+def _sheet_rows_xlsx(z: zipfile.ZipFile, data: bytes, limits: Limits) -> list[list]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise ImportRefused("Die XLSX-Datei ist nicht lesbar.") from exc
+    ws = wb["Angebote"] if "Angebote" in wb.sheetnames else wb.worksheets[0]
+    rows = []
+    for row in ws.iter_rows(values_only=True):
+        rows.append(list(row))
+        _rows_ok(len(rows) - 1, limits)
+    wb.close()
+    return rows
+
+
+def _sheet(rows: list[list], ctx: Context, report: Report) -> None:
+    if not rows:
+        raise ImportRefused("Die Tabelle ist leer.")
+    keys, problems = sheet.header_keys([str(x or "") for x in rows[0]])
+    report.problems += problems
+    if any(p.level == ERROR for p in problems):
+        return
+    for n, row in enumerate(rows[1:], start=2):
+        if not any(str(x or "").strip() for x in row):
+            continue
+        values = {k: restore(x) for k, x in zip(keys, row, strict=False) if k}
+        if str(values.get("id") or "").strip() == sheet.EXAMPLE_ID:
+            continue
+        report.rows += 1
+        _add(report, *sheet.parse_row(values, ctx, f"Zeile {n}"))
+
+
+def _add(report: Report, record: OfferRecord | None, problems: list[Problem]) -> None:
+    report.problems += problems
+    if record is not None:
+        report.records.append(record)
+
+
+def _hsds(items: list[tuple[str, dict]], ctx: Context, report: Report) -> None:
+    for where, obj in items:
+        report.rows += 1
+        _add(report, *parse_service(obj, ctx, where))
+
+
+def _package(texts: dict[str, str], ctx: Context, limits: Limits) -> Report:
+    _rows_ok(max(0, texts.get("services.csv", "").count("\n") - 1), limits)
+    report = Report("HSDS-CSV-Datenpaket")
+    _hsds(tabular.nest(texts), ctx, report)
+    return report
+
+
+def read(name: str, data: bytes, ctx: Context, limits: Limits) -> Report:
+    """Recognise and check a file (nothing written)."""
+    _too_big(len(data), limits)
+    lower = name.lower()
+    if data[:2] == b"PK":
+        z = _zip(data, limits)
+        names = {Path(i.filename).name for i in z.infolist()}
+        if "datapackage.json" in names or "services.csv" in names:
+            return _package(tabular.read_texts(data), ctx, limits)
+        if "workbook.xml" in names:
+            report = Report("Tabelle (XLSX)")
+            _sheet(_sheet_rows_xlsx(z, data, limits), ctx, report)
+            return report
+        raise ImportRefused("Die ZIP-Datei ist weder ein HSDS-Datenpaket noch eine "
+                            "XLSX-Tabelle.")
+    head = data[:200].decode("utf-8-sig", errors="ignore").lstrip()
+    if lower.endswith(".json") or head.startswith(("{", "[")):
+        report = Report("HSDS-JSON")
+        _hsds(_json_items(data, limits), ctx, report)
+        return report
+    if lower.endswith((".csv", ".txt")) or not name:
+        report = Report("Tabelle (CSV)")
+        _sheet(_sheet_rows_csv(data, limits), ctx, report)
+        return report
+    raise ImportRefused("Unbekanntes Format: erwartet HSDS-JSON, ein HSDS-CSV-Datenpaket "
+                        "(ZIP) oder die Tabellenvorlage (XLSX oder CSV).")
+
+
+def read_path(path: Path, ctx: Context, limits: Limits) -> Report:
+    """A file, or a folder holding an HSDS CSV data package (command line)."""
+    if path.is_dir():
+        texts = tabular.read_texts(path)
+        _too_big(sum(len(t.encode()) for t in texts.values()), limits)
+        return _package(texts, ctx, limits)
+    size = path.stat().st_size
+    _too_big(size, limits)
+    return read(path.name, path.read_bytes(), ctx, limits)
+
+
+def run(store, source: Path | tuple[str, bytes], *, kommune_id: str | None = None,
+        allow_national: bool = True, dry_run: bool = False, limits: Limits | None = None,
+        progress: Callable[[int, int], None] | None = None) -> Report:
+    """Check a file and, unless it has errors or this is a dry run, apply it in one go."""
+    limits = limits or Limits()
+    with store.session() as s:
+        ctx = Context.load(s, kommune_id, allow_national)
+    report = (read_path(source, ctx, limits) if isinstance(source, Path)
+              else read(source[0], source[1], ctx, limits))
+    if not report.ok or dry_run:
+        with store.session() as s:
+            report.result = plan(s, report.records)[0]
+        return report
+    with store.session.begin() as s:
+        report.result = write(s, report.records, progress=progress)
+    report.applied = True
+    return report
