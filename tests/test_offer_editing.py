@@ -222,7 +222,10 @@ def test_every_save_is_searchable_at_once(store, tmp_path):
 def test_migration_up_from_the_previous_head(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'old.db'}")
     cfg = alembic_config(store.engine)
-    command.upgrade(cfg, "0003_referrals")
+    from alembic.script import ScriptDirectory
+
+    previous = ScriptDirectory.from_config(cfg).get_revision("0004_offer_editing").down_revision
+    command.upgrade(cfg, previous)
     with store.engine.begin() as c:
         c.execute(text("INSERT INTO kommune (id, name, kind, regierungsbezirk, sample) "
                        "VALUES ('k1', 'Alt', 'kreis', 'Köln', 0)"))
@@ -233,7 +236,7 @@ def test_migration_up_from_the_previous_head(tmp_path):
     assert "offer_change" in inspect(store.engine).get_table_names()
     with store.session() as s:
         assert s.get(Kommune, "k1").name == "Alt"
-    command.downgrade(cfg, "0003_referrals")
+    command.downgrade(cfg, previous)
     assert "offer_change" not in inspect(store.engine).get_table_names()
     command.upgrade(cfg, "head")
 

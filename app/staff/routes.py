@@ -113,7 +113,11 @@ HOME_LINKS: list[tuple[str, str, object]] = [
 
 
 def home_links(staff: Staff) -> list[tuple[str, str]]:
-    return [(path, label()) for role, path, label in HOME_LINKS if staff.has(role)]
+    links: dict[str, str] = {}
+    for role, path, label in HOME_LINKS:
+        if staff.has(role) and path not in links:
+            links[path] = label()
+    return list(links.items())
 
 
 @router.get("/staff/account")
