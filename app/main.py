@@ -26,7 +26,7 @@ from app.referrals.jobs import Jobs
 from app.responsibility import api as responsibility_api
 from app.responsibility import pages as responsibility_pages
 from app.responsibility import staff_pages as responsibility_staff
-from app.routes import api, pages
+from app.routes import api, hsds, pages
 from app.services import Services, start
 from app.settings import Settings
 from app.staff import routes as staff_routes
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.state.keyring = open_keyring(settings, services.store)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
+    app.include_router(hsds.router)
     app.include_router(responsibility_api.router)
     app.include_router(pages.router)
     app.include_router(volunteer_pages.router)

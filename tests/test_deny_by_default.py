@@ -24,6 +24,17 @@ PUBLIC = {
     ("GET", "/responsibility"),  # volunteer page
     ("GET", "/api/v1/responsibility"),
     ("GET", "/api/v1/responsibility/options"),
+    # the public directory as HSDS 3.1 (issue 6): offers only, no personal data
+    ("GET", "/api/v1/hsds/"),
+    ("GET", "/api/v1/hsds/services"),
+    ("GET", "/api/v1/hsds/services/{service_id}"),
+    ("GET", "/api/v1/hsds/organizations"),
+    ("GET", "/api/v1/hsds/organizations/{organization_id}"),
+    ("GET", "/api/v1/hsds/service_at_locations"),
+    ("GET", "/api/v1/hsds/taxonomies"),
+    ("GET", "/api/v1/hsds/taxonomies/{taxonomy_id}"),
+    ("GET", "/api/v1/hsds/taxonomy_terms"),
+    ("GET", "/api/v1/hsds/taxonomy_terms/{term_id}"),
     ("GET", "/staff/login"),  # the login form itself
     ("POST", "/staff/login"),
     # the warm referral: newcomers and volunteers have no account (rate-limited, consent)
