@@ -165,11 +165,12 @@ def render_blocking(page) -> list[str]:
 
 
 class Traffic:
-    """Every request a page makes (from construction on): hosts and transferred bytes."""
+    """Every request of a page, or of a context with its service workers (from construction
+    on): foreign hosts and transferred bytes."""
 
-    def __init__(self, page):
+    def __init__(self, page_or_context):
         self.requests = []
-        page.on("request", lambda r: self.requests.append(r))
+        page_or_context.on("request", lambda r: self.requests.append(r))
 
     def foreign(self) -> list[str]:
         """URLs of requests to any host but 127.0.0.1 (data: and blob: are local)."""

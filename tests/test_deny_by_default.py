@@ -51,6 +51,11 @@ PUBLIC = {
     ("GET", "/browse"),
     ("GET", "/offer/{offer_id}"),
     ("GET", "/list"),
+    # the installable web app: manifest, service worker, offline and saved-offers pages
+    ("GET", "/manifest.webmanifest"),
+    ("GET", "/sw.js"),
+    ("GET", "/offline"),
+    ("GET", "/saved"),
 }
 PUBLIC_MOUNTS = {"/static"}
 
