@@ -246,12 +246,17 @@ def undo(session: Session, change_id: int, actor: Actor, offer_id: str | None = 
     return saved
 
 
+def stale_condition(day: dt.date, months: int = 12):
+    """SQL: an active offer not verified for `months` before `day` (or never)."""
+    limit = _months_before(day, months)
+    return (Service.status == "active") & (
+        Service.last_verified.is_(None) | (Service.last_verified < limit))
+
+
 def stale(session: Session, day: dt.date, kommune_id: str | None = None,
           months: int = 12, *, all_kommunen: bool = False) -> list[Service]:
     """Active offers not verified for `months` before `day` (or never), oldest first."""
-    limit = _months_before(day, months)
-    stmt = (select(Service).where(Service.status == "active")
-            .where((Service.last_verified.is_(None)) | (Service.last_verified < limit))
+    stmt = (select(Service).where(stale_condition(day, months))
             .order_by(Service.last_verified.is_not(None), Service.last_verified, Service.name))
     if not all_kommunen:
         stmt = stmt.where(Service.kommune_id == kommune_id)

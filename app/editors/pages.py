@@ -97,6 +97,7 @@ def _edit_page(request: Request, staff: Staff, *, offer_id: str | None, draft: d
     data = {"offer_id": offer_id, "v": form.form_values(draft), "version": version,
             "errors": form.field_errors(errors or {}), "conflict": conflict,
             "status": status, "saved": request.query_params.get("saved") == "1",
+            "last_verified": draft.get("last_verified") if offer_id else None,
             **_options(request, staff, draft.get("kommune_id") or staff.kommune_id)}
     return render_staff(request, staff, "staff/offer_edit.html", data, block="content",
                         status_code=status_code)

@@ -101,8 +101,10 @@ def home(request: Request, staff: Staff = Depends(require_staff())):
     kommune = None
     if staff.kommune_id:
         kommune = request.app.state.services.store.kommune(staff.kommune_id)
+    notes = [note for role, make in HOME_NOTES if staff.has(role)
+             and (note := make(request, staff)) is not None]
     return render_staff(request, staff, "staff/home.html",
-                        {"kommune": kommune, "links": home_links(staff)})
+                        {"kommune": kommune, "links": home_links(staff), "notes": notes})
 
 
 #: The staff start page's links: (role, path, label). Other lanes add theirs here.
@@ -110,6 +112,10 @@ HOME_LINKS: list[tuple[str, str, object]] = [
     ("admin", "/staff/users", lambda: _s("User accounts")),
     ("coordinator", "/staff/figures", lambda: _s("Figures and gap report")),
 ]
+
+
+#: Notes on the start page: (role, make(request, staff) -> (text, path) or None).
+HOME_NOTES: list[tuple[str, object]] = []
 
 
 def home_links(staff: Staff) -> list[tuple[str, str]]:
