@@ -19,6 +19,7 @@ from app.analytics import routes as analytics_routes
 from app.analytics.maintenance import Maintenance
 from app.editors import freshness as editor_freshness
 from app.editors import pages as editor_pages
+from app.imports import pages as import_pages
 from app.keyring import open_keyring
 from app.referrals import api as referral_api
 from app.referrals import inbox_pages as referral_inbox
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(referral_pages.router)
     app.include_router(referral_inbox.router)
     app.include_router(editor_freshness.router)  # before /staff/offers/{id}
+    app.include_router(import_pages.router)
     app.include_router(editor_pages.router)
     staff_web.install(app)
 

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from directory.hsds import sheet, tabular
 from directory.hsds.cells import restore
 from directory.hsds.checks import ERROR, Context, Problem
@@ -214,8 +216,12 @@ def read_path(path: Path, ctx: Context, limits: Limits) -> Report:
 
 def run(store, source: Path | tuple[str, bytes], *, kommune_id: str | None = None,
         allow_national: bool = True, dry_run: bool = False, limits: Limits | None = None,
-        progress: Callable[[int, int], None] | None = None) -> Report:
-    """Check a file and, unless it has errors or this is a dry run, apply it in one go."""
+        progress: Callable[[int, int], None] | None = None,
+        on_write: Callable[[Session, Report], None] | None = None) -> Report:
+    """Check a file and, unless it has errors or this is a dry run, apply it in one go.
+
+    `on_write(session, report)` runs inside the write transaction (an audit entry).
+    """
     limits = limits or Limits()
     with store.session() as s:
         ctx = Context.load(s, kommune_id, allow_national)
@@ -227,5 +233,7 @@ def run(store, source: Path | tuple[str, bytes], *, kommune_id: str | None = Non
         return report
     with store.session.begin() as s:
         report.result = write(s, report.records, progress=progress)
+        if on_write is not None:
+            on_write(s, report)
     report.applied = True
     return report
