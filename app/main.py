@@ -18,6 +18,7 @@ from app import i18n
 from app.analytics import routes as analytics_routes
 from app.analytics.maintenance import Maintenance
 from app.editors import freshness as editor_freshness
+from app.editors import kommunen as editor_kommunen
 from app.editors import pages as editor_pages
 from app.imports import pages as import_pages
 from app.keyring import open_keyring
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(editor_freshness.router)  # before /staff/offers/{id}
     app.include_router(import_pages.router)
     app.include_router(editor_pages.router)
+    app.include_router(editor_kommunen.router)
     staff_web.install(app)
 
     @app.middleware("http")

@@ -49,6 +49,8 @@ def messages() -> dict[str, str]:
         "time": _s("Please enter a time such as 09:00 (24:00 for midnight)."),
         "time_order": _s("The closing time must be after the opening time."),
         "not_allowed": _s("Your role does not allow this."),
+        "ags": _s("An AGS (Amtlicher Gemeindeschlüssel) has eight digits."),
+        "exists": _s("This id exists already."),
     }
 
 

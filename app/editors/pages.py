@@ -142,8 +142,10 @@ def offer_list(request: Request, staff: Staff = Depends(EDITORS),
 
 
 @router.get("/staff/offers/new")
-def new_form(request: Request, staff: Staff = Depends(EDITORS)):
-    draft = _restrict(drafts.empty(), staff)
+def new_form(request: Request, staff: Staff = Depends(EDITORS),
+             kommune: str | None = Query(None, max_length=60)):
+    """A blank form; an admin picks the Kommune first (`?kommune=`) to tick its Gemeinden."""
+    draft = _restrict({**drafts.empty(), "kommune_id": kommune}, staff)
     return _edit_page(request, staff, offer_id=None, draft=draft, version="")
 
 
