@@ -37,7 +37,7 @@ from app.staff import users as staff_users
 from app.staff import web as staff_web
 from app.staff.ratelimit import RateLimits
 from app.volunteer import pages as volunteer_pages
-from app.volunteer import pwa
+from app.volunteer import pwa, statement
 
 log = logging.getLogger("lotse")
 access_log = logging.getLogger("lotse.access")
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(pages.router)
     app.include_router(volunteer_pages.router)
     app.include_router(pwa.router)
+    app.include_router(statement.router)
     app.include_router(responsibility_pages.router)
     app.include_router(staff_routes.router)
     app.include_router(staff_users.router)

@@ -92,6 +92,10 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(False, description="Use STARTTLS with the SMTP server.")
     public_url: str = Field("http://127.0.0.1:8000", description="Base URL named in "
                             "notification mails.")
+    accessibility_contact: str = Field(
+        "barrierefreiheit@kreis-musterland.example",
+        description="E-mail address for accessibility feedback named in the accessibility "
+        "statement (BITV NRW).")
     referral_limit_ip: int = Field(10, ge=1, description="Referrals per IP address per "
                                    "hour before 429.")
     status_limit_ip: int = Field(30, ge=1, description="Status lookups and withdrawals per "

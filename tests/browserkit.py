@@ -12,7 +12,8 @@ Registered as a pytest plugin in conftest.py, so every test module gets its fixt
 - `phone` (function): a page in a phone-sized context (360 x 740, touch).
 
 Helpers: `axe_violations(page)` / `assert_no_axe(page, label)` (WCAG 2.1 A and AA tags),
-`screenshot(page, name)` (PNG under var/screenshots/, gitignored), `Traffic(page)`
+`screenshot(page, name)` (PNG under var/screenshots/, gitignored), `small_targets(page)`
+(touch targets under 44 px), `Traffic(page)`
 (every request: foreign hosts and transferred bytes), `assert_reflow(page, width)`
 (no horizontal scrolling) and `render_blocking(page)` (scripts in <head> without
 defer/async, stylesheets are allowed).
@@ -156,6 +157,29 @@ def assert_reflow(page, width: int = 320) -> None:
     page.set_viewport_size({"width": width, "height": 800})
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= width, (page.url, scroll)
+
+
+def small_targets(page, size: int = 44) -> list[str]:
+    """Touch targets lower than `size` CSS pixels: buttons, fields, summaries and links
+    that stand alone (in nav, lists of links, card actions). Links inside running text,
+    labels of text fields and check boxes whose label is large enough are left out."""
+    return page.evaluate("""size => [...document.querySelectorAll(
+        'a, button, select, input, textarea, summary, label')].filter(e => {
+      const r = e.getBoundingClientRect();
+      if (!r.width || !r.height || r.height >= size) return false;
+      if (e.tagName === 'A' && !e.closest('nav, ul.topics, .card-actions, .footlinks')
+          && e.closest('p, dd, li, figcaption')) return false;
+      if (e.tagName === 'LABEL') {
+        const f = e.control;
+        return !!f && (f.type === 'checkbox' || f.type === 'radio');
+      }
+      if (e.type === 'checkbox' || e.type === 'radio') {
+        const l = e.labels && e.labels[0];
+        return !l || l.getBoundingClientRect().height < size;
+      }
+      return true;
+    }).map(e => e.tagName + ' ' + (e.id || e.textContent.trim().slice(0, 30))
+                + ' ' + Math.round(e.getBoundingClientRect().height))""", size)
 
 
 def render_blocking(page) -> list[str]:

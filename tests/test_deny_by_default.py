@@ -56,6 +56,9 @@ PUBLIC = {
     ("GET", "/sw.js"),
     ("GET", "/offline"),
     ("GET", "/saved"),
+    # accessibility statement (BITV NRW) and the Leichte Sprache explanation, on every page
+    ("GET", "/accessibility"),
+    ("GET", "/leichte-sprache"),
 }
 PUBLIC_MOUNTS = {"/static"}
 
