@@ -25,6 +25,9 @@ def test_filters_swap_results_with_htmx(live_server, phone):
     phone.select_option("#language", "ar")
     expect(phone.locator("#results .card")).not_to_have_count(before)  # no eval under CSP
     assert phone.locator("#results .card").count() < before
+    # the count is announced from a live region that stayed in the page (A11Y-04)
+    assert phone.locator("#count[role=status]").count() == 1
+    assert phone.inner_text("#count").split()[0] == str(phone.locator("#results .card").count())
     assert_no_axe(phone, "after htmx swap")
 
 

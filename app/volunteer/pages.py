@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from app.cards import card
 from app.i18n import gettext as _
 from app.rendering import render
+from app.responsibility.pages import form_options
 from app.volunteer import browse
 
 router = APIRouter(include_in_schema=False)
@@ -38,9 +39,8 @@ def browse_page(
 ):
     services = request.app.state.services
     lang = request.state.lang
-    kommunen = services.store.kommunen()
-    known = {k.id for k in kommunen}
-    chosen = kommune if kommune in known else (kommunen[0].id if kommunen else None)
+    places = form_options(services.store, kommune)
+    kommunen, chosen = places["kommunen"], places["kommune"]
     offers = services.store.offers(chosen) if chosen else []
     age_value, age_ok = _age(age)
     topic_list = browse.topics(lang)
@@ -56,7 +56,7 @@ def browse_page(
         "kommunen": kommunen, "kommune": chosen, "topics": topic_list,
         "languages": language_list, "filters": filters, "age": age or "",
         "errors": [] if age_ok else ["age"], "all": topic == "all", "count": len(shown),
-        "kommune_unknown": bool(kommune) and kommune not in known,
+        "kommune_unknown": bool(kommune) and kommune != chosen,
         # no filter chosen: the topics with their counts, not every card (a light page)
         "index": [(code, label, n) for code, label in topic_list
                   if (n := sum(code in o.categories for o, _c in shown))] if show_index else [],
