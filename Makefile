@@ -7,17 +7,25 @@ HTMX_SHA256 := d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717
 HTMX := app/static/vendor/htmx.min.js
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint catalogs extract model clean
+.PHONY: install run test lint lock catalogs extract model clean
 
 install: $(STAMP) $(HTMX) model catalogs
 
-$(STAMP): pyproject.toml
+# Exactly the locked, hashed files (SEC-21; torch is the local CPU build), then the project
+# itself without dependencies, then pip's consistency check.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	# the CPU build of torch first, so nothing pulls the CUDA one
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e ".[test]"
+	$(BIN)/pip check
 	touch $@
+
+# after changing a pin in pyproject.toml: install it into .venv, then write the lock anew
+lock: | $(STAMP)
+	mkdir -p build
+	$(BIN)/pip freeze --exclude-editable > build/freeze.txt
+	$(BIN)/pip install --quiet --dry-run --ignore-installed --no-deps --report build/report.json -r build/freeze.txt
+	$(BIN)/python .ci/lock.py build/report.json > requirements.lock
 
 # htmx from the npm registry at a pinned version, checked against its hash
 $(HTMX):
@@ -52,6 +60,7 @@ run: install
 
 lint: | $(STAMP)
 	$(BIN)/ruff check app directory index tests
+	$(BIN)/bandit -q -c pyproject.toml -r app directory index
 
 test: install lint
 	$(BIN)/pytest

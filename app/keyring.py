@@ -82,7 +82,8 @@ class Keyring:
     def save(self, path: Path | None = None) -> None:
         """Write atomically with mode 0600 (temp file, fsync, rename)."""
         path = path or self.path
-        assert path is not None
+        if path is None:
+            raise ValueError("a key file needs a path")
         path.parent.mkdir(parents=True, exist_ok=True)
         body = json.dumps({"version": 1, "current": self.current,
                            "keys": {k: _b64(v) for k, v in self.keys.items()},

