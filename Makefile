@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml requirements.lock
 # after changing a pin in pyproject.toml: install it into .venv, then write the lock anew
 lock: | $(STAMP)
 	mkdir -p build
-	$(BIN)/pip freeze --exclude-editable > build/freeze.txt
+	$(BIN)/pip freeze --all --exclude-editable | grep -v '^pip==' > build/freeze.txt
 	$(BIN)/pip install --quiet --dry-run --ignore-installed --no-deps --report build/report.json -r build/freeze.txt
 	$(BIN)/python .ci/lock.py build/report.json > requirements.lock
 

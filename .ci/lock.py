@@ -1,7 +1,7 @@
 """Write requirements.lock: every package of the virtualenv, pinned, with the sha256 of the
 file pip installs (SEC-21). Run by `make lock` after a change of pyproject.toml's pins:
 
-    pip freeze --exclude-editable > freeze.txt
+    pip freeze --all --exclude-editable | grep -v '^pip==' > freeze.txt  (setuptools too)
     pip install --dry-run --ignore-installed --no-deps --report report.json -r freeze.txt
     python .ci/lock.py report.json > requirements.lock
 """
