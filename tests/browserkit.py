@@ -167,7 +167,7 @@ def small_targets(page, size: int = 44) -> list[str]:
         'a, button, select, input, textarea, summary, label')].filter(e => {
       const r = e.getBoundingClientRect();
       if (!r.width || !r.height || r.height >= size) return false;
-      if (e.tagName === 'A' && !e.closest('nav, ul.topics, .card-actions, .footlinks')
+      if (e.tagName === 'A' && !e.closest('nav, ul.topics, .card-actions, .sheet-link, .footlinks')
           && e.closest('p, dd, li, figcaption')) return false;
       if (e.tagName === 'LABEL') {
         const f = e.control;

@@ -58,6 +58,16 @@ def test_offer_sheet_has_share_link_and_inline_qr(vc):
     assert f"http://127.0.0.1:8000/offer/{o.id}?lang=ar" in r.text
     assert '<svg role="img"' in r.text and "<title>" in r.text
     assert "data:" not in r.text.split("<main", 1)[1]  # inline SVG, no image request
+    assert 'class="sheet-link"' not in r.text  # no link from the sheet to itself
+
+
+def test_answer_and_browse_cards_link_to_their_sheet(vc):
+    r = vc.get("/browse", params={"lang": "de", "topic": "jmd"})
+    ids = re.findall(r'id="o-([^"]+)"', r.text)
+    assert ids and all(f'href="/offer/{i}?lang=de"' in r.text for i in ids)
+    r = vc.get("/", params={"lang": "ar", "kommune": "demo", "q": "Deutschkurs"})
+    ids = re.findall(r'<article class="card" aria-labelledby="o-([^"]+)"', r.text)
+    assert ids and all(f'href="/offer/{i}?lang=ar"' in r.text for i in ids)
 
 
 def test_list_keeps_order_skips_unknown_and_accepts_both_forms(vc):

@@ -73,6 +73,7 @@ def _sheet(request: Request, offers: list, title: str, path: str, **params: str)
         "qr": browse.qr_svg(url, _("QR code of the link to this page")),
         "sample": any(o.kommune_id == "demo" for o in offers),
         "single": len(offers) == 1 and path.startswith("/offer/"),
+        "sheet": True,  # cards on a sheet need no link to their own sheet
     }
     return render(request, "sheet.html", data)
 
