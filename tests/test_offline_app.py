@@ -60,3 +60,17 @@ def test_saved_offer_is_readable_offline(live_server, browser):
     context.set_offline(False)
     assert traffic.foreign() == []
     context.close()
+
+
+def test_chromium_finds_the_app_installable(live_server, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server.url}/?lang=fa")
+    assert page.evaluate("navigator.serviceWorker.ready.then(r => !!r.active)")
+    cdp = context.new_cdp_session(page)
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["errors"] == [] and manifest["url"].endswith("/manifest.webmanifest?lang=fa")
+    found = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    errors = {e["errorId"] for e in found}
+    assert errors <= {"in-incognito"}, errors  # test contexts are incognito profiles
+    context.close()
