@@ -249,3 +249,29 @@ def test_reference_reload_keeps_what_an_admin_changed(store):
     with store.session() as s:
         assert s.get(Kommune, "duesseldorf").name == "Landeshauptstadt Düsseldorf"
         assert s.scalar(select(Service).limit(1)) is not None
+
+
+def test_a_saved_offer_is_found_by_meaning_with_the_real_model(store, tmp_path, settings,
+                                                                encoder):
+    """With the sentence encoder: the new offer's vectors go in with the upsert."""
+    from app.keyring import open_keyring
+    from app.settings import Settings
+    from index.cache import EmbeddingCache
+
+    engine = SearchEngine(encoder, cache=EmbeddingCache(settings.embedding_cache_dir))
+    engine.build(store.offers())
+    services = Services(Settings(data_dir=tmp_path, model=""), store, engine, ready=True)
+    open_keyring(services.settings, store)
+    staff = type("S", (), {"id": "u-1", "display_name": "Erika", "kommune_id": "demo"})()
+    draft = new_draft(name="Beratung für Imkerei und Bienenhaltung",
+                      description="Wir zeigen, wie man Bienen hält und Honig erntet.",
+                      topics=["ehrenamt"], **{"tr.en": {
+                          "name": "Beekeeping advice", "description":
+                          "We show how to keep bees and harvest honey.",
+                          "needs_review": True}})
+    saved = actions.run(services, staff, "create",
+                        lambda s: editing.create(s, draft, ED, actions.choices(s)))
+    for question, lang in (("Wo kann ich lernen, Bienen zu halten?", "de"),
+                           ("I want to keep bees, who can show me how?", "en")):
+        hits = engine.search(question, kommune="demo", lang=lang, limit=3).results
+        assert saved.offer_id in [h.id for h in hits], question
