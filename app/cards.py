@@ -2,7 +2,8 @@
 
 Name and description come from the translation in the UI language when
 there is one, else the German entry (marked so the template sets lang="de").
-Opening hours use Babel's weekday names; "open now" is read in Europe/Berlin.
+Opening hours use Babel's weekday names; "open now" is read in Europe/Berlin,
+and on an NRW public holiday (`directory.holidays`) an offer keeps its Sunday hours.
 """
 
 from __future__ import annotations
@@ -11,8 +12,16 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
-from app.i18n import DAYS, data_language, format_time, language_name, weekday_name
+from app.i18n import (
+    DAYS,
+    data_language,
+    format_time,
+    language_name,
+    translations,
+    weekday_name,
+)
 from app.i18n import gettext as _
+from directory.holidays import holiday_name
 from directory.reference import topic_label
 from directory.store import Offer
 
@@ -25,7 +34,8 @@ def _minutes(hhmm: str) -> int:
 
 
 def open_state(o: Offer, now: dt.datetime | None = None) -> str:
-    """'closed_temporarily', 'appointment', 'open', 'closed' or '' (no hours known)."""
+    """'closed_temporarily', 'appointment', 'open', 'closed', 'holiday' (closed for a
+    public holiday) or '' (no hours known)."""
     if o.temporarily_closed:
         return "closed_temporarily"
     if o.appointment_only:
@@ -33,18 +43,20 @@ def open_state(o: Offer, now: dt.datetime | None = None) -> str:
     if not o.schedule:
         return ""
     now = (now or dt.datetime.now(BERLIN)).astimezone(BERLIN)
-    day, minute = DAYS[now.weekday()], now.hour * 60 + now.minute
+    holiday = holiday_name(now.date()) is not None
+    day, minute = ("SU" if holiday else DAYS[now.weekday()]), now.hour * 60 + now.minute
     for slot in o.schedule:
         if day in slot.days and _minutes(slot.opens) <= minute < _minutes(slot.closes):
             return "open"
-    return "closed"
+    return "holiday" if holiday else "closed"
 
 
 def hours_lines(o: Offer, lang: str) -> list[str]:
+    say = translations(lang).gettext if lang == "de" else _
     lines = []
     for slot in o.schedule:
         if slot.opens == "00:00" and slot.closes == "24:00" and len(slot.days) == 7:
-            lines.append(_("Day and night, every day"))
+            lines.append(say("Day and night, every day"))
             continue
         days = ", ".join(weekday_name(d, lang) for d in slot.days)
         lines.append(f"{days} {format_time(slot.opens, lang)}–{format_time(slot.closes, lang)}")
@@ -54,6 +66,14 @@ def hours_lines(o: Offer, lang: str) -> list[str]:
 def tel_href(number: str) -> str:
     digits = re.sub(r"[^\d+]", "", number)
     return "tel:" + digits
+
+
+def map_href(o: Offer) -> str | None:
+    """A plain link to the place on openstreetmap.org (the page itself loads nothing from it)."""
+    if o.latitude is None or o.longitude is None:
+        return None
+    lat, lon = f"{o.latitude:.5f}", f"{o.longitude:.5f}"
+    return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
 
 
 def card(o: Offer, lang: str, score: float | None = None) -> dict:
@@ -72,9 +92,11 @@ def card(o: Offer, lang: str, score: float | None = None) -> dict:
         "organization": o.organization,
         "address": address,
         "geo": f"geo:{o.latitude},{o.longitude}" if o.latitude is not None else None,
+        "map": map_href(o),
         "phones": [(p, tel_href(p)) for p in o.phones],
         "email": o.email,
         "hours": hours_lines(o, lang),
+        "german_hours": hours_lines(o, "de"),
         "state": open_state(o),
         "languages": [language_name(c, lang) for c in o.languages],
         "cost": o.cost,

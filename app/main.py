@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app import i18n
 from app.analytics import routes as analytics_routes
 from app.analytics.maintenance import Maintenance
+from app.assistant import pages as assistant_pages
 from app.editors import freshness as editor_freshness
 from app.editors import kommunen as editor_kommunen
 from app.editors import pages as editor_pages
@@ -29,7 +30,7 @@ from app.referrals.jobs import Jobs
 from app.responsibility import api as responsibility_api
 from app.responsibility import pages as responsibility_pages
 from app.responsibility import staff_pages as responsibility_staff
-from app.routes import api, hsds, pages
+from app.routes import api, hsds
 from app.services import Services, start
 from app.settings import Settings
 from app.staff import routes as staff_routes
@@ -86,7 +87,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(api.router)
     app.include_router(hsds.router)
     app.include_router(responsibility_api.router)
-    app.include_router(pages.router)
+    app.include_router(assistant_pages.router)
     app.include_router(volunteer_pages.router)
     app.include_router(pwa.router)
     app.include_router(statement.router)

@@ -13,6 +13,13 @@ from starlette.routing import Mount
 #: (method, path) pairs anyone may call, and why.
 PUBLIC = {
     ("GET", "/"),  # newcomer start and answer page
+    # the newcomer's conversation: anonymous, its own random cookie (issue 4)
+    ("GET", "/conversation/places"),  # place suggestions (reference data)
+    ("POST", "/conversation/place"),
+    ("POST", "/conversation/ask"),
+    ("POST", "/conversation/reply"),
+    ("POST", "/conversation/feedback"),
+    ("POST", "/conversation/delete"),
     ("GET", "/api/v1/search"),  # public search API (DESIGN.md)
     ("GET", "/api/v1/kommunen"),  # public reference data
     ("GET", "/healthz"),  # process up

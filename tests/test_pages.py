@@ -40,7 +40,10 @@ def test_htmx_is_served_from_our_origin(client):
     page = client.get("/").text
     srcs = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert "/static/vendor/htmx.min.js" in srcs
-    assert all(s.startswith(("/", "#", "tel:", "mailto:", "geo:")) for s in srcs), srcs
+    # the only other origin: a plain link (never loaded by the page) to a place on the map
+    map_link = "https://www.openstreetmap.org/?mlat="
+    assert all(s.startswith(("/", "#", "tel:", "mailto:", "geo:", map_link)) for s in srcs), srcs
+    assert not [s for s in re.findall(r'src="([^"]+)"', page) if not s.startswith("/")]
     js = client.get("/static/vendor/htmx.min.js")
     assert js.status_code == 200 and "htmx" in js.text[:2000]
 

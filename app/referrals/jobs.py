@@ -2,7 +2,7 @@
 
 Started by the app's lifespan (`start(app)`), stopped at shutdown. Every
 `LOTSE_JOBS_INTERVAL_SECONDS` it sends due mails (`notify.deliver_due`) and
-applies retention (`retention.run_once`), so neither needs a cron job. An
+applies retention (`retention.run_once`, expired conversations), so neither needs a cron job. An
 error in one round is logged (without content) and the next round runs.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from app.assistant.state import purge_expired as purge_conversations
 from app.referrals import notify, retention
 
 log = logging.getLogger("lotse")
@@ -24,7 +25,7 @@ class Jobs:
         self.rounds = 0
 
     def run_round(self) -> None:
-        for job in (notify.deliver_due, retention.run_once):
+        for job in (notify.deliver_due, retention.run_once, purge_conversations):
             try:
                 job(self.store, self.settings)
             except Exception as exc:  # keep the timer alive; the next round tries again

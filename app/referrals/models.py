@@ -28,6 +28,7 @@ ENCRYPTED = {
                  "secret"),
     "referral_note": ("text",),
     "staff_user": ("totp_secret",),
+    "conversation": ("turns",),  # the newcomer's questions (app.assistant.state)
 }
 
 

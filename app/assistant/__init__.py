@@ -1,0 +1,1 @@
+"""The newcomer's assistant: a conversation (place, question, clarifying questions, answer)."""
