@@ -229,6 +229,11 @@ def cold_start(settings: Settings) -> float:
 
 
 def run_bench(settings: Settings, args) -> int:
+    if getattr(args, "import_offers", 0):
+        from app.bench_import import print_import_bench, run_import_bench
+
+        print_import_bench(run_import_bench(settings, args.import_offers), args.json)
+        return 0
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     results = []
     for size in sizes:

@@ -170,6 +170,9 @@ def parser() -> argparse.ArgumentParser:
                     help="also time `lotse serve` until /readyz is green")
     be.add_argument("--reuse-vectors", action="store_true",
                     help="copies reuse their demo offer's vector (NRW size: latency, memory)")
+    be.add_argument("--import-offers", type=int, default=0, metavar="N",
+                    help="instead: import N synthetic offers (50000: the NRW scale) from a "
+                    "spreadsheet and an HSDS package; wall, CPU, peak RSS per step")
     be.add_argument("--json", action="store_true")
     be.set_defaults(func=cmd_bench)
     ex = sub.add_parser("export", help="the directory as HSDS 3.1 JSON or CSV data package")

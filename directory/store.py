@@ -14,16 +14,14 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import func, or_, select, text
-from sqlalchemy.orm import selectinload
 
 from directory.db import make_engine, make_sessionmaker, migrate
+from directory.hsds.records import service_query
 from directory.models import (
     Attribute,
     Gemeinde,
     Kommune,
-    Location,
     Service,
-    ServiceAtLocation,
     TaxonomyTerm,
 )
 from directory.reference import load_reference
@@ -133,19 +131,8 @@ class Store:
         """Active offers (all, one Kommune's plus the nationwide ones, or by id)."""
         with self.session() as s:
             q = (
-                select(Service)
+                service_query()
                 .where(Service.status == "active")
-                .options(
-                    selectinload(Service.organization),
-                    selectinload(Service.translations),
-                    selectinload(Service.phones),
-                    selectinload(Service.languages),
-                    selectinload(Service.schedules),
-                    selectinload(Service.service_areas),
-                    selectinload(Service.service_at_locations)
-                    .selectinload(ServiceAtLocation.location)
-                    .selectinload(Location.addresses),
-                )
                 .order_by(Service.name, Service.id)
             )
             if kommune_id:

@@ -215,13 +215,17 @@ def taxonomies(request: Request, page_number: int = PAGE, per_page: int = PER_PA
     return _listed(items, search, page_number, per_page)
 
 
-@router.get("/taxonomies/{taxonomy_id}", summary="One taxonomy")
-def taxonomy(request: Request, taxonomy_id: str):
+def _one(request: Request, listing, object_id: str) -> dict:
     with _store(request).session() as s:
-        found = [t for t in to_hsds.taxonomies(s) if t["id"] == taxonomy_id]
+        found = [t for t in listing(s) if t["id"] == object_id]
     if not found:
         raise HTTPException(404, _("Not found."))
     return found[0]
+
+
+@router.get("/taxonomies/{taxonomy_id}", summary="One taxonomy")
+def taxonomy(request: Request, taxonomy_id: str):
+    return _one(request, to_hsds.taxonomies, taxonomy_id)
 
 
 @router.get("/taxonomy_terms", summary="Taxonomy terms (Page)")
@@ -237,11 +241,7 @@ def taxonomy_terms(request: Request, page_number: int = PAGE, per_page: int = PE
 
 @router.get("/taxonomy_terms/{term_id}", summary="One taxonomy term")
 def taxonomy_term(request: Request, term_id: str):
-    with _store(request).session() as s:
-        found = [t for t in to_hsds.all_terms(s) if t["id"] == term_id]
-    if not found:
-        raise HTTPException(404, _("Not found."))
-    return found[0]
+    return _one(request, to_hsds.all_terms, term_id)
 
 
 def _listed(items: list[dict], search: str | None, number: int, per_page: int) -> dict:

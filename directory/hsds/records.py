@@ -222,7 +222,8 @@ def normalised(r: OfferRecord) -> OfferRecord:
     )
 
 
-def _query():
+def service_query():
+    """Services with every child the read models need, loaded in a few IN queries."""
     return select(Service).options(
         selectinload(Service.organization),
         selectinload(Service.translations),
@@ -251,18 +252,23 @@ def _categories(s: Session, ids: Iterable[str]) -> dict[str, list[Category]]:
 
 def read_records(s: Session, ids: list[str] | None = None, *, kommune_id: str | None = None,
                  active_only: bool = False) -> list[OfferRecord]:
-    """Offers as records: by id, or all (of one Kommune), ordered by name and id."""
-    services: list[Service] = []
-    if ids is not None:
-        for part in chunks(ids):
-            services += s.scalars(_query().where(Service.id.in_(part)))
-    else:
-        q = _query()
+    """Offers as records: by id, or all (of one Kommune), ordered by name and id.
+
+    Read in chunks; each chunk's ORM objects leave the session once they are records,
+    so a large directory is never held twice in memory.
+    """
+    if ids is None:
+        q = select(Service.id).order_by(Service.name, Service.id)
         if kommune_id:
             q = q.where(Service.kommune_id == kommune_id)
         if active_only:
             q = q.where(Service.status == "active")
-        services = list(s.scalars(q))
-    services.sort(key=lambda x: (x.name, x.id))
-    cats = _categories(s, [x.id for x in services])
-    return [_record(x, cats.get(x.id, [])) for x in services]
+        ids = list(s.scalars(q))
+    out: list[OfferRecord] = []
+    for part in chunks(ids):
+        services = list(s.scalars(service_query().where(Service.id.in_(part))))
+        cats = _categories(s, [x.id for x in services])
+        out += [_record(x, cats.get(x.id, [])) for x in services]
+        s.expunge_all()
+    out.sort(key=lambda r: (r.name, r.id))
+    return out
