@@ -44,6 +44,9 @@ log = logging.getLogger("lotse")
 access_log = logging.getLogger("lotse.access")
 STATIC = Path(__file__).parent / "static"
 LANG_COOKIE = "lotse_lang"
+#: routes that run a search (GET / only with a question): rate-limited per IP (SEC-17)
+SEARCH_PATHS = frozenset({"/api/v1/search", "/conversation/ask", "/conversation/reply",
+                          "/conversation/place"})
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -104,6 +107,30 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(editor_pages.router)
     app.include_router(editor_kommunen.router)
     staff_web.install(app)
+
+    @app.middleware("http")
+    async def search_limit(request: Request, call_next):
+        """Questions per IP address and minute (SEC-17); inside the language middleware, so
+        the refusal is in the person's language, and it keeps the question."""
+        path = request.url.path
+        if path in SEARCH_PATHS or (path == "/" and request.query_params.get("q")):
+            key = f"search-ip:{request.client.host if request.client else 'unknown'}"
+            if app.state.limits.hit(key, settings.search_limit_ip, 60):
+                wait = str(max(app.state.limits.retry_after(key, 60), 1))
+                detail = i18n.gettext("Too many questions in a short time. Please wait a "
+                                      "minute, then ask again.")
+                if path.startswith("/api/"):
+                    return JSONResponse({"detail": detail}, status_code=429,
+                                        headers={"Retry-After": wait})
+                from app.rendering import render
+
+                form = await request.form() if request.method == "POST" else {}
+                q = request.query_params.get("q") or form.get("q") or ""
+                response = render(request, "error.html", {"status": 429, "detail": detail,
+                                                          "q": str(q)[:2000]}, status_code=429)
+                response.headers["Retry-After"] = wait
+                return response
+        return await call_next(request)
 
     @app.middleware("http")
     async def language_and_headers(request: Request, call_next):

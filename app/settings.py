@@ -100,6 +100,8 @@ class Settings(BaseSettings):
                                    "hour before 429.")
     status_limit_ip: int = Field(30, ge=1, description="Status lookups and withdrawals per "
                                  "IP address per hour before 429.")
+    search_limit_ip: int = Field(60, ge=1, description="Questions (search API, answer page, "
+                                 "conversation) per IP address per minute before 429.")
     conversation_hours: int = Field(
         24, ge=1, le=720, description="A newcomer's conversation (place, age band, status, "
         "questions) is deleted this many hours after its last step.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -9,6 +11,10 @@ from app.main import create_app
 from app.services import Services, encoder_for, open_store, start
 from app.settings import Settings, default_model_dir
 from index.engine import SearchEngine
+
+# Many tests ask questions through one app as the same client address; the per-IP search
+# limit (SEC-17) is tested on its own with a small limit (tests/test_search_limit.py).
+os.environ.setdefault("LOTSE_SEARCH_LIMIT_IP", "1000000")
 
 #: the shared browser-test kit (live server, chromium, axe-core): tests/browserkit.py
 pytest_plugins = ["browserkit"]
