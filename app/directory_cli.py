@@ -65,6 +65,8 @@ def print_report(report, out=None) -> None:
 
 
 def cmd_import(args, settings: Settings) -> int:
+    from directory.editing import Actor
+    from directory.hsds.history import ImportHistory
     from directory.hsds.importer import ImportRefused, run
 
     store = _store(settings)
@@ -76,8 +78,9 @@ def cmd_import(args, settings: Settings) -> int:
         print(f"error: {path} does not exist", file=sys.stderr)
         return 2
     try:
+        history = ImportHistory(Actor("cli", "lotse import"), settings.import_history_max)
         report = run(store, path, kommune_id=args.kommune, dry_run=args.dry_run,
-                     limits=limits(settings))
+                     limits=limits(settings), history=history)
     except ImportRefused as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2

@@ -147,6 +147,10 @@ class Settings(BaseSettings):
     import_reindex_above: int = Field(
         500, ge=1, description="An import changing more offers than this rebuilds the search "
         "index once instead of updating it offer by offer.")
+    import_history_max: int = Field(
+        2000, ge=0, description="An import touching at most this many offers writes each "
+        "one's field-level change into the offer history (undo); larger imports only the "
+        "audit entry.")
     hsds_max_per_page: int = Field(
         100, ge=1, le=1000, description="Largest `per_page` of the HSDS API.")
 

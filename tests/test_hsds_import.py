@@ -217,3 +217,23 @@ def test_opening_hours(text, slots, appointment):
 def test_opening_hours_errors_say_what_is_expected(text):
     with pytest.raises(HoursError, match="erwartet z. B. 'Mo-Fr 9-12, Di 14-16'"):
         parse_hours(text)
+
+
+def test_import_writes_the_offer_history_and_can_be_undone(empty_store):
+    from directory import editing
+    from directory.hsds.history import ImportHistory
+
+    actor = editing.Actor("cli", "lotse import")
+    first = importer.run(empty_store, ("a.xlsx", _sheet_bytes([ROW])), kommune_id="demo",
+                         history=ImportHistory(actor))
+    sid = first.result.new[0]
+    changed = {**ROW, "Beschreibung": "Deutsch üben, jetzt auch samstags."}
+    second = importer.run(empty_store, ("a.xlsx", _sheet_bytes([changed])),
+                          kommune_id="demo", history=ImportHistory(actor))
+    assert second.result.changed == [sid]
+    with empty_store.session.begin() as s:
+        entries = editing.history(s, sid)
+        assert [e.action for e in entries] == ["import", "create"]
+        assert [c["field"] for c in entries[0].changes] == ["description"]
+        editing.undo(s, entries[0].id, actor, sid)
+    assert empty_store.offers("demo")[0].description == "Deutsch üben."

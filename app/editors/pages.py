@@ -264,7 +264,7 @@ def history(request: Request, offer_id: str, staff: Staff = Depends(EDITORS)):
 def action_labels() -> dict[str, str]:
     return {"create": _s("created"), "update": _s("changed"), "archive": _s("archived"),
             "restore": _s("restored"), "verify": _s("confirmed as still valid"),
-            "undo": _s("undone")}
+            "undo": _s("undone"), "import": _s("changed by an import")}
 
 
 @router.post("/staff/offers/{offer_id}/undo/{change_id}")

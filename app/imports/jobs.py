@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from app.services import Services
 from app.staff import audit
+from directory.editing import Actor
+from directory.hsds.history import ImportHistory
 from directory.hsds.importer import ImportRefused, Limits, Report, run
 
 log = logging.getLogger("lotse.import")
@@ -88,9 +90,11 @@ class Jobs:
             audit.record(s, staff, "offer.import", "import", None, kommune_id=job.kommune_id)
 
         try:
+            history = ImportHistory(Actor(staff.id, staff.display_name),
+                                    settings.import_history_max)
             report = run(services.store, (job.name, job.data), kommune_id=job.kommune_id,
                          allow_national=job.state_wide, dry_run=job.phase == "check",
-                         limits=limits, progress=progress, on_write=audited)
+                         limits=limits, progress=progress, on_write=audited, history=history)
             if report.applied:
                 job.step, job.done, job.total = "index", 0, len(report.result.touched)
                 reindex(services, report.result.touched, job)

@@ -217,10 +217,13 @@ def read_path(path: Path, ctx: Context, limits: Limits) -> Report:
 def run(store, source: Path | tuple[str, bytes], *, kommune_id: str | None = None,
         allow_national: bool = True, dry_run: bool = False, limits: Limits | None = None,
         progress: Callable[[int, int], None] | None = None,
-        on_write: Callable[[Session, Report], None] | None = None) -> Report:
+        on_write: Callable[[Session, Report], None] | None = None,
+        history=None) -> Report:
     """Check a file and, unless it has errors or this is a dry run, apply it in one go.
 
-    `on_write(session, report)` runs inside the write transaction (an audit entry).
+    Inside the write transaction: `history.before(session, ids)` and
+    `history.after(session, touched ids)` (the offers' change history, `ImportHistory`),
+    then `on_write(session, report)` (an audit entry).
     """
     limits = limits or Limits()
     with store.session() as s:
@@ -232,7 +235,11 @@ def run(store, source: Path | tuple[str, bytes], *, kommune_id: str | None = Non
             report.result = plan(s, report.records)[0]
         return report
     with store.session.begin() as s:
+        if history is not None:
+            history.before(s, [r.id for r in report.records])
         report.result = write(s, report.records, progress=progress)
+        if history is not None:
+            history.after(s, report.result.touched)
         if on_write is not None:
             on_write(s, report)
     report.applied = True
