@@ -254,10 +254,12 @@ def stale_condition(day: dt.date, months: int = 12):
 
 
 def stale(session: Session, day: dt.date, kommune_id: str | None = None,
-          months: int = 12, *, all_kommunen: bool = False) -> list[Service]:
+          months: int = 12, *, all_kommunen: bool = False,
+          limit: int | None = None) -> list[Service]:
     """Active offers not verified for `months` before `day` (or never), oldest first."""
     stmt = (select(Service).where(stale_condition(day, months))
-            .order_by(Service.last_verified.is_not(None), Service.last_verified, Service.name))
+            .order_by(Service.last_verified.is_not(None), Service.last_verified, Service.name)
+            .limit(limit))
     if not all_kommunen:
         stmt = stmt.where(Service.kommune_id == kommune_id)
     return list(session.scalars(stmt))

@@ -33,6 +33,7 @@ from directory.models import Kommune, Service
 
 router = APIRouter(include_in_schema=False)
 STALE_MONTHS = 12
+LIST_LIMIT = 200  # the oldest first; the total is shown
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
@@ -42,16 +43,23 @@ def today() -> dt.date:
 
 def _stale(s, staff: Staff, kommune: str | None = None):
     if staff.state_wide:
-        return editing.stale(s, today(), kommune, STALE_MONTHS, all_kommunen=not kommune)
-    return editing.stale(s, today(), staff.kommune_id, STALE_MONTHS)
+        return editing.stale(s, today(), kommune, STALE_MONTHS, all_kommunen=not kommune,
+                             limit=LIST_LIMIT)
+    return editing.stale(s, today(), staff.kommune_id, STALE_MONTHS, limit=LIST_LIMIT)
+
+
+def _count(s, staff: Staff, kommune: str | None = None) -> int:
+    stmt = select(func.count(Service.id)).where(editing.stale_condition(today(), STALE_MONTHS),
+                                               kommune_filter(staff, Service.kommune_id))
+    if kommune and staff.state_wide:
+        stmt = stmt.where(Service.kommune_id == kommune)
+    return s.scalar(stmt) or 0
 
 
 def stale_note(request: Request, staff: Staff):
     """The start page's line for editors: how many offers wait for a check."""
     with _services(request).store.session() as s:
-        count = s.scalar(select(func.count(Service.id)).where(
-            editing.stale_condition(today(), STALE_MONTHS),
-            kommune_filter(staff, Service.kommune_id))) or 0
+        count = _count(s, staff)
     if not count:
         return None
     return (staff_ngettext("%(n)d offer has not been verified for 12 months.",
@@ -72,10 +80,12 @@ def stale_list(request: Request, staff: Staff = Depends(EDITORS),
                  "languages": sorted(t.lang for t in svc.translations),
                  "review": sum(bool(t.needs_review) for t in svc.translations)}
                 for svc in _stale(s, staff, kommune if staff.state_wide else None)]
+        total = _count(s, staff, kommune)
         names = dict(s.execute(select(Kommune.id, Kommune.name)).all())
         confirmed = request.query_params.get("confirmed")
     return render_staff(request, staff, "staff/offers_stale.html", {
-        "rows": rows, "names": names, "months": STALE_MONTHS, "kommune": kommune or "",
+        "rows": rows, "total": total, "names": names, "months": STALE_MONTHS,
+        "kommune": kommune or "",
         "confirmed": confirmed == "1",
         "kommune_options": sorted(names.items(), key=lambda kv: kv[1])
         if staff.state_wide else []})
