@@ -237,3 +237,22 @@ def test_import_writes_the_offer_history_and_can_be_undone(empty_store):
         assert [c["field"] for c in entries[0].changes] == ["description"]
         editing.undo(s, entries[0].id, actor, sid)
     assert empty_store.offers("demo")[0].description == "Deutsch üben."
+
+
+def test_organization_by_id_from_the_file_or_the_store(demo_store, empty_store, tmp_path):
+    with demo_store.session() as s:
+        services = [x for x in exporter.services(s, "demo")][:40]
+    org_id = services[0]["organization_id"]
+    same_org = [x for x in services if x["organization_id"] == org_id]
+    lean = [same_org[0]] + [{k: v for k, v in x.items() if k != "organization"}
+                            for x in same_org[1:]]
+    path = tmp_path / "lean.json"
+    path.write_text(json.dumps(lean))
+    report = importer.run(empty_store, path)
+    assert report.ok, [p.text() for p in report.problems]
+    again = {k: v for k, v in same_org[0].items() if k != "organization"}
+    path.write_text(json.dumps(again))
+    assert importer.run(empty_store, path).result.unchanged == 1  # found in the store
+    orphan = {**again, "organization_id": "00000000-0000-4000-8000-00000000abcd"}
+    path.write_text(json.dumps(orphan))
+    assert any(p.field == "organization" for p in importer.run(empty_store, path).errors)

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from directory.hsds import profile
-from directory.models import Gemeinde, Kommune, TaxonomyTerm, stable_id
+from directory.hsds.records import Org
+from directory.models import Gemeinde, Kommune, Organization, TaxonomyTerm, stable_id
 from directory.reference import office_kinds
 
 ERROR, NOTE = "Fehler", "Hinweis"
@@ -60,6 +61,7 @@ class Context:
     kommune_id: str | None = None  # the Kommune every row must belong to (editor / --kommune)
     allow_national: bool = True
     seen: set[str] = field(default_factory=set)
+    orgs: dict[str, Org] = field(default_factory=dict)  # by id: the store's and the file's
 
     @classmethod
     def load(cls, s: Session, kommune_id: str | None = None,
@@ -68,7 +70,9 @@ class Context:
             {k.id: k.name for k in s.scalars(select(Kommune))},
             {g.id: (g.name, g.kommune_id) for g in s.scalars(select(Gemeinde))},
             {t.code: t.name for t in s.scalars(select(TaxonomyTerm))},
-            kommune_id, allow_national)
+            kommune_id, allow_national,
+            orgs={o.id: Org(o.id, o.name, o.description or "", o.website, o.email)
+                  for o in s.scalars(select(Organization))})
 
     def kommune(self, value: str | None) -> str | None:
         """A Kommune id from an id or a name (None if unknown)."""

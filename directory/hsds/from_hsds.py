@@ -50,13 +50,21 @@ def _time(value, f: Findings, path: str) -> str | None:
     return None
 
 
-def _org(obj: dict, f: Findings) -> Org | None:
+def _org(obj: dict, ctx: Context, f: Findings) -> Org | None:
+    """The nested organization, or the one `organization_id` names (in the store or
+    nested in an earlier entry of the file)."""
     org = obj.get("organization")
     if not isinstance(org, dict) or not _text(org, "name"):
-        f.error("organization", "Träger (organization mit name) fehlt")
-        return None
-    return Org(as_uuid(org.get("id"), f"org:{org['name']}"), _text(org, "name"),
-               _text(org, "description") or "", _text(org, "website"), _text(org, "email"))
+        known = ctx.orgs.get(as_uuid(obj.get("organization_id"), "")) \
+            if obj.get("organization_id") else None
+        if known is None:
+            f.error("organization", "Träger fehlt (organization mit name, oder eine bekannte "
+                                    "organization_id)")
+        return known
+    found = Org(as_uuid(org.get("id"), f"org:{org['name']}"), _text(org, "name"),
+                _text(org, "description") or "", _text(org, "website"), _text(org, "email"))
+    ctx.orgs.setdefault(found.id, found)
+    return found
 
 
 def _attributes(obj: dict, ctx: Context, sid: str, f: Findings):
@@ -207,7 +215,7 @@ def parse_service(obj: dict, ctx: Context, where: str) -> tuple[OfferRecord | No
         f.error("name", "Name fehlt")
     elif checks.too_long(name, "name"):
         f.error("name", "Name ist länger als 300 Zeichen")
-    org = _org(obj, f)
+    org = _org(obj, ctx, f)
     sid = as_uuid(obj.get("id"), f"service:{org.id if org else ''}:{name}")
     if sid in ctx.seen:
         f.error("id", f"Angebot '{sid}' steht mehrfach in der Datei")
