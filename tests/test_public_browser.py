@@ -23,6 +23,9 @@ FIRST_LOAD_LIMIT = 150 * 1024
 PAGES = {
     "start": "/?",
     "answer": "/?kommune=demo&q=Deutschkurs+am+Abend&",
+    # the conversation (tests/test_assistant_browser.py walks its other states)
+    "answer-clarify": "/?kommune=demo&q=Ich+suche+eine+Migrationsberatung&",
+    "answer-crisis": "/?kommune=demo&q=Ich+will+mich+umbringen&",
     "browse": "/browse?",
     "browse-topic": "/browse?kommune=demo&topic=sprache&",
     "offer": "/offer/{one}?",

@@ -97,6 +97,7 @@ def run_turn(services, chat: Chat, question: str, lang: str, replace: int | None
         "confident": bool(answer.confident),
         "degraded": bool(answer.degraded),
         "topics": shown_topics(services, answer)[:5],
+        "asked_topics": [code for code, _score in answer.topics][:2],  # what the question is about
         "ask": ask,
         "helped": None,
         "answer_id": record_search(services, answer, kommune=chat.kommune_id, ui_lang=lang),
@@ -113,8 +114,8 @@ def referral_href(chat: Chat, turn: dict, lang: str) -> str:
     params = {"lang": lang, "from": "assistant"}
     if chat.kommune_id and chat.kommune_id != NATIONAL:
         params["kommune"] = chat.kommune_id
-    if turn["topics"]:
-        params["topics"] = ",".join(turn["topics"][:3])
+    if turn.get("asked_topics"):  # the question's topics, not those of offers that did not fit
+        params["topics"] = ",".join(turn["asked_topics"])
     if turn.get("answer_id"):  # random per-answer id: the figures count referrals after answers
         params["answer"] = turn["answer_id"]
     return "/referral?" + urlencode(params)

@@ -238,7 +238,7 @@ def prefill(request: Request) -> dict:
     if chat is None or not chat.turns:
         return {}
     last = chat.turns[-1]
-    out: dict = {"message": last["q"], "topics": last["topics"][:3]}
+    out: dict = {"message": last["q"], "topics": last.get("asked_topics", [])}
     if chat.kommune_id:
         out["kommune"] = chat.kommune_id
     if chat.gemeinde_id:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import time
 from dataclasses import dataclass
 
 from directory.store import Store
@@ -107,11 +108,14 @@ def build(store: Store) -> Gazetteer:
     return Gazetteer(tuple(places), index)
 
 
-_built: dict[str, Gazetteer] = {}
+_built: dict[str, tuple[float, Gazetteer]] = {}
+FRESH_SECONDS = 300  # admins may add or rename Gemeinden (/staff/kommunen)
 
 
 def gazetteer(store: Store) -> Gazetteer:
-    """The places of this store (built once per store; reference data does not change)."""
-    if store.url not in _built:
-        _built[store.url] = build(store)
-    return _built[store.url]
+    """The places of this store, built at most every FRESH_SECONDS."""
+    made = _built.get(store.url)
+    if made is None or time.monotonic() - made[0] > FRESH_SECONDS:
+        made = (time.monotonic(), build(store))
+        _built[store.url] = made
+    return made[1]
