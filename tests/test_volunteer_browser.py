@@ -60,3 +60,32 @@ def test_sheet_prints_on_a4(live_server, browser):
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert 1 <= pages <= 2, pages
     page.close()
+
+
+def _tab_to(page, selector: str, limit: int = 150) -> None:
+    """Press Tab until the focused element matches `selector` (keyboard only)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+            assert outline != "none", selector  # a visible focus outline
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_keyboard_only_from_browse_to_a_sheet(live_server, phone):
+    phone.goto(f"{live_server.url}/browse?lang=ar&kommune=demo&topic=jmd")
+    _tab_to(phone, "a.skip")
+    phone.keyboard.press("Enter")
+    _tab_to(phone, "input[name=ids]")
+    phone.keyboard.press("Space")
+    _tab_to(phone, "button[form=pick]")
+    phone.keyboard.press("Enter")
+    phone.wait_for_url("**/list?**")
+    assert phone.locator("main .card").count() == 1
+    _tab_to(phone, "main .card a[href^='geo:'], main .card a[href^='tel:']")
+    phone.goto(f"{live_server.url}/browse?lang=de&kommune=demo&topic=jmd")
+    _tab_to(phone, ".sheet-link a")
+    phone.keyboard.press("Enter")
+    phone.wait_for_url("**/offer/**")
+    _tab_to(phone, "[data-print]")  # shown by lotse.js, reachable by keyboard
