@@ -38,6 +38,7 @@ PUBLIC = {
     ("GET", "/api/v1/hsds/organizations"),
     ("GET", "/api/v1/hsds/organizations/{organization_id}"),
     ("GET", "/api/v1/hsds/service_at_locations"),
+    ("GET", "/api/v1/hsds/service_at_locations/{sal_id}"),
     ("GET", "/api/v1/hsds/taxonomies"),
     ("GET", "/api/v1/hsds/taxonomies/{taxonomy_id}"),
     ("GET", "/api/v1/hsds/taxonomy_terms"),

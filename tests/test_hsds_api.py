@@ -121,6 +121,8 @@ def test_organizations_locations_taxonomies(client):
     assert sal["contents"]
     for item in sal["contents"]:
         valid("compiled/service_at_location_list.json", item)
+    one_sal = client.get(f"/api/v1/hsds/service_at_locations/{sal['contents'][0]['id']}")
+    valid("compiled/service_at_location.json", one_sal.json())
     taxonomies = client.get("/api/v1/hsds/taxonomies").json()["contents"]
     assert profile.TAXONOMY_ID in {t["id"] for t in taxonomies}
     for t in taxonomies:
@@ -136,7 +138,7 @@ def test_organizations_locations_taxonomies(client):
 
 
 @pytest.mark.parametrize("path", ["services", "organizations", "taxonomies",
-                                  "taxonomy_terms"])
+                                  "taxonomy_terms", "service_at_locations"])
 def test_unknown_ids_are_404_json(client, path):
     r = client.get(f"/api/v1/hsds/{path}/00000000-0000-0000-0000-000000000000")
     assert r.status_code == 404 and "detail" in r.json()

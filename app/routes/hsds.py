@@ -206,6 +206,21 @@ def service_at_locations(request: Request, page_number: int = PAGE, per_page: in
     return page(items, total, page_number, per_page)
 
 
+@router.get("/service_at_locations/{sal_id}", summary="One service at a location")
+def service_at_location(request: Request, sal_id: str):
+    with _store(request).session() as s:
+        sid = s.scalar(select(ServiceAtLocation.service_id).where(
+            ServiceAtLocation.id == sal_id[:60]))
+        records = read_records(s, [sid]) if sid else []
+        if not records or records[0].status != "active":
+            raise HTTPException(404, _("Not found."))
+        terms = to_hsds.topic_terms(s)
+    r = records[0]
+    at = next(x for x in r.locations if x.id == sal_id[:60])
+    return {"id": at.id, "service_id": r.id, "location_id": at.place.id,
+            "location": to_hsds.location(at.place), "service": to_hsds.service(r, terms)}
+
+
 @router.get("/taxonomies", summary="Taxonomies (Page)")
 def taxonomies(request: Request, page_number: int = PAGE, per_page: int = PER_PAGE,
         search: str | None = SEARCH):
