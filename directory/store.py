@@ -127,26 +127,29 @@ class Store:
             )
             return {k: n for k, n in rows}
 
-    def offers(self, kommune_id: str | None = None, ids: list[str] | None = None) -> list[Offer]:
-        """Active offers (all, one Kommune's plus the nationwide ones, or by id)."""
+    def offers(self, kommune_id: str | None = None, ids: list[str] | None = None, *,
+               archived: bool = False) -> list[Offer]:
+        """Active offers (all, one Kommune's plus the nationwide ones, or by id);
+        `archived=True` includes the archived ones (the editors' preview)."""
         with self.session() as s:
-            q = (
-                service_query()
-                .where(Service.status == "active")
-                .order_by(Service.name, Service.id)
-            )
+            q = service_query().order_by(Service.name, Service.id)
+            if not archived:
+                q = q.where(Service.status == "active")
             if kommune_id:
                 q = q.where(or_(Service.kommune_id == kommune_id, Service.scope == "national"))
             if ids is not None:
                 q = q.where(Service.id.in_(ids))
             services = list(s.scalars(q))
             cats: dict[str, list[str]] = {}
-            rows = s.execute(
+            cat_query = (
                 select(Attribute.link_id, TaxonomyTerm.code)
                 .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
                 .where(Attribute.link_type == "service")
                 .order_by(Attribute.link_id, TaxonomyTerm.code)
             )
+            if ids is not None:  # one offer saved: not every offer's topics
+                cat_query = cat_query.where(Attribute.link_id.in_(ids))
+            rows = s.execute(cat_query)
             for link_id, code in rows:
                 cats.setdefault(link_id, []).append(code)
             return [_offer(svc, cats.get(svc.id, [])) for svc in services]

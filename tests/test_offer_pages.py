@@ -164,6 +164,7 @@ def test_version_conflict_keeps_the_input(make_light_client):
                   form_of({**snap, "cost": "mein Text"}, token, version))
     assert second.status_code == 409
     assert "inzwischen" in second.text and 'value="mein Text"' in second.text
+    assert "von der gespeicherten Fassung abweichen: Kosten<" in second.text
     new_version = re.search(r'name="version" value="([0-9a-f]+)"', second.text).group(1)
     assert new_version != version
     third = post(c, f"/staff/offers/{offer_id}",
@@ -204,6 +205,8 @@ def test_archive_takes_it_out_of_search_and_restore_brings_it_back(make_light_cl
     assert offer_id not in engine.offers
     assert "archiviert" in c.get(f"/staff/offers/{offer_id}").text
     assert name in c.get("/staff/offers", params={"status": "inactive"}).text
+    preview = c.get(f"/staff/offers/{offer_id}/preview", params={"in": "en"}).text
+    assert "archiviert" in preview and 'class="preview" lang="en"' in preview
     post(c, f"/staff/offers/{offer_id}/restore", [("csrf_token", token)])
     assert offer_id in engine.offers
 

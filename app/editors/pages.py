@@ -93,9 +93,10 @@ def _options(request: Request, staff: Staff, kommune_id: str | None) -> dict:
 
 def _edit_page(request: Request, staff: Staff, *, offer_id: str | None, draft: dict,
                version: str, errors: dict | None = None, conflict=None, status: str = "active",
-               status_code: int = 200):
+               status_code: int = 200, differ: list[str] | None = None):
     data = {"offer_id": offer_id, "v": form.form_values(draft), "version": version,
             "errors": form.field_errors(errors or {}), "conflict": conflict,
+            "differ": differ or [],
             "status": status, "saved": request.query_params.get("saved") == "1",
             "last_verified": draft.get("last_verified") if offer_id else None,
             **_options(request, staff, draft.get("kommune_id") or staff.kommune_id)}
@@ -188,9 +189,12 @@ async def save(request: Request, offer_id: str, staff: Staff = Depends(EDITORS))
     except editing.Conflict as exc:
         with _services(request).store.session() as s:
             current = drafts.snapshot(s, _found(s, staff, offer_id))
+            typed, _ = drafts.validate(raw, actions.choices(s))
+        differ = [form.field_label(k) for k in drafts.FIELDS
+                  if k in typed and typed[k] != current.get(k)]
         return _edit_page(request, staff, offer_id=offer_id, draft=raw,
                           version=editing.version(current), conflict=exc.latest,
-                          status=current["status"], status_code=409)
+                          status=current["status"], status_code=409, differ=differ)
     return _done(request, f"/staff/offers/{offer_id}?saved=1")
 
 
@@ -237,9 +241,9 @@ def preview(request: Request, offer_id: str, staff: Staff = Depends(EDITORS),
         svc = _or_404(lambda: _found(s, staff, offer_id))
         name, active = svc.name, svc.status == "active"
     lang = shown if shown in UI_LANGUAGES else "de"
-    found = services.store.offers(ids=[offer_id]) if active else []
+    found = services.store.offers(ids=[offer_id], archived=True)
     return render_staff(request, staff, "staff/offer_preview.html", {
-        "offer_id": offer_id, "name": name, "shown": lang,
+        "offer_id": offer_id, "name": name, "shown": lang, "active": active,
         "languages": [(c, i18n.language_name(c)) for c in UI_LANGUAGES],
         "card_html": preview_html(found[0], lang) if found else None}, block="preview")
 
