@@ -31,3 +31,12 @@ def test_the_limit_is_per_address(make_light_client):
     assert c.get("/api/v1/search", params={"q": "Wohnung"}).status_code == 429
     c.app.state.limits = type(c.app.state.limits)()  # another process: a fresh window
     assert c.get("/api/v1/search", params={"q": "Wohnung"}).status_code == 200
+
+
+def test_lotse_eval_asks_through_the_api_without_the_limit(settings):
+    from app.evaluate import evaluate
+
+    queries = [{"id": f"t{i}", "lang": "de", "q": "Wo kann ich Deutsch lernen?",
+                "expect": ["sprache"]} for i in range(3)]
+    result = evaluate(settings.model_copy(update={"search_limit_ip": 1}), queries, "demo")
+    assert result["queries"] == 3 and result["search"]["overall"]["r3"] == 1.0
