@@ -55,6 +55,8 @@ def test_sheet_prints_on_a4(live_server, browser):
     page.emulate_media(media="print")
     assert page.locator("header.top").is_hidden() and page.locator(".qr-fig").is_visible()
     assert page.locator(".print-only").first.is_visible()
+    counter = page.locator("details.counter [lang=de]").first  # German text for the office
+    assert counter.is_visible() and page.locator("details[open]").count() == 0
     screenshot(page, "list-ar-print")
     pdf = page.pdf(format="A4")
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
