@@ -234,11 +234,15 @@ def test_an_expired_conversation_is_not_shown(chat):
         assert s.scalar(select(func.count(Conversation.id))) == 0
 
 
-def test_the_question_is_encrypted_at_rest(chat):
+def test_the_question_is_encrypted_at_rest_and_never_logged(chat, caplog):
+    caplog.set_level("DEBUG")
     place(chat)
-    chat.post("/conversation/ask", data={"q": "Kanarienvogel-Zwetschge Deutschkurs"})
+    r = chat.post("/conversation/ask", data={"q": "Kanarienvogel-Zwetschge Deutschkurs"})
+    assert "Kanarienvogel" not in r.headers.get("location", "")
     (row,) = rows(chat)
     assert "Kanarienvogel" not in (row.turns or "") and row.turns.startswith("v1:")
+    assert "Kanarienvogel" not in caplog.text
+    assert "Kanarienvogel" in chat.get("/").text  # shown back only to its own browser
 
 
 def test_cross_site_posts_are_refused(chat):
@@ -287,3 +291,37 @@ def test_no_500_on_bad_get_input(chat):
         assert r.status_code < 500, params
     r = chat.get("/conversation/places", params={"place": "%%%"})
     assert r.status_code == 200
+
+
+def test_residence_status_is_asked_when_responsibility_depends_on_it(chat):
+    place(chat)
+    r = chat.post("/conversation/ask", data={"q": "Ich brauche Geld zum Leben"},
+                  follow_redirects=True)
+    turn = last_turn(r.text)
+    assert 'name="kind" value="status"' in turn and 'value="duldung"' in turn
+    r = chat.post("/conversation/reply", data={"turn": "0", "kind": "status", "value": "duldung"},
+                  follow_redirects=True)
+    turn = last_turn(r.text)
+    assert 'name="kind" value="status"' not in turn  # asked once, answered
+    assert "Responsible:" in turn  # the hint names the offices for this status
+    (row,) = rows(chat)
+    assert row.status == "duldung" and "status" in row.asked
+
+
+def test_referral_prefill_keeps_earlier_topics_for_a_follow_up(chat):
+    from app.assistant import state as conv
+    from app.assistant.pages import prefill
+
+    place(chat)
+    chat.post("/conversation/ask", data={"q": "Ich möchte Deutsch lernen"})
+    chat.post("/conversation/ask", data={"q": "xq"})
+    token = chat.cookies.get(COOKIE)
+
+    class Req:  # the provider reads only the app, the cookie and the query
+        app = chat.app
+        cookies = {COOKIE: token}
+        query_params = {"from": "assistant"}
+
+    chat_state = conv.load(chat.app.state.services, Req)
+    assert chat_state.topics() and prefill(Req)["message"] == "xq"
+    assert prefill(Req)["topics"]

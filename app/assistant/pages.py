@@ -238,7 +238,8 @@ def prefill(request: Request) -> dict:
     if chat is None or not chat.turns:
         return {}
     last = chat.turns[-1]
-    out: dict = {"message": last["q"], "topics": last.get("asked_topics", [])}
+    # the question's topics; a follow-up without one ("and where?") keeps the earlier ones
+    out: dict = {"message": last["q"], "topics": last.get("asked_topics") or chat.topics()[:2]}
     if chat.kommune_id:
         out["kommune"] = chat.kommune_id
     if chat.gemeinde_id:

@@ -55,8 +55,9 @@ class Chat:
         return self.kommune_id is not None or self.place_unknown
 
     def topics(self) -> list[str]:
-        """Topics of the previous answers, newest first, each once."""
-        return list(dict.fromkeys(t for turn in reversed(self.turns) for t in turn["topics"]))
+        """What the questions so far were about, newest first, each once."""
+        return list(dict.fromkeys(t for turn in reversed(self.turns)
+                                  for t in turn.get("asked_topics", ())))
 
     def add_turn(self, turn: dict) -> int:
         self.turns.append(turn)
