@@ -143,6 +143,18 @@ def _split(text: str, seps: str = ",;") -> list[str]:
     return [p.strip() for p in re.split(f"[{re.escape(seps)}\n]", text) if p.strip()]
 
 
+def _codes(text: str, lookup, f: Findings, header: str, complaint: str) -> list[str]:
+    """The codes of a comma-separated cell, each once; "'x' <complaint>" for unknown ones."""
+    out: list[str] = []
+    for value in _split(text):
+        code = lookup(value)
+        if code is None:
+            f.error(header, f"'{value}' {complaint}")
+        elif code not in out:
+            out.append(code)
+    return out
+
+
 def _flag(value: str, f: Findings, header: str) -> bool:
     v = value.strip().casefold()
     if v in YES:
@@ -181,21 +193,12 @@ def parse_row(values: dict[str, object], ctx: Context, where: str) -> tuple[
         f.error(h["name"], "dasselbe Angebot (Name und Träger, oder ID) steht mehrfach in der "
                            "Datei")
     ctx.seen.add(sid)
-    topics = []
-    for t in _split(v.get("topics", "")):
-        code = ctx.topic(t)
-        if code is None:
-            f.error(h["topics"], f"'{t}' ist kein Thema (Codes stehen im Hilfeblatt, z. B. "
-                                 "sprache, mbe, wohnen)")
-        elif code not in [c.code for c in topics]:
-            topics.append(Category(stable_id(f"attr:{sid}:{code}"), code))
-    areas = []
-    for g in _split(v.get("gemeinden", "")):
-        gid = ctx.gemeinde(g, kommune)
-        if gid is None:
-            f.error(h["gemeinden"], f"'{g}' ist keine Gemeinde der Kommune")
-        elif gid not in [a.gemeinde_id for a in areas]:
-            areas.append(Area(stable_id(f"area:{sid}:{gid}"), gid))
+    topics = [Category(stable_id(f"attr:{sid}:{code}"), code) for code in _codes(
+        v.get("topics", ""), ctx.topic, f, h["topics"],
+        "ist kein Thema (Codes stehen im Hilfeblatt, z. B. sprache, mbe, wohnen)")]
+    areas = [Area(stable_id(f"area:{sid}:{gid}"), gid) for gid in _codes(
+        v.get("gemeinden", ""), lambda g: ctx.gemeinde(g, kommune), f, h["gemeinden"],
+        "ist keine Gemeinde der Kommune")]
     ages = {}
     for key in ("min_age", "max_age"):
         if v.get(key):
@@ -205,13 +208,8 @@ def parse_row(values: dict[str, object], ctx: Context, where: str) -> tuple[
                 ages[key] = int(v[key])
     if ages.get("min_age", 0) > ages.get("max_age", 200):
         f.error(h["max_age"], "liegt unter 'Alter von'")
-    statuses = []
-    for x in _split(v.get("statuses", "")):
-        code = checks.residence_status(x)
-        if code is None:
-            f.error(h["statuses"], f"'{x}' – erwartet: {', '.join(profile.RESIDENCE_STATUSES)}")
-        elif code not in statuses:
-            statuses.append(code)
+    statuses = _codes(v.get("statuses", ""), checks.residence_status, f, h["statuses"],
+                      f"– erwartet: {', '.join(profile.RESIDENCE_STATUSES)}")
     legal = checks.legal_domain(v.get("legal_domain"))
     if legal == "":
         f.error(h["legal_domain"], f"'{v['legal_domain']}' – erwartet: "
@@ -227,14 +225,9 @@ def parse_row(values: dict[str, object], ctx: Context, where: str) -> tuple[
         hours = None
     appointment = _flag(v.get("appointment_only", ""), f, h["appointment_only"])
     closed = _flag(v.get("temporarily_closed", ""), f, h["temporarily_closed"])
-    langs = []
-    for x in _split(v.get("languages", "")):
-        code = checks.language_code(x)
-        if code is None:
-            f.error(h["languages"], f"'{x}' ist keine Sprache (Code wie ar oder Name wie "
-                                    "Arabisch)")
-        elif code not in [x.code for x in langs]:
-            langs.append(LanguageRec(stable_id(f"lang:{sid}:{code}"), code))
+    langs = [LanguageRec(stable_id(f"lang:{sid}:{code}"), code) for code in _codes(
+        v.get("languages", ""), checks.language_code, f, h["languages"],
+        "ist keine Sprache (Code wie ar oder Name wie Arabisch)")]
     try:
         verified = checks.parse_date(v.get("last_verified"))
     except ValueError:
