@@ -256,3 +256,15 @@ def test_organization_by_id_from_the_file_or_the_store(demo_store, empty_store, 
     orphan = {**again, "organization_id": "00000000-0000-4000-8000-00000000abcd"}
     path.write_text(json.dumps(orphan))
     assert any(p.field == "organization" for p in importer.run(empty_store, path).errors)
+
+
+def test_official_hsds_example_imports_with_a_kommune(empty_store):
+    from pathlib import Path
+
+    example = Path("/work/shared/hsds-3.1/examples/service_full.json")
+    if not example.exists():
+        pytest.skip("the HSDS examples are not next to this checkout")
+    report = importer.run(empty_store, example, kommune_id="demo")
+    assert report.ok and report.applied, [p.text() for p in report.problems]
+    assert {p.level for p in report.problems} == {"Hinweis"}  # foreign topics, free-text area
+    assert empty_store.offers("demo")[0].name == "Community Counselling"

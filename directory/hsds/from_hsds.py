@@ -271,9 +271,12 @@ def parse_service(obj: dict, ctx: Context, where: str) -> tuple[OfferRecord | No
                   if x.get("taxonomy_term_id") == profile.TERMS["kim-gemeinde"].id
                   or (x.get("taxonomy_term") or {}).get("code") == "kim-gemeinde"]
         gid = ctx.gemeinde(values[0] if values else (_text(a, "name") or ""), kommune)
+        if gid is None and values:
+            f.error(f"service_areas[{i}]", f"Gemeinde '{values[0]}' gehört nicht zur Kommune")
+            continue
         if gid is None:
-            f.error(f"service_areas[{i}]", f"Gemeinde '{values[0] if values else a.get('name')}'"
-                                           " gehört nicht zur Kommune")
+            f.note(f"service_areas[{i}]", f"Gebiet '{str(a.get('name') or '')[:60]}' ist keine "
+                                          "Gemeinde der Kommune und wird übergangen")
             continue
         areas.append(Area(as_uuid(a.get("id"), f"area:{sid}:{gid}"), gid, _text(a, "name")))
     places = []
