@@ -13,7 +13,8 @@ Registered as a pytest plugin in conftest.py, so every test module gets its fixt
 
 Helpers: `axe_violations(page)` / `assert_no_axe(page, label)` (WCAG 2.1 A and AA tags),
 `screenshot(page, name)` (PNG under var/screenshots/, gitignored), `small_targets(page)`
-(touch targets under 44 px), `Traffic(page)`
+(touch targets under 44 px), `tab_to(page, selector)` and `focus_outline_visible(page)`
+(keyboard journeys), `Traffic(page)`
 (every request: foreign hosts and transferred bytes), `assert_reflow(page, width)`
 (no horizontal scrolling) and `render_blocking(page)` (scripts in <head> without
 defer/async, stylesheets are allowed).
@@ -180,6 +181,22 @@ def small_targets(page, size: int = 44) -> list[str]:
       return true;
     }).map(e => e.tagName + ' ' + (e.id || e.textContent.trim().slice(0, 30))
                 + ' ' + Math.round(e.getBoundingClientRect().height))""", size)
+
+
+def tab_to(page, selector: str, limit: int = 150, back: bool = False) -> None:
+    """Press Tab (or Shift+Tab) until the focused element matches `selector` (keyboard only)."""
+    for _ in range(limit):
+        if page.evaluate("s => !!document.activeElement && document.activeElement.matches(s)",
+                         selector):
+            return
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+    raise AssertionError(f"no focus on {selector} after {limit} tabs")
+
+
+def focus_outline_visible(page) -> bool:
+    """The focused element shows an outline of at least 2 px (WCAG 2.4.7)."""
+    return page.evaluate("""(() => { const s = getComputedStyle(document.activeElement);
+        return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2; })()""")
 
 
 def render_blocking(page) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from browserkit import assert_no_axe, screenshot
+from browserkit import assert_no_axe, focus_outline_visible, screenshot, tab_to
 
 
 def _ids(live_server, n):
@@ -64,15 +64,9 @@ def test_sheet_prints_on_a4(live_server, browser):
     page.close()
 
 
-def _tab_to(page, selector: str, limit: int = 150) -> None:
-    """Press Tab until the focused element matches `selector` (keyboard only)."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate("s => document.activeElement.matches(s)", selector):
-            outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
-            assert outline != "none", selector  # a visible focus outline
-            return
-    raise AssertionError(f"Tab never reached {selector}")
+def _tab_to(page, selector: str) -> None:
+    tab_to(page, selector)
+    assert focus_outline_visible(page), selector
 
 
 def test_keyboard_only_from_browse_to_a_sheet(live_server, phone):
