@@ -32,18 +32,22 @@ def test_filters_swap_results_with_htmx(live_server, phone):
 
 
 def test_filters_and_list_without_javascript(live_server, browser):
+    from playwright.sync_api import expect
+
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(f"{live_server.url}/browse?lang=en")
     page.select_option("#topic", "sprache")
     page.click("form.filters button[type=submit]")
-    assert "topic=sprache" in page.url and page.locator(".card").count() > 1
+    page.wait_for_url("**topic=sprache**")
+    page.wait_for_load_state()
+    assert page.locator(".card").count() > 1
     boxes = page.locator("input[name=ids]")
     boxes.nth(0).check()
     boxes.nth(1).check()
     page.locator("button[form=pick]").click()
+    expect(page.locator("main .card")).to_have_count(2)  # waits for the new page
     assert "/list?" in page.url
-    assert page.locator("main .card").count() == 2
     assert page.locator("main svg.qr").count() == 1
     context.close()
 
