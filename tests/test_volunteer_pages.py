@@ -89,3 +89,25 @@ def test_unknown_offers_are_friendly_404(vc, path):
 def test_parse_ids_limits_and_cleans():
     assert browse.parse_ids(["a,b", "b", " c ", "<x>"]) == ["a", "b", "c"]
     assert len(browse.parse_ids([",".join(str(i) for i in range(50))])) == browse.LIST_LIMIT
+
+
+@pytest.mark.parametrize("path", ["/", "/browse", "/browse?topic=all", "/saved", "/offline",
+                                  "/accessibility", "/leichte-sprache", "/referral",
+                                  "/responsibility", "/no-such-page"])
+def test_every_public_page_links_statement_and_easy_language(vc, path):
+    """A11Y-09 without a browser: the footer of every public page (404 too) links both,
+    and nothing is loaded from another origin (PRIV-15)."""
+    r = vc.get(path, params={"lang": "fa"})
+    footer = r.text.split("<footer", 1)[1]
+    assert 'href="/accessibility?lang=fa"' in footer and 'href="/leichte-sprache?lang=fa"' in footer
+    assert all(src.startswith("/") for src in re.findall(r'\bsrc="([^"]*)"', r.text)), path
+    assert re.search(r'<link rel="manifest" href="/manifest.webmanifest\?lang=fa">', r.text)
+
+
+def test_statement_names_contact_ombudsstelle_and_review_date(vc):
+    r = vc.get("/accessibility", params={"lang": "de"})
+    assert "mailto:barrierefreiheit@kreis-musterland.example" in r.text
+    assert "Ombudsstelle für barrierefreie Informationstechnik" in r.text
+    assert "BITV NRW" in r.text and "2. Dezember 2026" in r.text
+    r = vc.get("/leichte-sprache", params={"lang": "de"})
+    assert "Leichter Sprache" in r.text and 'href="/?lang=de"' in r.text
