@@ -55,8 +55,8 @@ class Chat:
         return self.kommune_id is not None or self.place_unknown
 
     def topics(self) -> list[str]:
-        """What the questions so far were about, newest first, each once."""
-        return list(dict.fromkeys(t for turn in reversed(self.turns)
+        """What the questions so far were about, newest first, each once (crises left out)."""
+        return list(dict.fromkeys(t for turn in reversed(self.turns) if not turn["crisis"]
                                   for t in turn.get("asked_topics", ())))
 
     def add_turn(self, turn: dict) -> int:
