@@ -75,6 +75,12 @@ def test_the_same_flow_with_htmx_gets_fragments(chat):
     assert r.status_code == 200 and "<html" not in r.text
     assert 'hx-swap-oob="true"' in r.text  # the swap is announced
     assert "autofocus" in last_turn(r.text)  # focus moves to the new answer
+    r = chat.post("/conversation/ask", data={"q": "Ich brauche eine Wohnung"}, headers=HX)
+    # a slow connection loads only the new answer (and a fresh form), not every earlier one
+    assert r.text.count('<article class="turn"') == 1 and 'id="turn-1"' in r.text
+    assert 'id="ask-form"' in r.text and "Ich suche einen Deutschkurs" not in r.text
+    r = chat.post("/conversation/ask", data={"q": " "}, headers=HX)
+    assert r.headers["HX-Retarget"] == "#conversation" and 'role="alert"' in r.text
 
 
 def test_autocomplete_is_accent_and_umlaut_tolerant(chat):

@@ -55,9 +55,16 @@ def _show(request: Request, chat: Chat | None, *, status_code: int = 200, **extr
     return response
 
 
-def _done(request: Request, chat: Chat, anchor: str = "", **extra):
-    """After a step: htmx gets the new block, a plain form a redirect to the page (PRG)."""
-    if _is_htmx(request):
+def _done(request: Request, chat: Chat, anchor: str = "", block: str = "conversation",
+          turn: int | None = None, **extra):
+    """After a step: htmx gets the new block (the whole conversation, or only the turn that
+    changed: a slow connection need not load every earlier answer again), a plain form a
+    redirect to the page (PRG)."""
+    if _is_htmx(request) and turn is not None:
+        data = page_data(request, _services(request), chat, only_turn=turn, **extra)
+        response = render(request, "index.html", data, block=block)
+        response.headers["Cache-Control"] = "no-store"
+    elif _is_htmx(request):
         response = _show(request, chat, **extra)
     else:
         response = RedirectResponse("/" + anchor, status_code=303)
@@ -161,11 +168,15 @@ def ask(request: Request, q: str = Form("", max_length=2000)):
     services = _services(request)
     chat = state.load(services, request) or Chat()
     if not q.strip():
-        return _show(request, chat, errors=["q"], status_code=200 if _is_htmx(request) else 422)
+        response = _show(request, chat, errors=["q"],
+                         status_code=200 if _is_htmx(request) else 422)
+        response.headers["HX-Retarget"] = "#conversation"  # the form shows the error
+        response.headers["HX-Reswap"] = "outerHTML"
+        return response
     if not chat.has_place:
         chat.place_unknown = True
     i = dialogue.run_turn(services, chat, q, request.state.lang)
-    return _done(request, chat, f"#turn-{i}")
+    return _done(request, chat, f"#turn-{i}", block="newturn", turn=i)
 
 
 @router.post("/conversation/reply")
@@ -193,7 +204,7 @@ def reply(request: Request, kind: str = Form("", max_length=20),
     if kind not in chat.asked:
         chat.asked.append(kind)
     dialogue.run_turn(services, chat, chat.turns[turn]["q"], request.state.lang, turn)
-    return _done(request, chat, f"#turn-{turn}")
+    return _done(request, chat, f"#turn-{turn}", block="oneturn", turn=turn)
 
 
 @router.post("/conversation/feedback")
@@ -212,7 +223,7 @@ def feedback(request: Request, turn: int = Form(-1, ge=-1, le=100),
         record_feedback(services, t["answer_id"], helped == "yes")
         t["helped"] = helped == "yes"
     if _is_htmx(request):
-        data = page_data(request, services, chat, feedback_turn=turn)
+        data = page_data(request, services, chat, feedback_turn=turn, only_turn=turn)
         response = render(request, "index.html", data, block="feedback")
         state.save(services, request, response, chat)
         return response

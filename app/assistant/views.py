@@ -84,7 +84,9 @@ def page_data(request: Request, services, chat: Chat | None, **extra) -> dict:
     if extra.get("place_error") or extra.get("suggesting"):
         step = "place"
     place = place_of(services, chat) if chat else None
-    turns = [turn_view(services, chat, i, lang) for i in range(len(chat.turns))] if chat else []
+    only = extra.pop("only_turn", None)  # a fragment of one turn: build only its cards
+    indexes = [only] if only is not None else range(len(chat.turns) if chat else 0)
+    turns = [turn_view(services, chat, i, lang) for i in indexes]
     data = {
         "step": step,
         "chat": chat,
@@ -105,6 +107,6 @@ def page_data(request: Request, services, chat: Chat | None, **extra) -> dict:
         "hilfetelefon_languages": HILFETELEFON_LANGUAGES,
     }
     data.update(extra)
-    if data["feedback_turn"] is not None:
-        data["t"] = turns[data["feedback_turn"]]
+    if only is not None:
+        data["t"] = turns[0]
     return data
