@@ -331,3 +331,11 @@ def test_referral_prefill_keeps_earlier_topics_for_a_follow_up(chat):
     chat_state = conv.load(chat.app.state.services, Req)
     assert chat_state.topics() and prefill(Req)["message"] == "xq"
     assert prefill(Req)["topics"]
+
+
+def test_the_cookie_is_secure_over_https(make_light_client):
+    c = make_light_client()  # base_url https://testserver
+    r = c.post("/conversation/place", data={"place": "Köln"}, follow_redirects=False)
+    cookie = r.headers["set-cookie"]
+    assert cookie.startswith(f"{COOKIE}=") and "Secure" in cookie and "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie and "Max-Age=86400" in cookie
