@@ -4,7 +4,8 @@ A job belongs to the staff member who uploaded the file (nobody else sees it)
 and is bound to their Kommune. Applying writes all or nothing in one
 transaction (with an audit entry), then brings the search index up to date:
 offer by offer for small imports, one rebuild above `LOTSE_IMPORT_REINDEX_ABOVE`.
-Jobs live in memory; the newest `KEEP` are kept.
+Jobs live in memory; the newest `KEEP` are kept, the uploaded files of the newest
+`KEEP_FILES` only (an older check must be uploaded again to be applied).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from directory.hsds.history import ImportHistory
 from directory.hsds.importer import ImportRefused, Limits, Report, run
 
 log = logging.getLogger("lotse.import")
-KEEP = 20
+KEEP = 20  # jobs (reports) kept
+KEEP_FILES = 5  # jobs whose uploaded file is kept, so they can still be applied
 
 
 @dataclass
@@ -62,13 +64,16 @@ class Jobs:
             for old in list(self._jobs)[:-KEEP]:
                 if self._jobs[old].state != "running":
                     del self._jobs[old]
+            for old in list(self._jobs)[:-KEEP_FILES]:  # uploads can be large: few in memory
+                if self._jobs[old].state != "running":
+                    self._jobs[old].data = b""
         self._spawn(services, staff, job)
         return job
 
     def start_apply(self, services: Services, staff, job: Job) -> bool:
         with self._lock:
             if job.phase != "check" or job.state != "done" or not job.report or \
-                    not job.report.ok:
+                    not job.report.ok or not job.data:
                 return False
             job.phase, job.state, job.step, job.done, job.total = "apply", "running", "read", 0, 0
         self._spawn(services, staff, job)
