@@ -177,7 +177,8 @@ def parser() -> argparse.ArgumentParser:
     be.set_defaults(func=cmd_bench)
     ex = sub.add_parser("export", help="the directory as HSDS 3.1 JSON or CSV data package")
     ex.add_argument("out", nargs="?", help="file (JSON; default stdout) or folder/.zip (CSV)")
-    ex.add_argument("--format", choices=["json", "csv"], default="json")
+    ex.add_argument("--format", choices=["json", "csv", "xlsx", "sheet-csv"], default="json",
+                    help="HSDS JSON, HSDS CSV data package, or the spreadsheet template")
     ex.add_argument("--kommune", help="only the offers of this Kommune")
     ex.set_defaults(func=_lazy("app.directory_cli", "cmd_export"))
     im = sub.add_parser("import", help="HSDS 3.1 JSON, CSV data package or spreadsheet")

@@ -1,10 +1,11 @@
 """`lotse export` and `lotse import`: the directory as HSDS 3.1 files and spreadsheets.
 
-`lotse export [--format json|csv] [--kommune ID] [OUT]` writes HSDS 3.1 JSON
-(stdout when OUT is missing) or the CSV data package (a folder, or a zip when
-OUT ends in .zip). `lotse import FILE [--dry-run] [--kommune ID]` reads HSDS
-JSON, the CSV data package or the spreadsheet template, prints the German
-report and applies all or nothing.
+`lotse export [--format json|csv|xlsx|sheet-csv] [--kommune ID] [OUT]` writes HSDS
+3.1 JSON (stdout when OUT is missing), the CSV data package (a folder, or a zip
+when OUT ends in .zip), or the active offers as the spreadsheet template.
+`lotse import FILE [--dry-run] [--kommune ID]` reads HSDS JSON, the CSV data
+package or the spreadsheet template, prints the German report and applies all or
+nothing.
 """
 
 from __future__ import annotations
@@ -32,7 +33,13 @@ def cmd_export(args, settings: Settings) -> int:
         print(f"error: unknown Kommune {args.kommune!r}", file=sys.stderr)
         return 2
     with store.session() as s:
-        if args.format == "csv":
+        if args.format in ("xlsx", "sheet-csv"):
+            if not args.out:
+                print("error: the spreadsheet needs OUT (a file)", file=sys.stderr)
+                return 2
+            write = exporter.sheet_xlsx if args.format == "xlsx" else exporter.sheet_csv
+            Path(args.out).write_bytes(write(s, args.kommune))
+        elif args.format == "csv":
             if not args.out:
                 print("error: the CSV data package needs OUT (a folder or a .zip file)",
                       file=sys.stderr)

@@ -268,3 +268,33 @@ def test_official_hsds_example_imports_with_a_kommune(empty_store):
     assert report.ok and report.applied, [p.text() for p in report.problems]
     assert {p.level for p in report.problems} == {"Hinweis"}  # foreign topics, free-text area
     assert empty_store.offers("demo")[0].name == "Community Counselling"
+
+
+def test_offers_as_spreadsheet_import_unchanged_and_edit_one(demo_store, tmp_path):
+    """A Kommune downloads its offers as the template, edits one cell, uploads it again."""
+    with demo_store.session() as s:
+        data = exporter.sheet_xlsx(s, "demo")
+        before = exporter.to_json(s, "demo")
+    wb = load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == ["Angebote", "Hilfe"]
+    rows = list(wb["Angebote"].iter_rows(values_only=True))
+    assert len(rows) - 1 == len(demo_store.offers("demo")) - len(
+        [o for o in demo_store.offers("demo") if o.scope == "national"])
+    same = importer.run(demo_store, ("angebote.xlsx", data), kommune_id="demo")
+    assert same.ok, [p.text() for p in same.errors][:5]
+    assert not same.result.touched and same.result.unchanged == len(rows) - 1
+    with demo_store.session() as s:
+        assert exporter.to_json(s, "demo") == before  # coordinates, contacts, ids all kept
+    header = [str(h).rstrip(" *") for h in rows[0]]
+    col = header.index("Öffnungszeiten") + 1
+    wb["Angebote"].cell(row=2, column=col, value="Mo-Fr 8-18")
+    buf = io.BytesIO()
+    wb.save(buf)
+    edited = importer.run(demo_store, ("angebote.xlsx", buf.getvalue()), kommune_id="demo")
+    assert len(edited.result.changed) == 1 and edited.result.unchanged == len(rows) - 2
+    offer = demo_store.offers(ids=edited.result.changed)[0]
+    assert [(s.days, s.opens, s.closes) for s in offer.schedule] == [
+        (("MO", "TU", "WE", "TH", "FR"), "08:00", "18:00")]
+    with demo_store.session() as s:
+        csv_text = exporter.sheet_csv(s, "demo").decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("ID;Name des Angebots *")

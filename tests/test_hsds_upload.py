@@ -81,6 +81,12 @@ def test_templates_and_home_link(app_client):
     assert x.status_code == 200 and x.headers["content-type"].startswith(
         "application/vnd.openxmlformats")
     assert load_workbook(io.BytesIO(x.content)).sheetnames == ["Angebote", "Hilfe"]
+    own = c.get("/staff/import/offers.xlsx")
+    assert own.status_code == 200
+    names = [r[1] for r in load_workbook(io.BytesIO(own.content))["Angebote"].iter_rows(
+        min_row=2, values_only=True)]
+    assert len(names) == len([o for o in c.app.state.services.store.offers("demo")
+                              if o.kommune_id == "demo"])
     csv = c.get("/staff/import/template.csv")
     assert csv.status_code == 200 and "Name des Angebots" in csv.content.decode("utf-8-sig")
 

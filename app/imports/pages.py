@@ -59,6 +59,17 @@ def template_csv(staff: Staff = Depends(EDITORS)):
         "Content-Disposition": 'attachment; filename="kim-lotse-vorlage.csv"'})
 
 
+@router.get("/staff/import/offers.xlsx")
+def offers_xlsx(request: Request, staff: Staff = Depends(EDITORS)):
+    """The offers of the staff member's Kommune (all for state-wide) as the template."""
+    from directory.hsds.exporter import sheet_xlsx
+
+    with request.app.state.services.store.session() as s:
+        data = sheet_xlsx(s, staff.kommune_id)
+    return Response(data, media_type=XLSX, headers={
+        "Content-Disposition": 'attachment; filename="kim-lotse-angebote.xlsx"'})
+
+
 @router.post("/staff/import")
 async def upload(request: Request, file: UploadFile | None = None,
                  staff: Staff = Depends(EDITORS)):

@@ -25,7 +25,8 @@ from directory.hsds import sheet, tabular
 from directory.hsds.cells import restore
 from directory.hsds.checks import ERROR, Context, Problem
 from directory.hsds.from_hsds import parse_service
-from directory.hsds.records import OfferRecord
+from directory.hsds.records import OfferRecord, read_records
+from directory.hsds.sheet_export import keep_stored
 from directory.hsds.writer import WriteResult, plan, write
 
 
@@ -230,6 +231,11 @@ def run(store, source: Path | tuple[str, bytes], *, kommune_id: str | None = Non
         ctx = Context.load(s, kommune_id, allow_national)
     report = (read_path(source, ctx, limits) if isinstance(source, Path)
               else read(source[0], source[1], ctx, limits))
+    if report.kind.startswith("Tabelle") and report.records:
+        with store.session() as s:  # what a sheet has no column for comes from the store
+            stored = {r.id: r for r in read_records(s, [r.id for r in report.records])}
+        report.records = [keep_stored(r, stored[r.id]) if r.id in stored else r
+                          for r in report.records]
     if not report.ok or dry_run:
         with store.session() as s:
             report.result = plan(s, report.records)[0]

@@ -293,15 +293,20 @@ def help_rows(topics: dict[str, str]) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def template_xlsx(topics: dict[str, str]) -> bytes:
+def headers(columns=COLUMNS) -> list[str]:
+    return [c.header + (" *" if c.required else "") for c in columns]
+
+
+def workbook(head: list[str], rows: list[list], topics: dict[str, str]) -> bytes:
+    """An XLSX with the sheet 'Angebote' (`head` + `rows`) and the German sheet 'Hilfe'."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     wb = Workbook()
     ws = wb.active
     ws.title = "Angebote"
-    ws.append([c.header + (" *" if c.required else "") for c in COLUMNS])
-    ws.append([neutralise(c.example) for c in COLUMNS])
+    for row in [head, *rows]:
+        ws.append([neutralise(x) for x in row])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     ws.freeze_panes = "A2"
@@ -315,10 +320,19 @@ def template_xlsx(topics: dict[str, str]) -> bytes:
     return buf.getvalue()
 
 
-def template_csv() -> bytes:
-    """Header and example row; semicolons and a BOM, as German spreadsheet programs expect."""
+def csv_bytes(head: list[str], rows: list[list]) -> bytes:
+    """Semicolons and a BOM, as German spreadsheet programs expect; formulas neutralised."""
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    w.writerow([c.header + (" *" if c.required else "") for c in COLUMNS])
-    w.writerow([neutralise(c.example) for c in COLUMNS])
+    for row in [head, *rows]:
+        w.writerow([neutralise(x) for x in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def template_xlsx(topics: dict[str, str]) -> bytes:
+    """The empty template: headers, the example row, the help sheet."""
+    return workbook(headers(), [[c.example for c in COLUMNS]], topics)
+
+
+def template_csv() -> bytes:
+    return csv_bytes(headers(), [[c.example for c in COLUMNS]])
