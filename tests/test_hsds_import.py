@@ -298,3 +298,16 @@ def test_offers_as_spreadsheet_import_unchanged_and_edit_one(demo_store, tmp_pat
     with demo_store.session() as s:
         csv_text = exporter.sheet_csv(s, "demo").decode("utf-8-sig")
     assert csv_text.splitlines()[0].startswith("ID;Name des Angebots *")
+
+
+def test_a_kommune_bound_import_cannot_touch_another_kommunes_offer(empty_store):
+    koeln = importer.run(empty_store, ("k.xlsx", _sheet_bytes([{**ROW, "Gemeinden": ""}])),
+                         kommune_id="koeln")
+    assert koeln.ok, [p.text() for p in koeln.problems]
+    sid = koeln.result.new[0]
+    takeover = {**ROW, "ID": sid, "Name des Angebots": "Übernommen?"}
+    report = importer.run(empty_store, ("d.xlsx", _sheet_bytes([takeover])), kommune_id="demo")
+    assert any(p.where == "Zeile 3" and p.field == "ID" and "gehört nicht zur Kommune"
+               in p.message for p in report.errors)
+    assert not report.applied
+    assert empty_store.offers(ids=[sid])[0].kommune_id == "koeln"

@@ -19,15 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from directory.hsds import sheet, tabular
 from directory.hsds.cells import restore
 from directory.hsds.checks import ERROR, Context, Problem
 from directory.hsds.from_hsds import parse_service
-from directory.hsds.records import OfferRecord, read_records
+from directory.hsds.records import OfferRecord, chunks, read_records
 from directory.hsds.sheet_export import keep_stored
 from directory.hsds.writer import WriteResult, plan, write
+from directory.models import Service
 
 
 class ImportRefused(ValueError):
@@ -46,6 +48,7 @@ class Report:
     kind: str
     rows: int = 0
     records: list[OfferRecord] = field(default_factory=list, repr=False)
+    places: dict[str, str] = field(default_factory=dict, repr=False)  # record id -> where
     problems: list[Problem] = field(default_factory=list)
     result: WriteResult | None = None
     applied: bool = False
@@ -154,19 +157,35 @@ def _sheet(rows: list[list], ctx: Context, report: Report) -> None:
         if str(values.get("id") or "").strip() == sheet.EXAMPLE_ID:
             continue
         report.rows += 1
-        _add(report, *sheet.parse_row(values, ctx, f"Zeile {n}"))
+        _add(report, f"Zeile {n}", *sheet.parse_row(values, ctx, f"Zeile {n}"))
 
 
-def _add(report: Report, record: OfferRecord | None, problems: list[Problem]) -> None:
+def _add(report: Report, where: str, record: OfferRecord | None,
+         problems: list[Problem]) -> None:
     report.problems += problems
     if record is not None:
         report.records.append(record)
+        report.places[record.id] = where
+
+
+def _foreign(s: Session, report: Report, kommune_id: str) -> None:
+    """Rows that name a stored offer of another Kommune (or a nationwide one) are errors:
+    an editor bound to a Kommune never takes over or changes another Kommune's offer."""
+    for part in chunks([r.id for r in report.records]):
+        for sid, owner in s.execute(select(Service.id, Service.kommune_id)
+                                    .where(Service.id.in_(part))):
+            if owner != kommune_id:
+                report.problems.append(Problem(
+                    report.places.get(sid, ""), "ID", f"das Angebot {sid} gehört nicht zur "
+                    f"Kommune '{kommune_id}' und kann hier nicht geändert werden"))
+    bad = {p.where for p in report.errors}
+    report.records = [r for r in report.records if report.places.get(r.id) not in bad]
 
 
 def _hsds(items: list[tuple[str, dict]], ctx: Context, report: Report) -> None:
     for where, obj in items:
         report.rows += 1
-        _add(report, *parse_service(obj, ctx, where))
+        _add(report, where, *parse_service(obj, ctx, where))
 
 
 def _package(texts: dict[str, str], ctx: Context, limits: Limits) -> Report:
@@ -231,6 +250,9 @@ def run(store, source: Path | tuple[str, bytes], *, kommune_id: str | None = Non
         ctx = Context.load(s, kommune_id, allow_national)
     report = (read_path(source, ctx, limits) if isinstance(source, Path)
               else read(source[0], source[1], ctx, limits))
+    if kommune_id and report.records:
+        with store.session() as s:
+            _foreign(s, report, kommune_id)
     if report.kind.startswith("Tabelle") and report.records:
         with store.session() as s:  # what a sheet has no column for comes from the store
             stored = {r.id: r for r in read_records(s, [r.id for r in report.records])}
