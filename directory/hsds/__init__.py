@@ -7,7 +7,10 @@ Modules, one concept each:
 - `tabular`: the HSDS CSV data package (datapackage.json + one CSV per table);
 - `cells`: spreadsheet formula neutralisation (SEC-15, CWE-1236);
 - `hours`: German opening-hours text <-> weekly slots;
+- `checks`: what an import checks against, and problems in plain German;
 - `sheet`: the spreadsheet template (XLSX/CSV, German headers) and its reader;
+- `sheet_export`: offers in the template's columns, and a sheet row completed from the store;
 - `writer`: all-or-nothing bulk write of records (unchanged offers left alone);
-- `importer` / `exporter`: reading files with limits and a German report; writing files.
+- `importer` / `exporter`: reading files with limits and a German report; writing files;
+- `history`: an import's entries in the offers' change history.
 """
