@@ -79,7 +79,8 @@ def topic_lexical_texts() -> dict[str, str]:
 
 
 def topic_prototypes() -> list[tuple[str, str]]:
-    """(code, text) pairs: each topic's label, description and phrasings per language."""
+    """(code, text) pairs: each topic's label, description and phrasings per language, and
+    its phrasings in Latin letters (Finglish, Arabizi, Pashto) from `_translit`."""
     out: list[tuple[str, str]] = []
     i18n = taxonomy_i18n()
     for row in taxonomy():
@@ -91,4 +92,7 @@ def topic_prototypes() -> list[tuple[str, str]]:
                 continue
             out.append((code, f"{v['label']}: {v.get('description', '')}"))
             out += [(code, p) for p in v.get("phrases", [])]
+        # how people write Persian, Arabic and Pashto in Latin letters on a phone
+        for phrases in i18n.get(code, {}).get("_translit", {}).values():
+            out += [(code, p) for p in phrases]
     return out
