@@ -9,6 +9,8 @@ Kommune only; a state-wide admin may also import nationwide offers.
 
 from __future__ import annotations
 
+import dataclasses
+
 from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
@@ -98,7 +100,9 @@ def _job_or_404(request: Request, staff: Staff, job_id: str):
 
 @router.get("/staff/import/jobs/{job_id}")
 def job_page(request: Request, job_id: str, staff: Staff = Depends(EDITORS)):
-    job = _job_or_404(request, staff, job_id)
+    # one consistent snapshot: the worker thread sets the report before the state "done",
+    # and a copy reads the state first, so "done" always comes with its report
+    job = dataclasses.replace(_job_or_404(request, staff, job_id))
     report = job.report
     problems = report.problems[:REPORT_LIMIT] if report else []
     return render_staff(request, staff, "staff/import_job.html",
