@@ -88,6 +88,12 @@ def synthetic_sheet(store, n: int) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
+def _check(ok: bool, report) -> None:
+    """A bench that measured a failed import would print wrong figures: stop instead."""
+    if not ok:
+        raise RuntimeError(f"the import did not do what the bench expects: {report.summary()}")
+
+
 def run_import_bench(settings: Settings, n: int) -> dict:
     from directory.hsds import exporter, importer
     from directory.hsds.importer import Limits
@@ -105,10 +111,10 @@ def run_import_bench(settings: Settings, n: int) -> dict:
         results["sheet_mb"] = round(len(data) / 1e6, 1)
         with Step(results, "import_sheet"):
             report = importer.run(first, ("bench.csv", data), limits=limits)
-        assert report.applied and len(report.result.new) == n, report.summary()
+        _check(report.applied and len(report.result.new) == n, report)
         with Step(results, "reimport_unchanged"):
             again = importer.run(first, ("bench.csv", data), limits=limits)
-        assert again.result.unchanged == n, again.summary()
+        _check(again.result.unchanged == n, again)
         with Step(results, "export_csv_package"), first.session() as s:
             exporter.write_package(s, Path(tmp) / "pkg.zip")
         results["package_mb"] = round((Path(tmp) / "pkg.zip").stat().st_size / 1e6, 1)
@@ -116,7 +122,7 @@ def run_import_bench(settings: Settings, n: int) -> dict:
         second.init()
         with Step(results, "import_hsds_package"):
             report = importer.run(second, Path(tmp) / "pkg.zip", limits=limits)
-        assert report.applied and len(report.result.new) == n, report.summary()
+        _check(report.applied and len(report.result.new) == n, report)
         with Step(results, "lexical_index_build"):
             SearchEngine(None).build(second.offers())
     results["load_average"] = [round(x, 2) for x in os.getloadavg()]
