@@ -253,19 +253,20 @@ def run(store, source: Path | tuple[str, bytes], *, kommune_id: str | None = Non
     if kommune_id and report.records:
         with store.session() as s:
             _foreign(s, report, kommune_id)
+    stored = None  # read once for a sheet: what it has no column for comes from the store
     if report.kind.startswith("Tabelle") and report.records:
-        with store.session() as s:  # what a sheet has no column for comes from the store
+        with store.session() as s:
             stored = {r.id: r for r in read_records(s, [r.id for r in report.records])}
         report.records = [keep_stored(r, stored[r.id]) if r.id in stored else r
                           for r in report.records]
     if not report.ok or dry_run:
         with store.session() as s:
-            report.result = plan(s, report.records)[0]
+            report.result = plan(s, report.records, stored)[0]
         return report
     with store.session.begin() as s:
         if history is not None:
             history.before(s, [r.id for r in report.records])
-        report.result = write(s, report.records, progress=progress)
+        report.result = write(s, report.records, progress=progress, stored=stored)
         if history is not None:
             history.after(s, report.result.touched)
         if on_write is not None:

@@ -105,12 +105,16 @@ def _children(r: OfferRecord, terms: dict[str, str]) -> dict:
     }
 
 
-def plan(s: Session, records: list[OfferRecord]) -> tuple[WriteResult, list[OfferRecord],
-                                                        set[str]]:
-    """Which records are new, changed or unchanged (nothing written): the dry run's figures."""
+def plan(s: Session, records: list[OfferRecord], stored: dict[str, OfferRecord] | None = None
+         ) -> tuple[WriteResult, list[OfferRecord], set[str]]:
+    """Which records are new, changed or unchanged (nothing written): the dry run's figures.
+
+    `stored`: the stored records of these ids when the caller has read them already.
+    """
     records = [normalised(r) for r in records]
     result = WriteResult()
-    stored = {r.id: r for r in read_records(s, [r.id for r in records])}
+    if stored is None:
+        stored = {r.id: r for r in read_records(s, [r.id for r in records])}
     todo = []
     for r in records:
         if stored.get(r.id) == r:
@@ -123,10 +127,11 @@ def plan(s: Session, records: list[OfferRecord]) -> tuple[WriteResult, list[Offe
 
 
 def write(s: Session, records: list[OfferRecord], *, now: dt.datetime | None = None,
+          stored: dict[str, OfferRecord] | None = None,
           progress: Callable[[int, int], None] | None = None) -> WriteResult:
     """Write new and changed offers; returns which ones (the index updates those)."""
     now = now or dt.datetime.now(dt.UTC)
-    result, todo, stored = plan(s, records)
+    result, todo, stored = plan(s, records, stored)
     if not todo:
         return result
     terms = {t.code: t.id for t in s.scalars(select(TaxonomyTerm))}
