@@ -9,6 +9,7 @@ by the Alembic migrations in `directory/migrations`.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -46,6 +47,11 @@ def make_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def as_utc(t: dt.datetime) -> dt.datetime:
+    """A stored time as an aware UTC datetime: SQLite hands back naive ones (written as UTC)."""
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from app.analytics.protect import Protected, protect
 from app.referrals import workflow
 from app.referrals.models import Referral
+from directory.db import as_utc
 
 #: rows of the table: where the referrals of a month stand now
 ROWS = ("waiting", "in_contact", "not_reached", "closed", "withdrawn")
@@ -36,10 +37,6 @@ def stage(status: str) -> str:
     return "in_contact"
 
 
-def _aware(t: dt.datetime) -> dt.datetime:
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)  # SQLite returns naive UTC
-
-
 def referral_figures(store, kommune: str | None, months: list[dt.date], k: int,
                      complete: bool) -> tuple[Protected, list[float | None]]:
     """The protected status table (ROWS x months) and the median days to first contact."""
@@ -55,13 +52,13 @@ def referral_figures(store, kommune: str | None, months: list[dt.date], k: int,
     waits: list[list[float]] = [[] for _ in months]
     with store.session() as s:
         for created, first_contact, status in s.execute(query):
-            created = _aware(created)
+            created = as_utc(created)
             i = index.get(dt.date(created.year, created.month, 1))
             if i is None:
                 continue
             counts[i][stage(status)] += 1
             if first_contact is not None:
-                waits[i].append((_aware(first_contact) - created).total_seconds() / 86400)
+                waits[i].append((as_utc(first_contact) - created).total_seconds() / 86400)
     grid = [[counts[m][row] for m in range(len(months))] for row in ROWS]
     medians = [round(statistics.median(w), 1) if len(w) >= k else None for w in waits]
     return protect(grid, k, row_totals=complete), medians

@@ -22,6 +22,7 @@ from sqlalchemy import delete
 
 from app.assistant.models import Conversation
 from app.keyring import DecryptionFailed, keyring_of
+from directory.db import as_utc
 
 COOKIE = "lotse_conversation"
 MAX_TURNS = 12  # older turns drop off the page and the store
@@ -79,7 +80,7 @@ def load(services, request: Request) -> Chat | None:
         row = s.get(Conversation, key)
         if row is None:
             return None
-        if _aware(row.expires) <= utcnow():
+        if as_utc(row.expires) <= utcnow():
             s.delete(row)
             s.commit()
             return None
@@ -91,10 +92,6 @@ def load(services, request: Request) -> Chat | None:
             return None
         return Chat(token, row.kommune_id, row.gemeinde_id, row.place_unknown, row.age,
                     row.status, list(row.asked or []), json.loads(text) if text else [], False)
-
-
-def _aware(t: dt.datetime) -> dt.datetime:
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
 def save(services, request: Request, response: Response, chat: Chat) -> None:

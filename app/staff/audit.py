@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from app.keyring import keyring_of
 from app.staff.models import AuditEntry, utcnow
+from directory.db import as_utc
 
 GENESIS = "0" * 64
 #: Actions and object types are identifiers, never content.
@@ -38,8 +39,7 @@ OBJECT_ID = re.compile(r"^[A-Za-z0-9_.:-]{0,80}$")
 
 
 def _canonical(prev_mac: str, e: AuditEntry) -> bytes:
-    at = e.at if e.at.tzinfo else e.at.replace(tzinfo=dt.UTC)
-    return json.dumps([prev_mac, at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+    return json.dumps([prev_mac, as_utc(e.at).astimezone(dt.UTC).isoformat(timespec="microseconds"),
                        e.actor, e.kommune_id, e.action, e.object_type, e.object_id, e.result],
                       separators=(",", ":")).encode()
 

@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.staff.models import StaffSession, StaffUser, utcnow
+from directory.db import as_utc
 
 COOKIE = "__Host-lotse_staff"
 #: Double-submit token of the login form (there is no session yet).
@@ -39,10 +40,6 @@ def create(s: Session, user_id: str) -> str:
     return token
 
 
-def _aware(t: dt.datetime) -> dt.datetime:
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
-
-
 def lookup(s: Session, token: str | None, idle: dt.timedelta,
            absolute: dt.timedelta) -> tuple[StaffSession, StaffUser] | None:
     """The live session and its active user, or None (an expired session is deleted)."""
@@ -53,11 +50,11 @@ def lookup(s: Session, token: str | None, idle: dt.timedelta,
         return None
     now = utcnow()
     user = s.get(StaffUser, row.user_id)
-    if (user is None or not user.active or now - _aware(row.last_seen_at) > idle
-            or now - _aware(row.created_at) > absolute):
+    if (user is None or not user.active or now - as_utc(row.last_seen_at) > idle
+            or now - as_utc(row.created_at) > absolute):
         s.delete(row)
         return None
-    if now - _aware(row.last_seen_at) > TOUCH_EVERY:
+    if now - as_utc(row.last_seen_at) > TOUCH_EVERY:
         row.last_seen_at = now
     return row, user
 
