@@ -16,19 +16,11 @@ from pathlib import Path
 from app.settings import Settings
 
 
-def _store(settings: Settings):
-    from directory.store import Store
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(settings.resolved_database_url)
-    store.init()
-    return store
-
-
 def cmd_export(args, settings: Settings) -> int:
+    from app.services import migrated_store
     from directory.hsds import exporter
 
-    store = _store(settings)
+    store = migrated_store(settings)
     if args.kommune and store.kommune(args.kommune) is None:
         print(f"error: unknown Kommune {args.kommune!r}", file=sys.stderr)
         return 2
@@ -72,11 +64,12 @@ def print_report(report, out=None) -> None:
 
 
 def cmd_import(args, settings: Settings) -> int:
+    from app.services import migrated_store
     from directory.editing import Actor
     from directory.hsds.history import ImportHistory
     from directory.hsds.importer import ImportRefused, run
 
-    store = _store(settings)
+    store = migrated_store(settings)
     if args.kommune and store.kommune(args.kommune) is None:
         print(f"error: unknown Kommune {args.kommune!r}", file=sys.stderr)
         return 2

@@ -50,10 +50,22 @@ class Services:
         return self.engine.degraded
 
 
-def open_store(settings: Settings) -> Store:
+def migrated_store(settings: Settings, keys: bool = False) -> Store:
+    """The store, migrated (no demo data, no rules seeded): for the command-line tools.
+    With `keys`, the key file is opened too (KeyringMissing if it is needed and gone)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(settings.resolved_database_url)
     store.init()
+    if keys:
+        from app.keyring import open_keyring
+
+        open_keyring(settings, store)
+    return store
+
+
+def open_store(settings: Settings) -> Store:
+    """The app's store: migrated, the demo directory if empty, the rules seeded."""
+    store = migrated_store(settings)
     if settings.load_demo:
         store.load_demo_if_empty()
     seed_rules(store)

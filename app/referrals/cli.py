@@ -13,25 +13,17 @@ import sys
 
 from sqlalchemy import select
 
-from app.keyring import KeyringMissing, open_keyring
+from app.keyring import KeyringMissing
 from app.referrals import inbox
 from app.referrals.models import Referral
+from app.services import migrated_store
 from app.settings import Settings
 from app.staff import audit
-from directory.store import Store
-
-
-def _store(settings: Settings) -> Store:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(settings.resolved_database_url)
-    store.init()
-    open_keyring(settings, store)
-    return store
 
 
 def cmd_list(args, settings: Settings) -> int:
     try:
-        store = _store(settings)
+        store = migrated_store(settings, keys=True)
     except KeyringMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -65,7 +57,7 @@ def cmd_rotate(args, settings: Settings) -> int:
     from app.referrals.rotation import rotate
 
     try:
-        store = _store(settings)
+        store = migrated_store(settings, keys=True)
     except KeyringMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -18,19 +18,11 @@ import sys
 
 from sqlalchemy import select
 
-from app.keyring import KeyringMissing, open_keyring
+from app.keyring import KeyringMissing
+from app.services import migrated_store
 from app.settings import Settings
 from app.staff import accounts, audit, totp
 from app.staff.models import StaffUser
-from directory.store import Store
-
-
-def _store(settings: Settings) -> Store:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(settings.resolved_database_url)
-    store.init()
-    open_keyring(settings, store)
-    return store
 
 
 def _password(args) -> str:
@@ -44,7 +36,7 @@ def _password(args) -> str:
 
 def cmd_user_add(args, settings: Settings) -> int:
     try:
-        store = _store(settings)
+        store = migrated_store(settings, keys=True)
         roles = sorted(set(args.role or ["admin"]))
         with store.session() as s:
             if accounts.active_admins(s):
@@ -75,7 +67,7 @@ def cmd_user_add(args, settings: Settings) -> int:
 
 
 def cmd_user_disable(args, settings: Settings) -> int:
-    store = _store(settings)
+    store = migrated_store(settings, keys=True)
     with store.session.begin() as s:
         user = s.scalar(select(StaffUser).where(StaffUser.username == args.username.lower()))
         if user is None:
@@ -87,7 +79,7 @@ def cmd_user_disable(args, settings: Settings) -> int:
 
 
 def cmd_user_list(args, settings: Settings) -> int:
-    store = _store(settings)
+    store = migrated_store(settings, keys=True)
     with store.session.begin() as s:
         users = [{"username": u.username, "roles": u.roles, "kommune": u.kommune_id,
                   "active": u.active}
@@ -103,7 +95,7 @@ def cmd_user_list(args, settings: Settings) -> int:
 
 
 def cmd_audit_verify(args, settings: Settings) -> int:
-    store = _store(settings)
+    store = migrated_store(settings, keys=True)
     with store.session() as s:
         ok, broken, count = audit.verify(s)
     if ok:
