@@ -36,7 +36,7 @@ from app.settings import Settings
 from app.staff import routes as staff_routes
 from app.staff import users as staff_users
 from app.staff import web as staff_web
-from app.staff.ratelimit import RateLimits
+from app.staff.ratelimit import RateLimits, limited
 from app.volunteer import pages as volunteer_pages
 from app.volunteer import pwa, statement
 
@@ -114,21 +114,20 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         the refusal is in the person's language, and it keeps the question."""
         path = request.url.path
         if path in SEARCH_PATHS or (path == "/" and request.query_params.get("q")):
-            key = f"search-ip:{request.client.host if request.client else 'unknown'}"
-            if app.state.limits.hit(key, settings.search_limit_ip, 60):
-                wait = str(max(app.state.limits.retry_after(key, 60), 1))
+            wait = limited(request, "search", settings.search_limit_ip, window=60)
+            if wait:
                 detail = i18n.gettext("Too many questions in a short time. Please wait a "
                                       "minute, then ask again.")
                 if path.startswith("/api/"):
                     return JSONResponse({"detail": detail}, status_code=429,
-                                        headers={"Retry-After": wait})
+                                        headers={"Retry-After": str(wait)})
                 from app.rendering import render
 
                 form = await request.form() if request.method == "POST" else {}
                 q = request.query_params.get("q") or form.get("q") or ""
                 response = render(request, "error.html", {"status": 429, "detail": detail,
                                                           "q": str(q)[:2000]}, status_code=429)
-                response.headers["Retry-After"] = wait
+                response.headers["Retry-After"] = str(wait)
                 return response
         return await call_next(request)
 

@@ -29,6 +29,7 @@ from app.referrals.service import (
 )
 from app.referrals.workflow import coarse
 from app.staff.csrf import same_origin
+from app.staff.ratelimit import limited
 
 router = APIRouter(tags=["referrals"])
 
@@ -37,19 +38,6 @@ class Lookup(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reference: str = Field(..., max_length=30)
     secret: str = Field(..., max_length=30)
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def limited(request: Request, kind: str, limit: int) -> int:
-    """Seconds to wait if this IP is over its hourly limit for `kind`, else 0."""
-    limits = request.app.state.limits
-    key = f"{kind}-ip:{client_ip(request)}"
-    if limits.hit(key, limit, 3600):
-        return limits.retry_after(key, 3600)
-    return 0
 
 
 def places(request: Request) -> tuple[list, dict[str, list]]:

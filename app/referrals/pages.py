@@ -24,11 +24,12 @@ from app import i18n
 from app.analytics.record import record_referral
 from app.i18n import gettext as _
 from app.referrals import consent
-from app.referrals.api import limited, places
+from app.referrals.api import places
 from app.referrals.service import CHANNELS, ReferralError, ReferralIn, Unavailable, find, submit
 from app.referrals.service import withdraw as withdraw_referral
 from app.referrals.workflow import coarse, public_label
 from app.rendering import render
+from app.staff.ratelimit import limited
 from directory.reference import taxonomy, topic_label
 
 router = APIRouter(include_in_schema=False)

@@ -14,6 +14,8 @@ import threading
 import time
 from collections import deque
 
+from starlette.requests import Request
+
 
 class RateLimits:
     def __init__(self, max_keys: int = 100_000):
@@ -63,3 +65,17 @@ class RateLimits:
     def reset(self, key: str) -> None:
         with self._lock:
             self._events.pop(key, None)
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def limited(request: Request, kind: str, limit: int, window: float = 3600) -> int:
+    """Count one `kind` event for this IP; seconds to wait if it is over `limit` per
+    `window` (the app's `RateLimits` on `app.state.limits`), else 0."""
+    limits = request.app.state.limits
+    key = f"{kind}-ip:{client_ip(request)}"
+    if limits.hit(key, limit, window):
+        return limits.retry_after(key, window)
+    return 0

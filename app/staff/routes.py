@@ -17,6 +17,7 @@ from app.i18n import staff_gettext as _s
 from app.staff import accounts, csrf, sessions
 from app.staff.auth import Staff, current_staff, require_staff
 from app.staff.models import StaffUser
+from app.staff.ratelimit import client_ip
 from app.staff.web import render_staff
 
 router = APIRouter(include_in_schema=False)
@@ -60,7 +61,7 @@ def login(request: Request, username: str = Form("", max_length=200),
     settings = app.state.settings
     conf = accounts.LoginLimits(settings.login_limit_account, settings.login_limit_ip,
                                 settings.login_window_seconds)
-    ip = request.client.host if request.client else "unknown"
+    ip = client_ip(request)
     store = app.state.services.store
     with store.session.begin() as s:
         outcome, user, wait = accounts.authenticate(s, app.state.limits, conf, username,
