@@ -162,14 +162,23 @@ def status_form(request: Request):
                                                    "reference": ""})
 
 
-@router.post("/referral/status")
-async def status_lookup(request: Request):
+async def _credentials(request: Request):
+    """Reference and secret of a status form, and a 429 page if this IP is over its limit."""
     form = await request.form()
     reference = str(form.get("reference") or "")[:30]
     secret = str(form.get("secret") or "")[:30]
+    refused = None
     if limited(request, "status", request.app.state.settings.status_limit_ip):
-        return _page(request, "referral_status.html", {"found": None, "error": "limited",
-                                                       "reference": reference}, 429)
+        refused = _page(request, "referral_status.html", {"found": None, "error": "limited",
+                                                          "reference": reference}, 429)
+    return reference, secret, refused
+
+
+@router.post("/referral/status")
+async def status_lookup(request: Request):
+    reference, secret, refused = await _credentials(request)
+    if refused is not None:
+        return refused
     with request.app.state.services.store.session() as s:
         ref = find(s, reference, secret)
         found = None if ref is None else {"reference": ref.reference, "secret": secret,
@@ -182,12 +191,9 @@ async def status_lookup(request: Request):
 
 @router.post("/referral/withdraw")
 async def withdraw(request: Request):
-    form = await request.form()
-    reference = str(form.get("reference") or "")[:30]
-    secret = str(form.get("secret") or "")[:30]
-    if limited(request, "status", request.app.state.settings.status_limit_ip):
-        return _page(request, "referral_status.html", {"found": None, "error": "limited",
-                                                       "reference": reference}, 429)
+    reference, secret, refused = await _credentials(request)
+    if refused is not None:
+        return refused
     ok = withdraw_referral(request.app.state.services.store, reference, secret)
     return _page(request, "referral_status.html", {"found": None, "error": not ok,
                                                    "withdrawn": ok, "reference": reference},
