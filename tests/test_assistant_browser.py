@@ -7,19 +7,20 @@ answer; every state passes axe-core (WCAG 2.1 A/AA) in German and Arabic, reflow
 
 from __future__ import annotations
 
+from functools import partial
+
+import browserkit
 import pytest
-from browserkit import assert_no_axe, assert_reflow, screenshot, small_targets
+from browserkit import (
+    assert_no_axe,
+    assert_reflow,
+    focus_outline_visible,
+    screenshot,
+    small_targets,
+)
 
 FOCUSED = "document.activeElement"
-
-
-def tab_to(page, selector: str, limit: int = 120, back: bool = False) -> None:
-    """Press Tab (or Shift+Tab) until the focused element matches `selector`."""
-    for _ in range(limit):
-        if page.evaluate(f"{FOCUSED} && {FOCUSED}.matches({selector!r})"):
-            return
-        page.keyboard.press("Shift+Tab" if back else "Tab")
-    raise AssertionError(f"no focus on {selector} after {limit} tabs")
+tab_to = partial(browserkit.tab_to, limit=120)  # the whole journey within 120 tabs a step
 
 
 def focus_on(page, selector: str) -> None:
@@ -34,11 +35,6 @@ def until(page, expression: str, seconds: float = 10) -> None:
             return
         page.wait_for_timeout(50)
     raise AssertionError(f"still false after {seconds} s: {expression}")
-
-
-def focus_outline_visible(page) -> bool:
-    return page.evaluate(f"""(() => {{ const s = getComputedStyle({FOCUSED});
-        return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2; }})()""")
 
 
 def check(page, name: str) -> None:
