@@ -34,12 +34,18 @@ def _sqlite_path(url: str) -> Path | None:
     return Path(u.database) if u.drivername.startswith("sqlite") and u.database else None
 
 
-def _pg_tool(name: str) -> str:
+def pg_binary(name: str) -> str | None:
+    """A PostgreSQL program on PATH or in Debian's /usr/lib/postgresql/<newest>/bin."""
     found = shutil.which(name) or next(
         iter(sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True)), None)
+    return str(found) if found else None
+
+
+def _pg_tool(name: str) -> str:
+    found = pg_binary(name)
     if not found:
         raise BackupError(f"{name} is not installed")
-    return str(found)
+    return found
 
 
 def _libpq(url: str) -> tuple[str, dict[str, str]]:

@@ -18,18 +18,11 @@ from pathlib import Path
 
 import pytest
 
+from app.backup import pg_binary
 from app.referrals.drill import free_port
 
 _server: dict = {}
 _counter = itertools.count(1)
-
-
-def _bin(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    versions = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
-    return str(versions[-1]) if versions else None
 
 
 def _as_server_user(cmd: list[str]) -> list[str]:
@@ -37,7 +30,7 @@ def _as_server_user(cmd: list[str]) -> list[str]:
 
 
 def _start() -> dict:
-    initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
+    initdb, pg_ctl = pg_binary("initdb"), pg_binary("pg_ctl")
     if not (initdb and pg_ctl):
         if os.environ.get("LOTSE_REQUIRE_POSTGRES") == "1":
             pytest.fail("PostgreSQL (initdb, pg_ctl) is required here but not installed")
