@@ -113,8 +113,7 @@ def measure(settings: Settings, size: int, n_queries: int, reuse: bool = False) 
     from index.engine import SearchEngine
     from index.prototypes import Prototypes, prototype_texts
 
-    settings = settings.model_copy(update={"analytics_enabled": False,  # no events from tools
-                                        "search_limit_ip": 10**9})  # a tool asks many
+    settings = settings.for_tools()
     store = open_store(settings)
     kommunen = [(k.id, k.name) for k in store.kommunen() if not k.sample]
     encoder = encoder_for(settings)

@@ -84,8 +84,7 @@ def evaluate(settings: Settings, queries: list[dict], kommune: str) -> dict:
     from app.services import Services, open_store, start
     from index.engine import SearchEngine
 
-    settings = settings.model_copy(update={"analytics_enabled": False,  # no events from tools
-                                        "search_limit_ip": 10**9})  # a tool asks many
+    settings = settings.for_tools()
     services = start(settings)
     with TestClient(create_app(settings, services)) as client:
         hybrid = score_run(queries, run_queries(client, queries, kommune))

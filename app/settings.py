@@ -154,6 +154,11 @@ class Settings(BaseSettings):
     hsds_max_per_page: int = Field(
         100, ge=1, le=1000, description="Largest `per_page` of the HSDS API.")
 
+    def for_tools(self) -> Settings:
+        """These settings for `lotse eval` and `lotse bench`: they record no anonymous events
+        and ask many questions through the app, so the per-IP search limit is off."""
+        return self.model_copy(update={"analytics_enabled": False, "search_limit_ip": 10**9})
+
     @cached_property
     def resolved_database_url(self) -> str:
         if self.database_url:
