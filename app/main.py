@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from app.editors import kommunen as editor_kommunen
 from app.editors import pages as editor_pages
 from app.imports import pages as import_pages
 from app.keyring import open_keyring
+from app.middleware import AccessLog, LanguageAndHeaders, SearchLimit
 from app.referrals import api as referral_api
 from app.referrals import inbox_pages as referral_inbox
 from app.referrals import pages as referral_pages
@@ -36,29 +36,12 @@ from app.settings import Settings
 from app.staff import routes as staff_routes
 from app.staff import users as staff_users
 from app.staff import web as staff_web
-from app.staff.ratelimit import RateLimits, limited
+from app.staff.ratelimit import RateLimits
 from app.volunteer import pages as volunteer_pages
 from app.volunteer import pwa, statement
 
 log = logging.getLogger("lotse")
-access_log = logging.getLogger("lotse.access")
 STATIC = Path(__file__).parent / "static"
-LANG_COOKIE = "lotse_lang"
-#: routes that run a search (GET / only with a question): rate-limited per IP (SEC-17)
-SEARCH_PATHS = frozenset({"/api/v1/search", "/conversation/ask", "/conversation/reply",
-                          "/conversation/place"})
-
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
-        "form-action 'self'; frame-ancestors 'none'"
-    ),
-    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
-}
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -108,54 +91,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(editor_kommunen.router)
     staff_web.install(app)
 
-    @app.middleware("http")
-    async def search_limit(request: Request, call_next):
-        """Questions per IP address and minute (SEC-17); inside the language middleware, so
-        the refusal is in the person's language, and it keeps the question."""
-        path = request.url.path
-        if path in SEARCH_PATHS or (path == "/" and request.query_params.get("q")):
-            wait = limited(request, "search", settings.search_limit_ip, window=60)
-            if wait:
-                detail = i18n.gettext("Too many questions in a short time. Please wait a "
-                                      "minute, then ask again.")
-                if path.startswith("/api/"):
-                    return JSONResponse({"detail": detail}, status_code=429,
-                                        headers={"Retry-After": str(wait)})
-                from app.rendering import render
-
-                form = await request.form() if request.method == "POST" else {}
-                q = request.query_params.get("q") or form.get("q") or ""
-                response = render(request, "error.html", {"status": 429, "detail": detail,
-                                                          "q": str(q)[:2000]}, status_code=429)
-                response.headers["Retry-After"] = str(wait)
-                return response
-        return await call_next(request)
-
-    @app.middleware("http")
-    async def language_and_headers(request: Request, call_next):
-        asked = request.query_params.get("lang")
-        lang = i18n.pick_language(
-            asked, request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"),
-            default=settings.default_language,
-        )
-        request.state.lang = lang
-        i18n.set_language(lang)
-        response = await call_next(request)
-        if asked and i18n.pick_language(asked, default="") == lang:
-            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax",
-                                httponly=True)
-        for k, v in SECURITY_HEADERS.items():
-            response.headers.setdefault(k, v)
-        return response
-
-    @app.middleware("http")
-    async def path_only_access_log(request: Request, call_next):
-        """The access log names the path only: query strings can hold questions (PRIV-07)."""
-        t0 = time.perf_counter()
-        response = await call_next(request)
-        access_log.info("%s %s %d %.0fms", request.method, request.url.path,
-                        response.status_code, (time.perf_counter() - t0) * 1000)
-        return response
+    # plain ASGI (app.middleware); the last added runs first
+    app.add_middleware(SearchLimit, per_minute=settings.search_limit_ip)
+    app.add_middleware(LanguageAndHeaders, default_language=settings.default_language)
+    app.add_middleware(AccessLog)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):

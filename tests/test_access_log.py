@@ -22,3 +22,25 @@ def test_access_log_has_no_query_text(make_light_client, caplog):
 def test_uvicorn_access_log_is_off():
     opts = serve_options("127.0.0.1", 8000)
     assert opts["access_log"] is False and opts["server_header"] is False
+
+
+def test_middlewares_are_plain_asgi(make_light_client):
+    """BaseHTTPMiddleware costs ~0.5 ms per request each (lotse bench); none may come back."""
+    from starlette.middleware.base import BaseHTTPMiddleware
+
+    c = make_light_client()
+    names = [m.cls.__name__ for m in c.app.user_middleware]
+    assert names == ["AccessLog", "LanguageAndHeaders", "SearchLimit", "NoStore"]
+    assert not any(m.cls is BaseHTTPMiddleware for m in c.app.user_middleware)
+
+
+def test_headers_on_every_kind_of_response(make_light_client):
+    c = make_light_client()
+    for r in (c.get("/healthz"), c.get("/does-not-exist"), c.get("/static/app.css"),
+              c.get("/staff/login"), c.get("/?lang=ar")):
+        assert r.headers["x-content-type-options"] == "nosniff", r.url
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"], r.url
+    assert c.get("/staff/login").headers["cache-control"] == "no-store"
+    assert "no-store" not in c.get("/healthz").headers.get("cache-control", "")
+    cookie = c.get("/?lang=ar").headers["set-cookie"]
+    assert cookie.startswith("lotse_lang=ar;") and "HttpOnly" in cookie and "SameSite=lax" in cookie

@@ -20,6 +20,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from app import i18n
+from app.middleware import on_start
 from app.rendering import env, render
 from app.staff.auth import LoginRequired, Staff
 from app.staff.csrf import FIELD, CsrfFailed
@@ -88,10 +89,22 @@ def install(app: FastAPI) -> None:
         return await _refused(request, 403, i18n.staff_gettext(
             "This form has expired or did not come from this site. Please load the page again."))
 
-    @app.middleware("http")
-    async def no_store(request: Request, call_next):
-        response = await call_next(request)
-        if (request.url.path.startswith("/staff")
-                or getattr(request.state, "staff_area", False)):
-            response.headers["Cache-Control"] = "no-store"
-        return response
+    app.add_middleware(NoStore)
+
+
+class NoStore:
+    """Staff pages (and any page a route marks `staff_area`) are never cached."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        def edit(headers, _status: int) -> None:
+            if scope["path"].startswith("/staff") or scope.get("state", {}).get("staff_area"):
+                headers["Cache-Control"] = "no-store"
+
+        await self.app(scope, receive, on_start(send, edit))
