@@ -5,13 +5,16 @@ transformers: several seconds of CPU before the first question. For the
 common layout - a BERT encoder (`config.json` model_type "bert"), mean
 pooling and normalisation, a fast `tokenizer.json` - this module runs the
 same computation in plain torch with the weights read by safetensors and the
-tokenizer by `tokenizers`. `Encoder` falls back to sentence-transformers for
+tokenizer by `tokenizers`. The word-embedding table (two thirds of the weights) is
+kept in half precision, 190 MB less memory for vectors that agree with the
+full table to a cosine of 0.9999. `Encoder` falls back to sentence-transformers for
 any other folder; a test checks both give the same vectors.
 """
 
 from __future__ import annotations
 
 import json
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -76,7 +79,8 @@ class BertEncoder(nn.Module):
 
     def forward(self, ids: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
         positions = torch.arange(ids.shape[1]).unsqueeze(0)
-        x = self.norm(self.word(ids) + self.position(positions) + self.token_type.weight[0])
+        words = self.word(ids).float()  # the table is kept in half precision (_half_table)
+        x = self.norm(words + self.position(positions) + self.token_type.weight[0])
         mask = torch.zeros(attention.shape, dtype=x.dtype).masked_fill(attention == 0,
                                                                          float("-inf"))
         mask = mask[:, None, None, :]
@@ -103,11 +107,36 @@ def _rename(key: str) -> str:
     return key
 
 
+WORD = "word.weight"
+_NUMPY = {"F32": "<f4", "F16": "<f2"}
+
+
+def _half_table(file: Path, key: str, rows_per_read: int = 8192) -> torch.Tensor:
+    """One tensor of a safetensors file in half precision, read in slices.
+
+    Read with plain file reads, not through a memory map: converting a mapped table
+    would leave all of its float32 pages resident in the process (+380 MB)."""
+    with open(file, "rb") as f:
+        size = struct.unpack("<Q", f.read(8))[0]
+        meta = json.loads(f.read(size))[key]
+        if meta["dtype"] not in _NUMPY or len(meta["shape"]) != 2:
+            raise ValueError(f"unexpected word table {meta['dtype']} {meta['shape']}")
+        rows, dim = meta["shape"]
+        dtype = np.dtype(_NUMPY[meta["dtype"]])
+        out = np.empty((rows, dim), dtype=np.float16)
+        f.seek(8 + size + meta["data_offsets"][0])
+        for start in range(0, rows, rows_per_read):
+            n = min(rows_per_read, rows - start)
+            out[start:start + n] = np.frombuffer(f.read(n * dim * dtype.itemsize),
+                                                 dtype=dtype).reshape(n, dim)
+    return torch.from_numpy(out)
+
+
 class LeanModel:
     """The folder's model with the small part of the SentenceTransformer API we use."""
 
     def __init__(self, folder: Path):
-        from safetensors.torch import load_file
+        from safetensors import safe_open
         from tokenizers import Tokenizer
 
         config = json.loads((folder / "config.json").read_text())
@@ -120,14 +149,21 @@ class LeanModel:
                                   or config["max_position_embeddings"])
         with torch.device("meta"):  # no random weights first: the file's tensors are used
             self.net = BertEncoder(config)
-        weights = {_rename(k): v for k, v in load_file(folder / "model.safetensors").items()
-                   if not k.startswith("pooler.")}
+        file = folder / "model.safetensors"
+        weights = {}
+        with safe_open(file, framework="pt") as f:
+            for key in f.keys():  # noqa: SIM118 (safe_open is no mapping)
+                if key.startswith("pooler."):
+                    continue
+                weights[_rename(key)] = (_half_table(file, key) if _rename(key) == WORD
+                                         else f.get_tensor(key))
         self.net.load_state_dict(weights, strict=True, assign=True)
         del weights
         self.net.eval()
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.pad_id = int(config.get("pad_token_id") or 0)
         self.dim = config["hidden_size"]
+        self.variant = "word-table-fp16"  # part of the encoder's identity (cached vectors)
 
     def get_embedding_dimension(self) -> int:
         return self.dim

@@ -49,6 +49,19 @@ def _folder_fingerprint(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def _skeleton(module):
+    """A copy of a module tree that shares every parameter and buffer (no tensor is copied).
+
+    Quantising its Linear layers in place swaps them in the copy only: the int8 document
+    model then costs its int8 weights, not a float32 copy of the whole network first."""
+    clone = copy.copy(module)
+    clone._modules = {k: _skeleton(v) if v is not None else None
+                      for k, v in module._modules.items()}
+    clone._parameters = dict(module._parameters)
+    clone._buffers = dict(module._buffers)
+    return clone
+
+
 class Encoder:
     """A loaded sentence-transformers model with thread-safe encode calls."""
 
@@ -84,6 +97,9 @@ class Encoder:
         self.full_length = full
         self.max_seq_length = min(max_seq_length, full) if max_seq_length else full
         fingerprint = _folder_fingerprint(path)
+        variant = getattr(self._model, "variant", "")
+        if variant:
+            fingerprint = f"{fingerprint}:{variant}"
         self.query_id = json.dumps([model, fingerprint, False, full])
         self.document_id = json.dumps([model, fingerprint, quantize, self.max_seq_length])
         self.model_id = self.document_id if self.document_id == self.query_id else json.dumps(
@@ -100,29 +116,16 @@ class Encoder:
             return self._model
         import torch
 
-        # share the large parts (embedding table, tokenizer) instead of copying them
-        if hasattr(self._model, "net"):  # the lean model
-            shared = [(self._model.net, "word"), (self._model, "tokenizer")]
-        else:  # a SentenceTransformer: the transformer's embedding module
-            shared = [(getattr(self._model[0], "auto_model", None), "embeddings")]
-        shared = [(owner, attr, getattr(owner, attr, None)) for owner, attr in shared
-                  if getattr(owner, attr, None) is not None]
-        try:
-            for owner, attr, _ in shared:
-                setattr(owner, attr, None)
-            clone = copy.deepcopy(self._model)
-        finally:
-            for owner, attr, value in shared:
-                setattr(owner, attr, value)
-        for owner, attr, value in shared:
-            twin = clone if owner is self._model else (
-                clone.net if hasattr(clone, "net") else clone[0].auto_model)
-            setattr(twin, attr, value)
+        # a skeleton sharing every tensor; quantising swaps its Linear layers only
+        if hasattr(self._model, "net"):  # the lean model (not a torch module itself)
+            clone = copy.copy(self._model)
+            clone.net = target = _skeleton(self._model.net)
+        else:  # a SentenceTransformer (a torch module; its tokenizer is shared too)
+            clone = target = _skeleton(self._model)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            torch.ao.quantization.quantize_dynamic(
-                clone.net if hasattr(clone, "net") else clone, {torch.nn.Linear},
-                dtype=torch.qint8, inplace=True)
+            torch.ao.quantization.quantize_dynamic(target, {torch.nn.Linear},
+                                                   dtype=torch.qint8, inplace=True)
         clone.max_seq_length = self.max_seq_length
         self._documents_model = clone
         return clone

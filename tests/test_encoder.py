@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import numpy as np
+import torch
 import pytest
 
 from index.bert import LeanModel, supported
@@ -38,5 +39,10 @@ def test_int8_documents_share_the_embeddings_and_stay_close(lean, encoder, model
     assert docs.shape == full.shape
     assert np.min(np.sum(docs * full, axis=1)) > 0.9  # close, not equal: cut and quantised
     assert np.allclose(np.linalg.norm(docs, axis=1), 1.0, atol=1e-4)
-    assert quick._document_model().net.word is quick._model.net.word  # one table in memory
+    doc_net, net = quick._document_model().net, quick._model.net
+    # one table in memory: every tensor but the quantised Linear weights is shared
+    assert doc_net.word.weight.data_ptr() == net.word.weight.data_ptr()
+    assert doc_net.layers[3].out_norm.weight.data_ptr() == net.layers[3].out_norm.weight.data_ptr()
+    assert type(net.layers[0].query) is torch.nn.Linear  # the query model stays float32
+    assert type(doc_net.layers[0].query) is not torch.nn.Linear
     assert np.allclose(quick.queries(TEXTS[:2]), encoder.queries(TEXTS[:2]), atol=1e-5)
