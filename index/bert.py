@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import json
 import struct
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -161,6 +164,7 @@ class LeanModel:
         del weights
         self.net.eval()
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer_lock = threading.Lock()  # shared with copies (the int8 model)
         self.pad_id = int(config.get("pad_token_id") or 0)
         self.dim = config["hidden_size"]
         self.variant = "word-table-fp16"  # part of the encoder's identity (cached vectors)
@@ -169,18 +173,39 @@ class LeanModel:
         return self.dim
 
     def encode(self, texts: list[str], prompt_name: str | None = None, batch_size: int = 32,
-               **_ignored) -> np.ndarray:
+               max_length: int | None = None, workers: int = 1, **_ignored) -> np.ndarray:
+        """Vectors of `texts`; with `workers` > 1 the batches run on that many threads of
+        one torch thread each (independent batches scale better than threads inside one
+        small matrix product: 7.3 instead of 9.5 ms per 64-token offer on two cores)."""
         prefix = self.prompts.get(prompt_name, "") if prompt_name else ""
-        tok = self.tokenizer
-        tok.enable_truncation(self.max_seq_length)
-        tok.enable_padding(pad_id=self.pad_id)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # batches of like length
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        with torch.inference_mode():
+        batches = []
+        with self.tokenizer_lock:  # truncation is the shared tokenizer's state
+            tok = self.tokenizer
+            tok.enable_truncation(max_length or self.max_seq_length)
+            tok.enable_padding(pad_id=self.pad_id)
             for start in range(0, len(order), batch_size):
                 idx = order[start:start + batch_size]
                 enc = tok.encode_batch([prefix + texts[i] for i in idx])
-                ids = torch.tensor([e.ids for e in enc], dtype=torch.long)
-                att = torch.tensor([e.attention_mask for e in enc], dtype=torch.long)
+                batches.append((idx, torch.tensor([e.ids for e in enc], dtype=torch.long),
+                                torch.tensor([e.attention_mask for e in enc], dtype=torch.long)))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+
+        def run(batch) -> None:
+            idx, ids, att = batch
+            with torch.inference_mode():
                 out[idx] = self.net(ids, att).numpy()
+
+        if workers > 1 and len(batches) > 1:
+            list(_pool(workers).map(run, batches))
+        else:
+            for batch in batches:
+                run(batch)
         return out
+
+
+@cache
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """Threads for independent batches, each with one torch (OpenMP) thread of its own."""
+    return ThreadPoolExecutor(workers, thread_name_prefix="lotse-encode",
+                              initializer=torch.set_num_threads, initargs=(1,))

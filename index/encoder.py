@@ -106,6 +106,8 @@ class Encoder:
             [self.query_id, self.document_id])
         self._documents_model = None
         self._lock = threading.Lock()
+        #: threads for offer texts (one torch thread each); questions use torch's threads
+        self.workers = max(1, threads or torch.get_num_threads())
 
     def _document_model(self):
         """The model for offer texts: the same, or an int8 copy sharing the embeddings."""
@@ -135,21 +137,21 @@ class Encoder:
             return np.zeros((0, self.dim), dtype=np.float32)
         prompts = self._model.prompts or {}
         kwargs = {"prompt_name": prompt_name} if prompt_name in prompts else {}
-        with self._lock:
-            if prompt_name == "document":
+        document = prompt_name == "document"
+        if document:
+            with self._lock:
                 model = self._document_model()
-                model.max_seq_length = self.max_seq_length
-            else:
-                model = self._model
-                model.max_seq_length = self.full_length
-            vecs = model.encode(
-                texts,
-                batch_size=32,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-                **kwargs,
-            )
+        else:
+            model = self._model
+        length = self.max_seq_length if document else self.full_length
+        if hasattr(model, "net"):  # the lean model locks its tokenizer only, not the network
+            vecs = model.encode(texts, batch_size=16 if document else 32, max_length=length,
+                                workers=self.workers if document else 1, **kwargs)
+        else:
+            with self._lock:
+                model.max_seq_length = length
+                vecs = model.encode(texts, batch_size=32, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False, **kwargs)
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
     def queries(self, texts: list[str]) -> np.ndarray:

@@ -51,7 +51,7 @@ from index.vectors import ShardVectors
 
 __all__ = ["Answer", "Hit", "SearchEngine", "Weights", "read_manifest"]
 Progress = Callable[[int, int], None]
-BATCH = 64  # offers embedded per step of the progress bar
+BATCH = 128  # offers embedded per step of the progress bar
 
 
 @dataclass(frozen=True)
@@ -153,31 +153,38 @@ class SearchEngine:
 
     def build(self, offers: list[Offer], progress: Progress | None = None,
               fingerprint: str | None = None) -> None:
+        """Index `offers` from scratch, one shard after the other, and swap the result in.
+
+        Each shard's word postings and vectors are made and packed before the next one
+        starts, so the transient lists of a build are one shard's, not the directory's.
+        """
         vocab = Vocabulary()
         groups: dict[str, list[Offer]] = {}
         for o in offers:
             groups.setdefault(shard_of(o), []).append(o)
-        docs = {}
-        for o in offers:
-            docs[o.id] = vocab.encode(offer_lexical_text(o))
-            vocab.count(docs[o.id][0], docs[o.id][2])
-        vecs: dict[str, np.ndarray] = {}
-        prototypes = None
-        if self.encoder:
-            total = len(offers)
-            for start in range(0, total, BATCH):
-                batch = offers[start:start + BATCH]
-                vecs.update(self._embed(batch))
-                if progress:
-                    progress(min(start + BATCH, total), total)
-            prototypes = Prototypes.embed(self.encoder, self.cache)
-        elif progress:
-            progress(len(offers), len(offers))
+        total, done = len(offers), 0
         shards = {}
         for key, members in groups.items():
-            vectors = (ShardVectors.build(self.encoder.dim, [vecs[o.id] for o in members])
-                       if self.encoder else None)
-            shards[key] = Shard.build(key, members, [docs[o.id] for o in members], vectors)
+            docs = [vocab.encode(offer_lexical_text(o)) for o in members]
+            for d in docs:
+                vocab.count(d[0], d[2])
+            vectors = None
+            if self.encoder:
+                per_offer: list[np.ndarray] = []
+                for start in range(0, len(members), BATCH):
+                    batch = members[start:start + BATCH]
+                    embedded = self._embed(batch)
+                    per_offer += [embedded[o.id] for o in batch]
+                    done += len(batch)
+                    if progress:
+                        progress(done, total)
+                vectors = ShardVectors.build(self.encoder.dim, per_offer)
+            else:
+                done += len(members)
+            shards[key] = Shard.build(key, members, docs, vectors)
+        prototypes = Prototypes.embed(self.encoder, self.cache) if self.encoder else None
+        if progress and (not self.encoder or not total):
+            progress(total, total)
         with self._write:
             self.vocab = vocab
             self._swap(shards, prototypes, fingerprint or self.fingerprint(offers))
