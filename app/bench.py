@@ -5,10 +5,11 @@ For each size (default 1k and 10k offers; `--sizes 54000` is the NRW case of
 over the 54 Kommunen, and each copy's texts name its Kommune and number, so
 no two offers share a text and the embedding cache cannot shortcut the build.
 Measured in one run: the bare query encoding time (the floor), index build
-time (cold cache, with a progress bar), in-process search latency, HTTP
-latency against a real uvicorn server on 127.0.0.1, throughput of 8
-concurrent clients, the time until an upserted offer is found, and the peak
-RSS. `--cold-start` also times `lotse serve` from launch to a green /readyz.
+time (cold cache, with a progress bar), in-process search latency, the time
+until an upserted offer is found and the peak RSS of this process (which
+built the index); then HTTP latency and the throughput of 8 concurrent
+clients against a uvicorn server in a process of its own (`app.bench_server`,
+loading the saved index as `lotse serve` does), and that server's peak RSS. `--cold-start` also times `lotse serve` from launch to a green /readyz.
 `--reuse-vectors` gives each copy its demo offer's vector instead of encoding
 it (for the NRW size, where latency and memory are measured, not the build).
 The build's CPU seconds are reported beside its wall time: on a machine shared
@@ -21,14 +22,16 @@ import dataclasses
 import json
 import os
 import resource
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 
@@ -104,22 +107,18 @@ def _reuse_vectors(encoder, offers) -> None:
 
 
 def measure(settings: Settings, size: int, n_queries: int, reuse: bool = False) -> dict:
-    import httpx
-    import uvicorn
-
-    from app.main import create_app
-    from app.services import Services, encoder_for, open_store
+    from app.bench_server import synthetic_offers
+    from app.services import encoder_for, open_store
     from index.cache import MEMO, EmbeddingCache, cache_key
     from index.engine import SearchEngine
     from index.prototypes import Prototypes, prototype_texts
 
     settings = settings.for_tools()
     store = open_store(settings)
-    kommunen = [(k.id, k.name) for k in store.kommunen() if not k.sample]
     encoder = encoder_for(settings)
     if encoder is None:
         raise SystemExit("the embedding model cannot be loaded; run `lotse model install`")
-    offers = synthetic(store.offers(), size, kommunen)
+    offers, kommunen = synthetic_offers(settings, store, size)
     engine = SearchEngine(encoder, cache=EmbeddingCache(None))
     t0 = time.perf_counter()
     # fixed sentences: embedded once, then taken from the data dir's cache
@@ -138,6 +137,8 @@ def measure(settings: Settings, size: int, n_queries: int, reuse: bool = False) 
     if reuse:
         with MEMO.lock:
             MEMO.items = {k: v for k, v in MEMO.items.items() if k in keep}
+    work = Path(tempfile.mkdtemp(prefix="lotse-bench-"))
+    engine.save(work / "index")  # for the server process, before the upsert changes it
     qs = [QUERIES[i % len(QUERIES)] for i in range(n_queries)]
     encoder.queries(qs[:4])  # warm up the model and the search path (batcher thread, shards)
     for i, q in enumerate(qs[:8]):
@@ -157,33 +158,10 @@ def measure(settings: Settings, size: int, n_queries: int, reuse: bool = False) 
     engine.upsert(fresh)
     found = engine.search("Fahrradwerkstatt", kommune=fresh.kommune_id).results[0].id == fresh.id
     upsert_ms = (time.perf_counter() - t) * 1000
-    services = Services(settings, store, engine, ready=True)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, services), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}/api/v1/search"
-    http_ms = []
-    with httpx.Client(timeout=30) as client:
-        for i, q in enumerate(qs[:8]):  # warm up the server and the connection
-            client.get(url, params={"q": q, "kommune": kommunen[i % len(kommunen)][0]})
-        for i, q in enumerate(qs):
-            t = time.perf_counter()
-            client.get(url, params={"q": q, "kommune": kommunen[i % len(kommunen)][0]})
-            http_ms.append((time.perf_counter() - t) * 1000)
-
-        def one(i: int) -> None:
-            client.get(url, params={"q": qs[i], "kommune": kommunen[i % len(kommunen)][0]})
-
-        t = time.perf_counter()
-        with ThreadPoolExecutor(8) as pool:
-            list(pool.map(one, range(len(qs))))
-        throughput = len(qs) / (time.perf_counter() - t)
-    server.should_exit = True
-    thread.join(10)
+    try:
+        http_ms, throughput, server_rss = _over_http(settings, size, work, qs, kommunen)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     enc_p50 = statistics.median(encode_ms)
     return {
         "offers": len(offers),
@@ -203,7 +181,61 @@ def measure(settings: Settings, size: int, n_queries: int, reuse: bool = False) 
         "throughput_target_per_s": round(0.8 * 1000 / enc_p50, 1),
         "upsert_to_found_ms": round(upsert_ms, 1) if found else None,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "server_peak_rss_mb": server_rss,
     }
+
+
+def _over_http(settings: Settings, size: int, work: Path, qs: list[str], kommunen):
+    """HTTP p50s, 8-client throughput and peak RSS of a server process on the saved index."""
+    import httpx
+
+    (work / "settings.json").write_text(settings.model_dump_json())
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.bench_server", str(work / "settings.json"), str(size),
+         str(work / "index"), str(port)], stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/api/v1/search"
+    try:
+        t = time.perf_counter()
+        while True:  # loading the model and the saved index
+            if proc.poll() is not None or time.perf_counter() - t > 600:
+                raise SystemExit("the bench server did not start")
+            try:
+                if httpx.get(url.replace("/api/v1/search", "/healthz"), timeout=1).is_success:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        http_ms = []
+        with httpx.Client(timeout=30) as client:
+            for i, q in enumerate(qs[:8]):  # warm up the server and the connection
+                client.get(url, params={"q": q, "kommune": kommunen[i % len(kommunen)][0]})
+            for i, q in enumerate(qs):
+                t = time.perf_counter()
+                client.get(url, params={"q": q, "kommune": kommunen[i % len(kommunen)][0]})
+                http_ms.append((time.perf_counter() - t) * 1000)
+
+            def one(i: int) -> None:
+                client.get(url, params={"q": qs[i], "kommune": kommunen[i % len(kommunen)][0]})
+
+            t = time.perf_counter()
+            with ThreadPoolExecutor(8) as pool:
+                list(pool.map(one, range(len(qs))))
+            throughput = len(qs) / (time.perf_counter() - t)
+        return http_ms, throughput, _peak_rss_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def _peak_rss_mb(pid: int) -> float | None:
+    """The peak resident memory of a running process (VmHWM), in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
 def cold_start(settings: Settings) -> float:

@@ -153,41 +153,48 @@ class SearchEngine:
 
     def build(self, offers: list[Offer], progress: Progress | None = None,
               fingerprint: str | None = None) -> None:
-        """Index `offers` from scratch, one shard after the other, and swap the result in.
+        """Index `offers` from scratch and swap the result in.
 
-        Each shard's word postings and vectors are made and packed before the next one
-        starts, so the transient lists of a build are one shard's, not the directory's.
+        Offers are embedded in batches across shards (small shards still fill a batch),
+        in shard order; each shard is packed as soon as its last offer is embedded, so
+        the transient lists of a build are those of a shard or two, not the directory's.
         """
         vocab = Vocabulary()
         groups: dict[str, list[Offer]] = {}
         for o in offers:
             groups.setdefault(shard_of(o), []).append(o)
-        total, done = len(offers), 0
         shards = {}
-        for key, members in groups.items():
-            docs = [vocab.encode(offer_lexical_text(o)) for o in members]
-            for d in docs:
-                vocab.count(d[0], d[2])
-            vectors = None
-            if self.encoder:
-                per_offer: list[np.ndarray] = []
-                for start in range(0, len(members), BATCH):
-                    batch = members[start:start + BATCH]
-                    embedded = self._embed(batch)
-                    per_offer += [embedded[o.id] for o in batch]
-                    done += len(batch)
-                    if progress:
-                        progress(done, total)
-                vectors = ShardVectors.build(self.encoder.dim, per_offer)
-            else:
-                done += len(members)
-            shards[key] = Shard.build(key, members, docs, vectors)
-        prototypes = Prototypes.embed(self.encoder, self.cache) if self.encoder else None
-        if progress and (not self.encoder or not total):
-            progress(total, total)
+        if self.encoder:
+            ordered = [o for members in groups.values() for o in members]
+            pending: dict[str, list[np.ndarray]] = {}
+            for start in range(0, len(ordered), BATCH):
+                batch = ordered[start:start + BATCH]
+                embedded = self._embed(batch)
+                for o in batch:
+                    pending.setdefault(shard_of(o), []).append(embedded[o.id])
+                for key in [k for k, v in pending.items() if len(v) == len(groups[k])]:
+                    shards[key] = self._shard(key, groups[key], vocab, pending.pop(key))
+                if progress:
+                    progress(start + len(batch), len(ordered))
+            prototypes = Prototypes.embed(self.encoder, self.cache)
+        else:
+            shards = {key: self._shard(key, members, vocab, None)
+                      for key, members in groups.items()}
+            prototypes = None
+        if progress and (not self.encoder or not offers):
+            progress(len(offers), len(offers))
         with self._write:
             self.vocab = vocab
             self._swap(shards, prototypes, fingerprint or self.fingerprint(offers))
+
+    def _shard(self, key: str, members: list[Offer], vocab: Vocabulary,
+               vectors: list[np.ndarray] | None) -> Shard:
+        """One shard: its offers' word postings (counted into `vocab`) and view vectors."""
+        docs = [vocab.encode(offer_lexical_text(o)) for o in members]
+        for d in docs:
+            vocab.count(d[0], d[2])
+        packed = ShardVectors.build(self.encoder.dim, vectors) if vectors is not None else None
+        return Shard.build(key, members, docs, packed)
 
     def _embed(self, offers: list[Offer]) -> dict[str, np.ndarray]:
         texts, spans = [], []
