@@ -9,7 +9,8 @@ time (cold cache, with a progress bar), in-process search latency, the time
 until an upserted offer is found and the peak RSS of this process (which
 built the index); then HTTP latency and the throughput of 8 concurrent
 clients against a uvicorn server in a process of its own (`app.bench_server`,
-loading the saved index as `lotse serve` does), and that server's peak RSS. `--cold-start` also times `lotse serve` from launch to a green /readyz.
+loading the saved index as `lotse serve` does), and that server's peak RSS.
+`--cold-start` also times `lotse serve` from launch to a green /readyz.
 `--reuse-vectors` gives each copy its demo offer's vector instead of encoding
 it (for the NRW size, where latency and memory are measured, not the build).
 The build's CPU seconds are reported beside its wall time: on a machine shared

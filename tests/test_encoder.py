@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import numpy as np
-import torch
 import pytest
+import torch
 
 from index.bert import LeanModel, supported
 from index.encoder import Encoder
