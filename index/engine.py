@@ -33,6 +33,7 @@ from index.documents import offer_lexical_text, offer_views, topic_lexical_texts
 from index.encoder import Encoder
 from index.language import detect_language
 from index.lexical import LexicalIndex, Vocabulary
+from index.memory import trim
 from index.normalize import normalise
 from index.persistence import read_manifest
 from index.prototypes import Prototypes, prototype_texts
@@ -194,7 +195,10 @@ class SearchEngine:
         for d in docs:
             vocab.count(d[0], d[2])
         packed = ShardVectors.build(self.encoder.dim, vectors) if vectors is not None else None
-        return Shard.build(key, members, docs, packed)
+        shard = Shard.build(key, members, docs, packed)
+        del docs, vectors
+        trim()  # the next shard's temporaries do not stack on this one's
+        return shard
 
     def _embed(self, offers: list[Offer]) -> dict[str, np.ndarray]:
         texts, spans = [], []

@@ -4,7 +4,7 @@ The text is folded so that the way people type on a phone still matches:
 case, German umlauts written as "ae/oe/ue" or without dots, Arabic and
 Persian letter variants and diacritics, Cyrillic "ё". Term ids and document
 frequencies are global (`Vocabulary`), so scores of two shards compare;
-postings live per shard in three flat arrays sorted by term (`LexicalShard`),
+postings live per shard in compact arrays grouped by term (`LexicalShard`),
 which is small in memory, scores a query with a few numpy operations and is
 replaced whole (copy on write) when one offer changes.
 """
@@ -114,67 +114,94 @@ class Vocabulary:
 
 
 Doc = tuple[np.ndarray, np.ndarray, int]  # term ids, term frequencies, length
+U16 = np.iinfo(np.uint16).max
 
 
 @dataclass(frozen=True)
 class LexicalShard:
-    """Postings of one shard's documents (local numbers 0..n-1), sorted by term."""
+    """Postings of one shard's documents (local numbers 0..n-1), grouped by term.
 
-    term: np.ndarray  # int32, sorted
-    doc: np.ndarray  # int32
-    tf: np.ndarray  # float32
+    Compressed-row layout: `terms` (sorted, each once) and `starts` say where each
+    term's postings lie in `doc` and `tf`; documents are uint16 while the shard has
+    fewer than 65,536 of them, frequencies uint16 (capped). 4 bytes per posting
+    instead of 12 (term, document, frequency as 32-bit each): at the NRW size
+    (54k offers, 10.7M postings) 41 MB instead of 123 MB.
+    """
+
+    terms: np.ndarray  # int32, sorted, unique
+    starts: np.ndarray  # int64, len(terms) + 1
+    doc: np.ndarray  # uint16 or int32
+    tf: np.ndarray  # uint16
     length: np.ndarray  # float32 per document
+
+    @classmethod
+    def pack(cls, term: np.ndarray, doc: np.ndarray, tf: np.ndarray,
+             length: np.ndarray) -> LexicalShard:
+        """From one (term, document, frequency) triple per posting, in any order."""
+        order = np.argsort(term, kind="stable")
+        term = term[order]
+        terms, first = np.unique(term, return_index=True)
+        starts = np.append(first, len(term)).astype(np.int64)
+        dtype = np.uint16 if len(length) <= U16 else np.int32
+        return cls(terms.astype(np.int32), starts, doc[order].astype(dtype),
+                   np.minimum(tf[order], U16).astype(np.uint16),
+                   np.asarray(length, dtype=np.float32))
 
     @classmethod
     def build(cls, docs: list[Doc]) -> LexicalShard:
         if not docs:
-            z = np.zeros(0, dtype=np.int32)
-            return cls(z, z, np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32))
+            return cls.pack(np.zeros(0, np.int32), np.zeros(0, np.int32),
+                            np.zeros(0, np.float32), np.zeros(0, np.float32))
         term = np.concatenate([d[0] for d in docs])
         doc = np.repeat(np.arange(len(docs), dtype=np.int32), [len(d[0]) for d in docs])
         tf = np.concatenate([d[1] for d in docs])
-        order = np.argsort(term, kind="stable")
-        return cls(term[order], doc[order], tf[order],
-                   np.array([d[2] for d in docs], dtype=np.float32))
+        return cls.pack(term, doc, tf, np.array([d[2] for d in docs], dtype=np.float32))
 
     @property
     def n_docs(self) -> int:
         return len(self.length)
 
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in (self.terms, self.starts, self.doc, self.tf, self.length))
+
+    def _term_column(self) -> np.ndarray:
+        return np.repeat(self.terms, np.diff(self.starts))
+
     def doc_terms(self, i: int) -> np.ndarray:
-        return self.term[self.doc == i]
+        return self._term_column()[self.doc == i]
 
     def without(self, i: int) -> LexicalShard:
         """The shard without local document i (later documents move down by one)."""
-        keep = self.doc != i
-        doc = self.doc[keep]
-        doc = doc - (doc > i)
-        return LexicalShard(self.term[keep], doc.astype(np.int32), self.tf[keep],
-                            np.delete(self.length, i))
+        doc = self.doc.astype(np.int32)
+        keep = doc != i
+        doc = doc[keep]
+        return LexicalShard.pack(self._term_column()[keep], doc - (doc > i), self.tf[keep],
+                                 np.delete(self.length, i))
 
     def replaced(self, i: int, d: Doc) -> LexicalShard:
         """The shard with local document i (i == n_docs: a new one) set to `d`."""
-        keep = self.doc != i
-        term = np.concatenate([self.term[keep], d[0]])
-        doc = np.concatenate([self.doc[keep], np.full(len(d[0]), i, dtype=np.int32)])
-        tf = np.concatenate([self.tf[keep], d[1]])
-        order = np.argsort(term, kind="stable")
+        doc = self.doc.astype(np.int32)
+        keep = doc != i
         length = self.length.copy() if i < self.n_docs else np.append(self.length, 0)
         length[i] = d[2]
-        return LexicalShard(term[order], doc[order], tf[order], length.astype(np.float32))
+        return LexicalShard.pack(
+            np.concatenate([self._term_column()[keep], d[0]]),
+            np.concatenate([doc[keep], np.full(len(d[0]), i, dtype=np.int32)]),
+            np.concatenate([self.tf[keep].astype(np.float32), d[1]]), length)
 
     def scores(self, term_ids: np.ndarray, idf: np.ndarray, avgdl: float) -> np.ndarray:
         """BM25 score of every local document for the given query terms."""
         out = np.zeros(self.n_docs, dtype=np.float32)
-        if not len(term_ids) or not self.n_docs:
+        if not len(term_ids) or not self.n_docs or not len(self.terms):
             return out
-        lo = np.searchsorted(self.term, term_ids, "left")
-        hi = np.searchsorted(self.term, term_ids, "right")
+        at = np.minimum(np.searchsorted(self.terms, term_ids), len(self.terms) - 1)
+        found = self.terms[at] == term_ids
         norm = K1 * (1 - B + B * self.length / max(avgdl, 1e-6))
-        for a, b, w in zip(lo, hi, idf, strict=True):
-            if b > a:
-                docs, tf = self.doc[a:b], self.tf[a:b]
-                out[docs] += w * tf * (K1 + 1) / (tf + norm[docs])
+        for j, w in zip(at[found], idf[found], strict=True):
+            a, b = self.starts[j], self.starts[j + 1]
+            docs, tf = self.doc[a:b], self.tf[a:b].astype(np.float32)
+            out[docs] += w * tf * (K1 + 1) / (tf + norm[docs])
         return out
 
 

@@ -21,12 +21,13 @@ import numpy as np
 
 from directory.store import Offer
 from index.lexical import LexicalShard, Vocabulary
+from index.memory import trim
 from index.prototypes import FILE as PROTOTYPES_FILE
 from index.prototypes import Prototypes
 from index.shards import Shard
 from index.vectors import ShardVectors
 
-FORMAT = 2
+FORMAT = 3  # 3: postings in compressed rows (index.lexical)
 
 
 def read_manifest(folder: Path) -> dict:
@@ -48,8 +49,8 @@ def save(folder: Path, shards: dict[str, Shard], vocab: Vocabulary,
             entries.append({"key": key, "file": n, "ids": [o.id for o in shard.offers]})
             lex = shard.lexical
             view_doc = shard.vectors.view_doc if shard.vectors is not None else np.zeros(0)
-            np.savez(tmp / "shards" / f"{n}.npz", term=lex.term, doc=lex.doc, tf=lex.tf,
-                     length=lex.length, view_doc=view_doc)
+            np.savez(tmp / "shards" / f"{n}.npz", terms=lex.terms, starts=lex.starts,
+                     doc=lex.doc, tf=lex.tf, length=lex.length, view_doc=view_doc)
             if shard.vectors is not None:
                 (tmp / "shards" / f"{n}.faiss").write_bytes(shard.vectors.serialize())
         (tmp / "shards.json").write_text(json.dumps(entries))
@@ -92,7 +93,7 @@ def load(folder: Path, offers: list[Offer], dim: int
             raise ValueError("index holds an offer the directory does not") from exc
         seen.update(e["ids"])
         with np.load(folder / "shards" / f"{e['file']}.npz") as z:
-            lexical = LexicalShard(z["term"], z["doc"], z["tf"], z["length"])
+            lexical = LexicalShard(z["terms"], z["starts"], z["doc"], z["tf"], z["length"])
             view_doc = z["view_doc"]
         blob = (folder / "shards" / f"{e['file']}.faiss").read_bytes()
         vectors = ShardVectors.restore(blob, view_doc)
@@ -100,6 +101,8 @@ def load(folder: Path, offers: list[Offer], dim: int
                 len(view_doc) and int(view_doc.max()) >= len(members)):
             raise ValueError("shard does not match its offers")
         shards[e["key"]] = Shard.assemble(e["key"], members, lexical, vectors)
+        del blob
+        trim()
     if seen != set(by_id):
         raise ValueError("index does not match the directory")
     voc = json.loads((folder / "vocabulary.json").read_text())

