@@ -4,7 +4,8 @@ A question is embedded once (on the batching worker, within a time budget)
 and compared with (a) every view of the offers of the asked Kommune and the
 nationwide ones, and (b) the topic prototypes; BM25 does the same on words.
 The scores are fused (`index.ranking`), eligibility (age, Gemeinde) moves
-offers up or down without hiding any, and two signals are derived: `crisis`
+offers up or down without hiding any (an age the question states counts when
+none is given), and two signals are derived: `crisis`
 (acute danger) and `confident` (the directory answers). Without a model, or
 when an encoding runs over its budget, the engine answers from the lexical
 indexes alone and says so (`degraded`).
@@ -27,6 +28,7 @@ import numpy as np
 
 from directory.store import Offer
 from index import persistence
+from index.age import stated_age
 from index.batcher import QueryBatcher
 from index.cache import EmbeddingCache
 from index.documents import offer_lexical_text, offer_views, topic_lexical_texts
@@ -285,7 +287,8 @@ class SearchEngine:
                       avgdl=self.vocab.avgdl,
                       topic_dense=np.zeros_like(topic_lex),
                       topic_lexical=saturate(topic_lex, w.lexical_k),
-                      crisis_term=crisis_term(query), statuses=statuses)
+                      crisis_term=crisis_term(query), statuses=statuses,
+                      age=stated_age(query))
         if qvec is not None:
             p = state.prototypes
             ev.topic_dense = topic_array(p.topic_scores(qvec))
@@ -306,6 +309,7 @@ class SearchEngine:
         """Rank the offers of the Kommune (and nationwide) and read the signals."""
         state = state or self._state
         limit = max(1, min(limit, 50))
+        age = age if age is not None else ev.age  # an age given wins over one in the text
         crisis = is_crisis(ev, self.weights)
         ranked: list[tuple[float, bool, Offer]] = []
         for key in self.shard_keys(state, kommune):

@@ -56,6 +56,7 @@ class Evidence:
     ordinary: float = 0.0
     crisis_term: str | None = None
     statuses: frozenset[str] = frozenset()
+    age: int | None = None  # the age the question states (index.age), if any
     extra: dict = field(default_factory=dict)
 
     def top_topics(self, n: int = 3) -> list[tuple[str, float]]:

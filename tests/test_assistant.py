@@ -125,6 +125,17 @@ def test_age_decides_between_jmd_and_mbe_so_the_assistant_asks(chat):
     assert "mbe" in offers[first].categories
 
 
+def test_an_age_said_in_the_question_is_not_asked_again(chat):
+    place(chat)
+    r = chat.post("/conversation/ask",
+                  data={"q": "Ich bin 35 Jahre alt und suche eine Migrationsberatung"}, headers=HX)
+    turn = last_turn(r.text)
+    assert "How old are you?" not in turn
+    offers = chat.app.state.services.engine.offers
+    first = re.search(r'id="o-([0-9a-f-]+)"', turn).group(1)
+    assert "mbe" in offers[first].categories
+
+
 def test_crisis_help_comes_first(chat):
     place(chat)
     r = chat.post("/conversation/ask", data={"q": "Ich will mich umbringen"}, headers=HX)

@@ -41,6 +41,8 @@ def search(services, chat: Chat, question: str, lang: str):
     engine = services.engine
     limit = services.settings.search_limit
     ev = engine.evidence(question[:MAX_QUESTION])
+    if chat.age is None and ev.age is not None:  # said in the question: not asked again
+        chat.age = ev.age
     if chat.status and chat.status != NOT_SAID:
         ev.statuses = ev.statuses | {vocab.offer_status(chat.status)}
     if chat.kommune_id is None:  # place unknown: the offers that serve everyone
