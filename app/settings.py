@@ -69,7 +69,7 @@ class Settings(BaseSettings):
         True, description="Encode offer texts with an int8-quantised copy of the model "
         "(several times faster index builds); questions use the full-precision model.")
     max_seq_length: int = Field(
-        64, ge=16, le=512, description="Tokens of an offer text the encoder reads at most.")
+        40, ge=16, le=512, description="Tokens of an offer text the encoder reads at most.")
     encode_budget_ms: int = Field(
         3000, ge=0, description="Longest wait for a question's encoding; past it the answer "
         "comes from the lexical index (degraded). 0 = no limit.")
