@@ -28,8 +28,10 @@ DEGRADED_FOR_S = 60.0  # a time-out marks the search degraded for this long
 class QueryBatcher:
     """Encodes questions on a daemon thread in batches of up to MAX_BATCH."""
 
-    def __init__(self, encode: Callable[[list[str]], np.ndarray], budget_ms: float = 0):
+    def __init__(self, encode: Callable[[list[str]], np.ndarray], budget_ms: float = 0,
+                 on_start: Callable[[], None] | None = None):
         self._encode = encode
+        self._on_start = on_start  # run once in the worker thread before its first batch
         self.budget_ms = budget_ms
         self._queue: queue.SimpleQueue[tuple[str, Future]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -46,6 +48,8 @@ class QueryBatcher:
                     self._thread.start()
 
     def _run(self) -> None:
+        if self._on_start is not None:
+            self._on_start()
         while True:
             batch = [self._queue.get()]
             while len(batch) < MAX_BATCH:

@@ -101,7 +101,8 @@ class SearchEngine:
         self.topic_lexical = LexicalIndex(topic_lexical_texts())
         self._state = EMPTY
         self._write = threading.Lock()  # one writer at a time; readers never wait
-        self.batcher = QueryBatcher(encoder.queries, encode_budget_ms) if encoder else None
+        self.batcher = (QueryBatcher(encoder.queries, encode_budget_ms,
+                                     on_start=encoder.claim_threads) if encoder else None)
 
     # --- state ---------------------------------------------------------------------
 
