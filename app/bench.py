@@ -67,6 +67,13 @@ def synthetic(offers, size: int, kommunen: list[tuple[str, str]]):
     return out
 
 
+def synthetic_offers(store, size: int):
+    """The synthetic directory of `size` offers of this store, and the Kommunen it uses
+    (the same every time: the bench's server process makes it again)."""
+    kommunen = [(k.id, k.name) for k in store.kommunen() if not k.sample]
+    return synthetic(store.offers(), size, kommunen), kommunen
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -108,7 +115,6 @@ def _reuse_vectors(encoder, offers) -> None:
 
 
 def measure(settings: Settings, size: int, n_queries: int, reuse: bool = False) -> dict:
-    from app.bench_server import synthetic_offers
     from app.services import encoder_for, open_store
     from index.cache import MEMO, EmbeddingCache, cache_key
     from index.engine import SearchEngine
@@ -119,7 +125,7 @@ def measure(settings: Settings, size: int, n_queries: int, reuse: bool = False) 
     encoder = encoder_for(settings)
     if encoder is None:
         raise SystemExit("the embedding model cannot be loaded; run `lotse model install`")
-    offers, kommunen = synthetic_offers(settings, store, size)
+    offers, kommunen = synthetic_offers(store, size)
     engine = SearchEngine(encoder, cache=EmbeddingCache(None))
     t0 = time.perf_counter()
     # fixed sentences: embedded once, then taken from the data dir's cache

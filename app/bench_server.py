@@ -19,17 +19,10 @@ from pathlib import Path
 from app.settings import Settings
 
 
-def synthetic_offers(settings: Settings, store, size: int):
-    """The bench's synthetic directory of `size` offers and the Kommunen it uses."""
-    from app.bench import synthetic
-
-    kommunen = [(k.id, k.name) for k in store.kommunen() if not k.sample]
-    return synthetic(store.offers(), size, kommunen), kommunen
-
-
 def main(argv: list[str]) -> int:
     import uvicorn
 
+    from app.bench import synthetic_offers
     from app.main import create_app
     from app.services import Services, encoder_for, open_store
     from index.cache import EmbeddingCache
@@ -38,7 +31,7 @@ def main(argv: list[str]) -> int:
     settings_file, size, folder, port = argv
     settings = Settings.model_validate(json.loads(Path(settings_file).read_text()))
     store = open_store(settings)
-    offers, _ = synthetic_offers(settings, store, int(size))
+    offers, _ = synthetic_offers(store, int(size))
     engine = SearchEngine(encoder_for(settings), cache=EmbeddingCache(None))
     if engine.open(offers, Path(folder)):
         print("bench server: the saved index did not match; it was built anew", file=sys.stderr)

@@ -108,7 +108,6 @@ class Encoder:
         self._lock = threading.Lock()
         #: torch threads for a question; offer texts run on as many threads of one each
         self.threads = max(1, threads or torch.get_num_threads())
-        self.workers = self.threads
 
     def _document_model(self):
         """The model for offer texts: the same, or an int8 copy sharing the embeddings."""
@@ -147,7 +146,7 @@ class Encoder:
         length = self.max_seq_length if document else self.full_length
         if hasattr(model, "net"):  # the lean model locks its tokenizer only, not the network
             vecs = model.encode(texts, batch_size=16 if document else 32, max_length=length,
-                                workers=self.workers if document else 1, **kwargs)
+                                workers=self.threads if document else 1, **kwargs)
         else:
             with self._lock:
                 model.max_seq_length = length

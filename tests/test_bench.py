@@ -2,8 +2,7 @@
 
 from pathlib import Path
 
-from app.bench import measure
-from app.bench_server import synthetic_offers
+from app.bench import measure, synthetic_offers
 from app.services import open_store
 from index.cache import EmbeddingCache
 from index.engine import SearchEngine
@@ -20,12 +19,12 @@ def test_bench_measures_in_process_and_over_http(settings):
 
 def test_server_half_loads_the_saved_index_without_rebuilding(settings, encoder, tmp_path):
     store = open_store(settings)
-    offers, kommunen = synthetic_offers(settings, store, 30)
+    offers, kommunen = synthetic_offers(store, 30)
     assert len({k for k, _ in kommunen}) > 1 and len({o.id for o in offers}) == len(offers)
     built = SearchEngine(encoder, cache=EmbeddingCache(None))
     built.build(offers)
     built.save(tmp_path / "index")
-    again, _ = synthetic_offers(settings, store, 30)  # the same offers, made anew
+    again, _ = synthetic_offers(store, 30)  # the same offers, made anew
     loaded = SearchEngine(encoder, cache=EmbeddingCache(None))
     assert loaded.open(again, Path(tmp_path / "index")) is False
     assert loaded.directory_hash == built.directory_hash
