@@ -53,8 +53,9 @@ def on_start(send: Send, edit: Callable[[MutableHeaders, int], None]) -> Send:
     return wrapped
 
 
-class _HTTPOnly:
-    """Base: pass everything that is not an HTTP request through untouched."""
+class HTTPMiddleware:
+    """Base: pass everything that is not an HTTP request through untouched; subclasses
+    implement `http` for requests."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -69,7 +70,7 @@ class _HTTPOnly:
         raise NotImplementedError
 
 
-class AccessLog(_HTTPOnly):
+class AccessLog(HTTPMiddleware):
     """The access log names the path only: query strings can hold questions (PRIV-07)."""
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -86,7 +87,7 @@ class AccessLog(_HTTPOnly):
                             (time.perf_counter() - t0) * 1000)
 
 
-class LanguageAndHeaders(_HTTPOnly):
+class LanguageAndHeaders(HTTPMiddleware):
     """The UI language of the request (query, cookie, browser), and the security headers."""
 
     def __init__(self, app: ASGIApp, default_language: str) -> None:
@@ -118,7 +119,7 @@ class LanguageAndHeaders(_HTTPOnly):
         await self.app(scope, receive, on_start(send, edit))
 
 
-class SearchLimit(_HTTPOnly):
+class SearchLimit(HTTPMiddleware):
     """Questions per IP address and minute (SEC-17); inside the language middleware, so
     the refusal is in the person's language, and it keeps the question."""
 

@@ -20,7 +20,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from app import i18n
-from app.middleware import on_start
+from app.middleware import HTTPMiddleware, on_start
 from app.rendering import env, render
 from app.staff.auth import LoginRequired, Staff
 from app.staff.csrf import FIELD, CsrfFailed
@@ -92,17 +92,10 @@ def install(app: FastAPI) -> None:
     app.add_middleware(NoStore)
 
 
-class NoStore:
+class NoStore(HTTPMiddleware):
     """Staff pages (and any page a route marks `staff_area`) are never cached."""
 
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+    async def http(self, scope, receive, send) -> None:
         def edit(headers, _status: int) -> None:
             if scope["path"].startswith("/staff") or scope.get("state", {}).get("staff_area"):
                 headers["Cache-Control"] = "no-store"
