@@ -2,7 +2,7 @@
 
 `data/demo_offers.json` holds the offers as plain data (German texts written
 for this project, visibly fictional phone numbers and addresses, some
-translations). Each offer becomes an `OfferRecord` and goes through the same
+translations in all 14 UI languages, those made with machine help marked "needs review"). Each offer becomes an `OfferRecord` and goes through the same
 bulk writer as every import (`directory.hsds.writer`); loading is idempotent:
 every row gets a stable id from its key, and unchanged offers are left alone.
 """
@@ -104,7 +104,8 @@ def demo_record(o: dict, kommune_id: str) -> OfferRecord:
         residence_statuses=tuple(o.get("residence_statuses") or ()),
         office_kind=o.get("office_kind"), appointment_only=bool(o.get("appointment_only")),
         temporarily_closed=bool(o.get("temporarily_closed")), last_verified=VERIFIED,
-        translations=tuple(Translation(lang, t["name"], t.get("description", ""))
+        translations=tuple(Translation(lang, t["name"], t.get("description", ""),
+                                       bool(t.get("needs_review")))
                            for lang, t in sorted((o.get("translations") or {}).items())),
         phones=(PhoneRec(stable_id(f"phone:{key}"), o["phone"]),) if o.get("phone") else (),
         languages=tuple(LanguageRec(stable_id(f"lang:{key}:{c}"), c)

@@ -291,10 +291,10 @@ class SearchEngine:
                       crisis_term=crisis_term(query), statuses=statuses,
                       age=stated_age(query))
         if qvec is not None:
-            p = state.prototypes
-            ev.topic_dense = topic_array(p.topic_scores(qvec))
-            ev.off_topic = p.off_topic_score(qvec)
-            ev.danger, ev.ordinary = p.danger(qvec)
+            reading = state.prototypes.read(qvec)
+            ev.topic_dense = topic_array(reading.topics)
+            ev.danger, ev.safe = reading.danger, reading.safe
+            ev.off_topic, ev.in_scope = reading.off_topic, reading.in_scope
         return ev
 
     def search(self, query: str, *, kommune: str | None = None, lang: str | None = None,
@@ -328,7 +328,9 @@ class SearchEngine:
             query=ev.query,
             lang=lang or detect_language(ev.query),
             crisis=crisis,
-            confident=is_confident(ev, self.weights, bool(hits)),
+            # an emergency line answers a question only when it signals danger
+            confident=is_confident(ev, self.weights, [() if h.emergency and not crisis
+                                                      else h.categories for h in hits]),
             results=hits,
             degraded=ev.qvec is None,
             topics=ev.top_topics(),

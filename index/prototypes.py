@@ -1,16 +1,20 @@
 """Prototype sentences embedded once: topics, acute danger, ordinary and off-topic questions.
 
-A question is compared with these small matrices: the topic prototypes carry a
-question in any language to the topic codes of the German entries; the crisis
-prototypes (weighed against ordinary questions near them) flag acute danger;
-the off-topic prototypes (weather, sports, recipes …) tell when the directory
-has nothing to say. All sets are plain data in `directory/data` and `index/data`.
+A question is compared with these sets in one matrix product (`Prototypes.read`):
+the topic prototypes carry a question in any language to the topic codes of the
+German entries; acute danger and out-of-scope are read as nearest-neighbour votes,
+the question's nearness to the danger (off-topic) sentences against its nearness to
+everything else. The sets are plain data: topic labels and phrasings
+(`directory/data/taxonomy_i18n.json`), the crisis sentences (`index/data/crisis.json`),
+off-topic questions (`index/data/off_topic.json`) and `index/data/questions.jsonl`,
+questions as newcomers type them in 14 languages, each labelled with a topic code,
+`crisis`, `not_crisis` (worrying, not acute) or `off_topic`.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -23,6 +27,8 @@ from index.signals import crisis_prototypes
 
 DATA = Path(__file__).parent / "data"
 FILE = "prototypes.npz"
+SETS = ("topics", "crisis", "ordinary", "off_topic")
+NEIGHBOURS = 3  # votes of the nearest sentences that decide danger and scope
 
 
 @cache
@@ -33,21 +39,28 @@ def off_topic_sentences() -> tuple[str, ...]:
     return tuple(s for ss in json.loads(path.read_text(encoding="utf-8")).values() for s in ss)
 
 
+@cache
+def labelled_questions() -> tuple[tuple[str, str], ...]:
+    """(label, text) of `questions.jsonl`: a topic code, crisis, not_crisis or off_topic."""
+    path = DATA / "questions.jsonl"
+    if not path.exists():
+        return ()
+    rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line)
+    return tuple((r["label"], r["text"]) for r in rows)
+
+
 def prototype_texts() -> dict[str, list]:
     """Every prototype text, by set (also what the index fingerprint covers)."""
     pos, neg = crisis_prototypes()
+    questions = labelled_questions()
+    special = {"crisis", "not_crisis", "off_topic"}
     return {
-        "topics": topic_prototypes(),
-        "crisis": pos,
-        "ordinary": neg,
-        "off_topic": list(off_topic_sentences()),
+        "topics": topic_prototypes() + [(lab, t) for lab, t in questions if lab not in special],
+        "crisis": pos + [t for lab, t in questions if lab == "crisis"],
+        "ordinary": neg + [t for lab, t in questions if lab == "not_crisis"],
+        "off_topic": list(off_topic_sentences()) + [t for lab, t in questions
+                                                     if lab == "off_topic"],
     }
-
-
-def _sims(matrix: np.ndarray, qvec: np.ndarray) -> np.ndarray:
-    """Cosines of one vector with many, on this thread (a threaded BLAS call for one
-    small matrix-vector product costs more in waiting than it saves, worst under load)."""
-    return np.einsum("ij,j->i", matrix, qvec)
 
 
 def _top_mean(sims: np.ndarray, n: int) -> float:
@@ -58,12 +71,24 @@ def _top_mean(sims: np.ndarray, n: int) -> float:
 
 
 @dataclass
+class Reading:
+    """What the prototypes say about one question."""
+
+    topics: dict[str, float]  # per topic: the mean of its two nearest prototypes
+    danger: float  # nearness to acute-danger sentences ...
+    safe: float  # ... and to every other sentence
+    off_topic: float  # nearness to off-topic questions ...
+    in_scope: float  # ... and to every in-scope sentence
+
+
+@dataclass
 class Prototypes:
     codes: list[str]
     topics: np.ndarray
     crisis: np.ndarray
     ordinary: np.ndarray
     off_topic: np.ndarray
+    _all: np.ndarray = field(init=False, repr=False)
 
     @classmethod
     def embed(cls, encoder: Encoder, cache: EmbeddingCache | None = None) -> Prototypes:
@@ -91,15 +116,27 @@ class Prototypes:
         for i, code in enumerate(self.codes):
             groups.setdefault(code, []).append(i)
         self._groups = {c: np.array(ix) for c, ix in groups.items()}
+        # one matrix, one product per question; each set is a slice of it
+        self._all = np.ascontiguousarray(np.vstack([getattr(self, s) for s in SETS]),
+                                         dtype=np.float32)
+        bounds = np.cumsum([0] + [len(getattr(self, s)) for s in SETS])
+        self._slices = {s: slice(int(a), int(b))
+                        for s, a, b in zip(SETS, bounds[:-1], bounds[1:], strict=True)}
 
-    def topic_scores(self, qvec: np.ndarray, top: int = 2) -> dict[str, float]:
-        """Per topic: the mean of its `top` most similar prototypes."""
-        sims = _sims(self.topics, qvec)
-        return {c: _top_mean(sims[ix], top) for c, ix in self._groups.items()}
+    def read(self, qvec: np.ndarray, top: int = 2) -> Reading:
+        """Topic scores, danger and scope of one question vector.
 
-    def off_topic_score(self, qvec: np.ndarray) -> float:
-        return _top_mean(_sims(self.off_topic, qvec), 3)
-
-    def danger(self, qvec: np.ndarray) -> tuple[float, float]:
-        """(nearness to acute-danger prototypes, nearness to ordinary questions)."""
-        return _top_mean(_sims(self.crisis, qvec), 2), _top_mean(_sims(self.ordinary, qvec), 2)
+        The cosines are taken on this thread (a threaded BLAS call for one small
+        matrix-vector product costs more in waiting than it saves, worst under load).
+        """
+        sims = np.einsum("ij,j->i", self._all, qvec)
+        part = {s: sims[sl] for s, sl in self._slices.items()}
+        topic = part["topics"]
+        k = NEIGHBOURS
+        not_crisis = np.concatenate([part["topics"], part["ordinary"], part["off_topic"]])
+        in_scope = np.concatenate([part["topics"], part["ordinary"], part["crisis"]])
+        return Reading(
+            topics={c: _top_mean(topic[ix], top) for c, ix in self._groups.items()},
+            danger=_top_mean(part["crisis"], k), safe=_top_mean(not_crisis, k),
+            off_topic=_top_mean(part["off_topic"], k), in_scope=_top_mean(in_scope, k),
+        )

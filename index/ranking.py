@@ -27,7 +27,7 @@ class Weights:
     """How the evidence is fused (tuned with `lotse eval`)."""
 
     dense: float = 0.7
-    topic: float = 0.5
+    topic: float = 0.7
     lexical: float = 0.02
     topic_lexical: float = 0.05
     lexical_k: float = 12.0  # BM25 score that counts as half-way convincing
@@ -35,9 +35,10 @@ class Weights:
     gemeinde_mismatch: float = 0.04
     status_match: float = 0.04
     status_mismatch: float = 0.04
-    confident_margin: float = -0.007
-    crisis_min: float = 0.86
-    crisis_margin: float = 0.02
+    crisis_margin: float = 0.0025  # nearer to danger than to anything else by this much
+    scope_margin: float = -0.01  # nearer to off-topic questions than to in-scope ones
+    topic_band: float = 0.01  # topics this close to the best one count as what is asked
+    fit_depth: int = 3  # a fitting offer must be among this many first results
 
 
 @dataclass
@@ -51,9 +52,10 @@ class Evidence:
     avgdl: float
     topic_dense: np.ndarray  # per topic (order of shards.topics())
     topic_lexical: np.ndarray  # per topic, saturated BM25 of the topic texts
-    off_topic: float = 0.0
-    danger: float = 0.0
-    ordinary: float = 0.0
+    danger: float = 0.0  # nearest acute-danger sentences (index.prototypes.Reading)
+    safe: float = 0.0  # nearest other sentences
+    off_topic: float = 0.0  # nearest off-topic questions
+    in_scope: float = 0.0  # nearest in-scope sentences
     crisis_term: str | None = None
     statuses: frozenset[str] = frozenset()
     age: int | None = None  # the age the question states (index.age), if any
@@ -117,17 +119,35 @@ def score_shard(shard: Shard, ev: Evidence, w: Weights, *, age: int | None = Non
 
 
 def is_crisis(ev: Evidence, w: Weights) -> bool:
+    """Acute danger: a danger term of the lexicon, or the question's nearest
+    sentences are acute-danger ones rather than anything else."""
     if ev.crisis_term is not None:
         return True
     if ev.qvec is None:
         return False
-    rival = max(ev.ordinary, float(ev.topic_dense.max(initial=0.0)))
-    return ev.danger >= w.crisis_min and ev.danger - rival >= w.crisis_margin
+    return ev.danger - ev.safe >= w.crisis_margin
 
 
-def is_confident(ev: Evidence, w: Weights, has_results: bool) -> bool:
-    if not has_results:
-        return False
+def is_out_of_scope(ev: Evidence, w: Weights) -> bool:
+    """The question's nearest sentences are questions no counselling offer answers."""
     if ev.qvec is None:
-        return bool(ev.topic_lexical.max(initial=0.0) > 0)
-    return float(ev.topic_dense.max(initial=0.0)) - ev.off_topic >= w.confident_margin
+        return not ev.topic_lexical.max(initial=0.0) > 0
+    return ev.off_topic - ev.in_scope >= w.scope_margin
+
+
+def asked_topics(ev: Evidence, w: Weights) -> set[str]:
+    """The topics the question is about: the best one and those within `topic_band`."""
+    scores = ev.topic_dense if ev.qvec is not None else ev.topic_lexical
+    best = float(scores.max(initial=0.0))
+    if best <= 0:
+        return set()
+    return {topics()[i] for i in np.flatnonzero(scores >= best - w.topic_band)}
+
+
+def is_confident(ev: Evidence, w: Weights, results: list[tuple[str, ...]]) -> bool:
+    """A fitting offer is among the first results: the question is in scope and one of
+    the first `fit_depth` results (their topic codes given) has a topic it asks about."""
+    if not results or is_out_of_scope(ev, w):
+        return False
+    asked = asked_topics(ev, w)
+    return any(asked.intersection(cats) for cats in results[:w.fit_depth])

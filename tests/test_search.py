@@ -174,3 +174,49 @@ def test_quality_on_the_dev_set(services):
     assert min(v["r3"] for v in r["languages"].values()) >= 0.6
     assert r["crisis_recall"] == 1.0 and r["crisis_false_alarm_rate"] <= 0.02
     assert r["out_of_scope_not_confident"] >= 0.9 and r["ordinary_confident"] >= 0.9
+
+
+def test_questions_file_labels_are_topics_or_signals():
+    from directory.reference import taxonomy
+    from index.prototypes import labelled_questions, prototype_texts
+
+    codes = {row["code"] for row in taxonomy()} | {"crisis", "not_crisis", "off_topic"}
+    labels = {label for label, _ in labelled_questions()}
+    assert labels == codes  # every topic and every signal has questions
+    texts = prototype_texts()
+    assert {c for c, _ in texts["topics"]} == codes - {"crisis", "not_crisis", "off_topic"}
+    assert len(texts["crisis"]) > 500 and len(texts["off_topic"]) > 500
+
+
+def test_emergency_lines_do_not_answer_an_ordinary_question(services):
+    # Kreis Gütersloh has no local offers: only the nationwide ones answer there. A housing
+    # question finds 110 or 116 117 among them, but they do not make the answer confident.
+    answer = services.engine.search("بدي شقة للإيجار، ساعدوني بالبحث عن سكن", kommune="05754")
+    assert answer.results and not answer.crisis
+    assert not answer.confident
+    # a question the nationwide migration counselling answers is confident there
+    mbe = services.engine.search("I am 40, I need migration counselling for adults online",
+                                 kommune="05754")
+    assert mbe.confident and "mbe" in mbe.results[0].categories
+
+
+def test_out_of_scope_questions_are_not_confident(services):
+    for q in ("wie baue ich ein haus in minecraft", "borscht recipe with beetroot",
+              "what time does IKEA close today"):
+        answer = services.engine.search(q, kommune="demo")
+        assert not answer.confident and not answer.crisis, q
+
+
+OWN = ROOT / "tests" / "data" / "eval"
+
+
+def test_quality_on_the_held_out_half(services):
+    """Our own set's held-out half (never used to choose data, weights or thresholds):
+    the figures measured on 2026-12-07 are the floor (`lotse eval --file`)."""
+    from app.evaluate import load_queries
+
+    r = quality(services, load_queries(OWN / "own.heldout.jsonl"))
+    assert r["overall"]["r3"] >= 0.93 and r["overall"]["r1"] >= 0.85
+    assert min(v["r3"] for v in r["languages"].values()) >= 0.8
+    assert r["crisis_recall"] >= 0.85 and r["crisis_false_alarm_rate"] <= 0.05
+    assert r["out_of_scope_not_confident"] >= 0.9 and r["ordinary_confident"] >= 0.9
