@@ -1,8 +1,9 @@
 """The demo directory: a fictional Kommune `demo` plus real nationwide services.
 
 `data/demo_offers.json` holds the offers as plain data (German texts written
-for this project, visibly fictional phone numbers and addresses, some
-translations in all 14 UI languages, those made with machine help marked "needs review"). Each offer becomes an `OfferRecord` and goes through the same
+for this project, visibly fictional phone numbers and addresses, translations
+in all 14 UI languages, those made with machine help marked "needs review").
+Each offer becomes an `OfferRecord` and goes through the same
 bulk writer as every import (`directory.hsds.writer`); loading is idempotent:
 every row gets a stable id from its key, and unchanged offers are left alone.
 """
