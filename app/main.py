@@ -16,29 +16,30 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app import i18n
 from app.analytics import routes as analytics_routes
 from app.analytics.maintenance import Maintenance
-from app.assistant import pages as assistant_pages
+from app.assistant import routes as assistant_pages
+from app.casework import routes as referral_inbox
 from app.editors import freshness as editor_freshness
-from app.editors import kommunen as editor_kommunen
-from app.editors import pages as editor_pages
-from app.imports import pages as import_pages
+from app.editors import routes as editor_pages
+from app.hsds import routes as hsds
+from app.imports import routes as import_pages
+from app.jobs import Jobs
 from app.keyring import open_keyring
-from app.middleware import AccessLog, LanguageAndHeaders, SearchLimit
+from app.kommunen import routes as editor_kommunen
 from app.referrals import api as referral_api
-from app.referrals import inbox_pages as referral_inbox
-from app.referrals import pages as referral_pages
-from app.referrals.jobs import Jobs
+from app.referrals import routes as referral_pages
 from app.responsibility import api as responsibility_api
-from app.responsibility import pages as responsibility_pages
-from app.responsibility import staff_pages as responsibility_staff
-from app.routes import api, hsds
+from app.responsibility import routes as responsibility_pages
+from app.rules import routes as responsibility_staff
+from app.search import routes as api
 from app.services import Services, start
 from app.settings import Settings
 from app.staff import routes as staff_routes
 from app.staff import users as staff_users
 from app.staff import web as staff_web
-from app.staff.ratelimit import RateLimits
-from app.volunteer import pages as volunteer_pages
 from app.volunteer import pwa, statement
+from app.volunteer import routes as volunteer_pages
+from app.web.middleware import AccessLog, LanguageAndHeaders, SearchLimit
+from app.web.ratelimit import RateLimits
 
 log = logging.getLogger("lotse")
 STATIC = Path(__file__).parent / "static"
@@ -91,7 +92,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(editor_kommunen.router)
     staff_web.install(app)
 
-    # plain ASGI (app.middleware); the last added runs first
+    # plain ASGI (app.web.middleware); the last added runs first
     app.add_middleware(SearchLimit, per_minute=settings.search_limit_ip)
     app.add_middleware(LanguageAndHeaders, default_language=settings.default_language)
     app.add_middleware(AccessLog)
@@ -109,7 +110,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
                                 headers=getattr(exc, "headers", None))
-        from app.rendering import render
+        from app.web.rendering import render
 
         return render(request, "error.html", {"status": exc.status_code},
                       status_code=exc.status_code)

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from sqlalchemy import func, select
 
 from app.editors import actions
-from app.editors.pages import EDITORS, _done, _found, _services
+from app.editors.routes import EDITORS, _done, _found, _services
 from app.i18n import staff_gettext as _s
 from app.i18n import staff_ngettext
 from app.staff.auth import Staff

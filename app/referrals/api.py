@@ -28,8 +28,8 @@ from app.referrals.service import (
     withdraw,
 )
 from app.referrals.workflow import coarse
-from app.staff.csrf import same_origin
-from app.staff.ratelimit import limited
+from app.web.csrf import same_origin
+from app.web.ratelimit import limited
 
 router = APIRouter(tags=["referrals"])
 

@@ -14,11 +14,12 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
 from app.i18n import staff_gettext as _s
-from app.staff import accounts, csrf, sessions
+from app.staff import accounts, sessions
 from app.staff.auth import Staff, current_staff, require_staff
 from app.staff.models import StaffUser
-from app.staff.ratelimit import client_ip
 from app.staff.web import render_staff
+from app.web import csrf
+from app.web.ratelimit import client_ip
 
 router = APIRouter(include_in_schema=False)
 

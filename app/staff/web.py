@@ -20,10 +20,10 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from app import i18n
-from app.middleware import HTTPMiddleware, on_start
-from app.rendering import env, render
 from app.staff.auth import LoginRequired, Staff
-from app.staff.csrf import FIELD, CsrfFailed
+from app.web.csrf import FIELD, CsrfFailed
+from app.web.middleware import HTTPMiddleware, on_start
+from app.web.rendering import env, render
 
 #: Form fields never shown again.
 SECRET_FIELDS = frozenset({FIELD, "password", "new_password", "new_password2", "code"})

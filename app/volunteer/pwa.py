@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from app.i18n import direction
 from app.i18n import gettext as _
-from app.rendering import render
+from app.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).resolve().parent.parent / "static"

@@ -14,7 +14,7 @@ import datetime as dt
 from fastapi import APIRouter, Request
 
 from app.i18n import format_date
-from app.rendering import render
+from app.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 #: When the statement was last checked (self-evaluation; update with every review).

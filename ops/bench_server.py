@@ -7,7 +7,7 @@ same settings and size; it makes the same synthetic offers, loads the saved inde
 on 127.0.0.1. The HTTP client then runs in the bench process, so client and server do
 not share one interpreter lock, which would charge the server for the client's work.
 
-    python -m app.bench_server SETTINGS.json SIZE INDEX_DIR PORT
+    python -m ops.bench_server SETTINGS.json SIZE INDEX_DIR PORT
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from app.settings import Settings
 def main(argv: list[str]) -> int:
     import uvicorn
 
-    from app.bench import synthetic_offers
     from app.main import create_app
     from app.services import Services, encoder_for, open_store
     from index.cache import EmbeddingCache
     from index.engine import SearchEngine
+    from ops.bench import synthetic_offers
 
     settings_file, size, folder, port = argv
     settings = Settings.model_validate(json.loads(Path(settings_file).read_text()))

@@ -28,8 +28,8 @@ from app.referrals.api import places
 from app.referrals.service import CHANNELS, ReferralError, ReferralIn, Unavailable, find, submit
 from app.referrals.service import withdraw as withdraw_referral
 from app.referrals.workflow import coarse, public_label
-from app.rendering import render
-from app.staff.ratelimit import limited
+from app.web.ratelimit import limited
+from app.web.rendering import render
 from directory.reference import taxonomy, topic_label
 
 router = APIRouter(include_in_schema=False)

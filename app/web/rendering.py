@@ -16,7 +16,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from app import i18n
 from app.settings import UI_LANGUAGES
 
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(TEMPLATES)),

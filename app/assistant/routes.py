@@ -17,9 +17,9 @@ from app.assistant import dialogue, state
 from app.assistant.places import Place, gazetteer
 from app.assistant.state import Chat
 from app.assistant.views import page_data
-from app.referrals.pages import PREFILL_PROVIDERS
-from app.rendering import render
-from app.staff.csrf import same_origin
+from app.referrals.routes import PREFILL_PROVIDERS
+from app.web.csrf import same_origin
+from app.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 LANG_COOKIE = "lotse_lang"

@@ -11,9 +11,9 @@ from fastapi import APIRouter, HTTPException, Query, Request
 
 from app.cards import card
 from app.i18n import gettext as _
-from app.rendering import render
-from app.responsibility.pages import form_options
+from app.responsibility.routes import form_options
 from app.volunteer import browse
+from app.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -8,7 +8,7 @@ Measured in one run: the bare query encoding time (the floor), index build
 time (cold cache, with a progress bar), in-process search latency, the time
 until an upserted offer is found and the peak RSS of this process (which
 built the index); then HTTP latency and the throughput of 8 concurrent
-clients against a uvicorn server in a process of its own (`app.bench_server`,
+clients against a uvicorn server in a process of its own (`ops.bench_server`,
 loading the saved index as `lotse serve` does), and that server's peak RSS.
 `--cold-start` also times `lotse serve` from launch to a green /readyz.
 `--reuse-vectors` gives each copy its demo offer's vector instead of encoding
@@ -199,7 +199,7 @@ def _over_http(settings: Settings, size: int, work: Path, qs: list[str], kommune
     (work / "settings.json").write_text(settings.model_dump_json())
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.bench_server", str(work / "settings.json"), str(size),
+        [sys.executable, "-m", "ops.bench_server", str(work / "settings.json"), str(size),
          str(work / "index"), str(port)], stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/api/v1/search"
     try:
@@ -250,11 +250,11 @@ def cold_start(settings: Settings) -> float:
     import httpx
 
     env = {**os.environ, "LOTSE_DATA_DIR": str(settings.data_dir)}
-    build = [sys.executable, "-m", "app.cli", "index", "build"]
+    build = [sys.executable, "-m", "ops.cli", "index", "build"]
     subprocess.run(build, env=env, check=True, capture_output=True)
     port = _free_port()
     t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "ops.cli", "serve", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while time.perf_counter() - t < 120:
@@ -272,7 +272,7 @@ def cold_start(settings: Settings) -> float:
 
 def run_bench(settings: Settings, args) -> int:
     if getattr(args, "import_offers", 0):
-        from app.bench_import import print_import_bench, run_import_bench
+        from ops.bench_import import print_import_bench, run_import_bench
 
         print_import_bench(run_import_bench(settings, args.import_offers), args.json)
         return 0

@@ -13,8 +13,8 @@ import sys
 
 from sqlalchemy import select
 
+from app.casework import inbox
 from app.keyring import KeyringMissing
-from app.referrals import inbox
 from app.referrals.models import Referral
 from app.services import migrated_store
 from app.settings import Settings

@@ -4,7 +4,7 @@ must be in the store and `PRAGMA integrity_check` must say ok.
 
 `lotse referrals drill [--clients 8 --posts 200 --kills 20]` runs it and prints the
 figures. The server is a light app (the same FastAPI app and store, search on the lexical
-index without the embedding model) started as `python -m app.referrals.drill serve`, so a
+index without the embedding model) started as `python -m ops.drill serve`, so a
 restart takes about a second; the referral code path is the production one. Each client
 retries a request that got no answer with the same Idempotency-Key, as a real client
 would. Everything stays on 127.0.0.1 and is bounded in count and time.
@@ -35,11 +35,11 @@ HOST = "127.0.0.1"
 def serve(data_dir: str, port: int) -> None:
     import uvicorn
 
-    from app.cli import serve_options
     from app.main import create_app
     from app.services import Services, open_store
     from app.settings import Settings
     from index.engine import SearchEngine
+    from ops.cli import serve_options
 
     settings = Settings(data_dir=Path(data_dir), model="", referral_limit_ip=10**9,
                         jobs_interval_seconds=0)
@@ -70,7 +70,7 @@ class Server:
     def start(self, timeout: float = 60) -> float:
         t0 = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app.referrals.drill", "serve", str(self.data_dir),
+            [sys.executable, "-m", "ops.drill", "serve", str(self.data_dir),
              str(self.port)], stdout=self.log, stderr=self.log, env=self.env)
         while time.monotonic() - t0 < timeout:
             try:
@@ -216,7 +216,7 @@ def cmd_drill(args, settings) -> int:
 
 
 if __name__ == "__main__":
-    p = argparse.ArgumentParser(prog="python -m app.referrals.drill")
+    p = argparse.ArgumentParser(prog="python -m ops.drill")
     p.add_argument("what", choices=["serve"])
     p.add_argument("data_dir")
     p.add_argument("port", type=int)

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from sqlalchemy import select
 
 from app.editors.form import field_errors
-from app.editors.pages import _done, _services
+from app.editors.routes import _done, _services
 from app.i18n import staff_gettext as _s
 from app.responsibility.vocab import GEMEINDE_STATUSES, KOMMUNE_KINDS
 from app.staff import audit

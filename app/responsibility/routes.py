@@ -11,12 +11,12 @@ from fastapi import APIRouter, Query, Request
 
 from app.cards import card
 from app.i18n import gettext as _
-from app.rendering import render
 from app.responsibility import vocab
 from app.responsibility.api import directory_offers
 from app.responsibility.lookup import LookupInputError, Result, lookup
 from app.responsibility.offices import carrier_name
 from app.responsibility.repository import cached_rules
+from app.web.rendering import render
 
 router = APIRouter()
 

@@ -20,7 +20,7 @@ from app.i18n import staff_gettext as _s
 from app.responsibility import editing, repository, vocab
 from app.responsibility.api import directory_offers
 from app.responsibility.lookup import LookupInputError, lookup, today
-from app.responsibility.pages import form_options, parse_age, view
+from app.responsibility.routes import form_options, parse_age, view
 from app.responsibility.rules import RuleError, parse_rule, parse_rules_file
 from app.staff import audit
 from app.staff.auth import Staff, require_staff

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
-from app.staff.ratelimit import limited
+from app.web.ratelimit import limited
 
 access_log = logging.getLogger("lotse.access")
 LANG_COOKIE = "lotse_lang"
@@ -145,7 +145,7 @@ class SearchLimit(HTTPMiddleware):
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": detail}, status_code=429,
                                 headers={"Retry-After": str(wait)})
-        from app.rendering import render
+        from app.web.rendering import render
 
         form = await request.form() if request.method == "POST" else {}
         q = request.query_params.get("q") or form.get("q") or ""

@@ -116,13 +116,13 @@ def cmd_info(args, settings: Settings) -> int:
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    from app.evaluate import run_eval
+    from ops.evaluate import run_eval
 
     return run_eval(settings, args)
 
 
 def cmd_bench(args, settings: Settings) -> int:
-    from app.bench import run_bench
+    from ops.bench import run_bench
 
     return run_bench(settings, args)
 
@@ -180,13 +180,13 @@ def parser() -> argparse.ArgumentParser:
     ex.add_argument("--format", choices=["json", "csv", "xlsx", "sheet-csv"], default="json",
                     help="HSDS JSON, HSDS CSV data package, or the spreadsheet template")
     ex.add_argument("--kommune", help="only the offers of this Kommune")
-    ex.set_defaults(func=_lazy("app.directory_cli", "cmd_export"))
+    ex.set_defaults(func=_lazy("ops.offers", "cmd_export"))
     im = sub.add_parser("import", help="HSDS 3.1 JSON, CSV data package or spreadsheet")
     im.add_argument("file", help="JSON, zip/folder (HSDS CSV data package), XLSX or CSV")
     im.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     im.add_argument("--kommune", help="Kommune of rows that name none; rows of another "
                     "Kommune are refused")
-    im.set_defaults(func=_lazy("app.directory_cli", "cmd_import"))
+    im.set_defaults(func=_lazy("ops.offers", "cmd_import"))
     u = sub.add_parser("user", help="staff accounts").add_subparsers(dest="sub", required=True)
     ua = u.add_parser("add", help="bootstrap the first admin (there are no default accounts)")
     ua.add_argument("username")
@@ -195,55 +195,55 @@ def parser() -> argparse.ArgumentParser:
     ua.add_argument("--kommune", help="Kommune id; empty = state-wide")
     ua.add_argument("--name", help="name shown in the staff area")
     ua.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    ua.set_defaults(func=_lazy("app.staff.cli", "cmd_user_add"))
+    ua.set_defaults(func=_lazy("ops.staff", "cmd_user_add"))
     ud = u.add_parser("disable", help="disable an account and end its sessions")
     ud.add_argument("username")
-    ud.set_defaults(func=_lazy("app.staff.cli", "cmd_user_disable"))
+    ud.set_defaults(func=_lazy("ops.staff", "cmd_user_disable"))
     ul = u.add_parser("list", help="list the staff accounts")
     ul.add_argument("--json", action="store_true")
-    ul.set_defaults(func=_lazy("app.staff.cli", "cmd_user_list"))
+    ul.set_defaults(func=_lazy("ops.staff", "cmd_user_list"))
     au = sub.add_parser("audit", help="audit log").add_subparsers(dest="sub", required=True)
     av = au.add_parser("verify", help="check the HMAC chain of the audit log")
-    av.set_defaults(func=_lazy("app.staff.cli", "cmd_audit_verify"))
+    av.set_defaults(func=_lazy("ops.staff", "cmd_audit_verify"))
     ru = sub.add_parser("rules", help="responsibility rules").add_subparsers(dest="sub",
                                                                            required=True)
     rx = ru.add_parser("export", help="write all rules in force as a rules file (JSON)")
     rx.add_argument("--output", "-o", help="file to write (default: stdout)")
-    rx.set_defaults(func=_lazy("app.responsibility.cli", "cmd_export"))
+    rx.set_defaults(func=_lazy("ops.rules", "cmd_export"))
     ri = ru.add_parser("import", help="take over a rules file (upsert by key, with history)")
     ri.add_argument("file", nargs="?", help="rules file (JSON)")
     ri.add_argument("--defaults", action="store_true", help="the shipped NRW default rules")
     ri.add_argument("--replace-all", action="store_true", help="delete rules not in the file")
     ri.add_argument("--comment", help="reason, kept in the history")
-    ri.set_defaults(func=_lazy("app.responsibility.cli", "cmd_import"))
+    ri.set_defaults(func=_lazy("ops.rules", "cmd_import"))
     rc = ru.add_parser("check", help="validate a rules file without importing it")
     rc.add_argument("file")
-    rc.set_defaults(func=_lazy("app.responsibility.cli", "cmd_check"))
+    rc.set_defaults(func=_lazy("ops.rules", "cmd_check"))
     rf = sub.add_parser("referrals", help="referrals").add_subparsers(dest="sub", required=True)
     rl = rf.add_parser("list", help="list referrals (audited)")
     rl.add_argument("--json", action="store_true")
     rl.add_argument("--kommune", help="only this Kommune")
     rl.add_argument("--personal", action="store_true", help="include decrypted personal fields")
-    rl.set_defaults(func=_lazy("app.referrals.cli", "cmd_list"))
+    rl.set_defaults(func=_lazy("ops.referrals", "cmd_list"))
     rd = rf.add_parser("drill", help="reliability drill: load + SIGKILLs on 127.0.0.1")
     rd.add_argument("--clients", type=int, default=8)
     rd.add_argument("--posts", type=int, default=200, help="referrals per client")
     rd.add_argument("--kills", type=int, default=20, help="SIGKILLs of the server during load")
-    rd.set_defaults(func=_lazy("app.referrals.drill", "cmd_drill"))
+    rd.set_defaults(func=_lazy("ops.drill", "cmd_drill"))
     bk = sub.add_parser("backup", help="online backup of the store (not the key file)")
     bk.add_argument("file", nargs="?", help="where to write the backup")
     bk.add_argument("--drill", action="store_true",
                     help="back up, restore into a scratch store, compare counts and integrity")
     bk.add_argument("--scratch-url", help="an empty database for the drill (PostgreSQL)")
-    bk.set_defaults(func=_lazy("app.backup", "cmd_backup"))
+    bk.set_defaults(func=_lazy("ops.backup", "cmd_backup"))
     rs = sub.add_parser("restore", help="put a backup in place of an empty store")
     rs.add_argument("file")
     rs.add_argument("--force", action="store_true", help="replace a store that has data")
-    rs.set_defaults(func=_lazy("app.backup", "cmd_restore"))
+    rs.set_defaults(func=_lazy("ops.backup", "cmd_restore"))
     k = sub.add_parser("keys", help="encryption keys").add_subparsers(dest="sub", required=True)
     kr = k.add_parser("rotate", help="new data key; re-encrypt every encrypted field")
     kr.add_argument("--keep-old", action="store_true", help="keep the old keys in the key file")
-    kr.set_defaults(func=_lazy("app.referrals.cli", "cmd_rotate"))
+    kr.set_defaults(func=_lazy("ops.referrals", "cmd_rotate"))
     return p
 
 

@@ -1,7 +1,7 @@
 """Inbox pages of the staff area: list with filters, detail, status, assignment, notes, hand-over.
 
 Only case managers (`require_staff("case_manager")`); every read and change
-goes through `app.referrals.inbox`, which scopes to the user's Kommune, so a
+goes through `app.casework.inbox`, which scopes to the user's Kommune, so a
 referral of another Kommune is 404 on every route. A stale version or an
 illegal step answers 409 with the page and a message (htmx swaps it in);
 every page is no-store with htmx history off (PRIV-14).
@@ -12,9 +12,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.casework import inbox
 from app.i18n import staff_gettext as _s
-from app.referrals import inbox, notify, workflow
-from app.referrals.pages import PERSON_LANGUAGES
+from app.referrals import notify, workflow
+from app.referrals.routes import PERSON_LANGUAGES
 from app.staff import audit
 from app.staff.auth import Staff, require_staff
 from app.staff.routes import HOME_LINKS

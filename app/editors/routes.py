@@ -22,13 +22,13 @@ from app import i18n
 from app.cards import card
 from app.editors import actions, form
 from app.i18n import staff_gettext as _s
-from app.rendering import env
 from app.responsibility.vocab import LEGAL_DOMAINS
 from app.settings import UI_LANGUAGES
 from app.staff.auth import Staff, require_staff
 from app.staff.routes import HOME_LINKS
 from app.staff.scope import get_scoped, kommune_filter
 from app.staff.web import render_staff
+from app.web.rendering import env
 from directory import drafts, editing
 from directory.models import Attribute, Kommune, Service, TaxonomyTerm
 from directory.reference import office_kinds, taxonomy
