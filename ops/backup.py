@@ -21,15 +21,14 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, inspect, select, table
-from sqlalchemy.engine import make_url
-
 
 class BackupError(RuntimeError):
     """A backup or restore that could not be made or did not check out."""
 
 
 def _sqlite_path(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
     u = make_url(url)
     return Path(u.database) if u.drivername.startswith("sqlite") and u.database else None
 
@@ -50,6 +49,8 @@ def _pg_tool(name: str) -> str:
 
 def _libpq(url: str) -> tuple[str, dict[str, str]]:
     """A libpq connection string without the password, which goes into PGPASSWORD."""
+    from sqlalchemy.engine import make_url
+
     u = make_url(url)
     env = dict(os.environ)
     if u.password:
@@ -60,6 +61,8 @@ def _libpq(url: str) -> tuple[str, dict[str, str]]:
 
 def counts(url: str) -> dict[str, int]:
     """Rows per table (Alembic's bookkeeping included)."""
+    from sqlalchemy import create_engine, func, inspect, select, table
+
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
@@ -92,6 +95,8 @@ def _sqlite_copy(src: Path, dst: Path) -> None:
 
 def backup(url: str, out: Path) -> dict:
     """Copy the store at `url` to `out`; returns what was checked."""
+    from sqlalchemy.engine import make_url
+
     out.parent.mkdir(parents=True, exist_ok=True)
     path = _sqlite_path(url)
     if path is not None:
@@ -128,6 +133,8 @@ def backup(url: str, out: Path) -> dict:
 
 def restore(url: str, file: Path, force: bool = False) -> dict:
     """Put the backup `file` in place of the store at `url` (empty unless `force`)."""
+    from sqlalchemy.engine import make_url
+
     if not file.exists():
         raise BackupError(f"no backup at {file}")
     path = _sqlite_path(url)
@@ -199,3 +206,17 @@ def cmd_restore(args, settings) -> int:
         return 1
     print(json.dumps(result, indent=1))
     return 0
+
+
+def register(sub) -> None:
+    """The parser lines of this command group (called by `ops.cli.parser`)."""
+    bk = sub.add_parser("backup", help="online backup of the store (not the key file)")
+    bk.add_argument("file", nargs="?", help="where to write the backup")
+    bk.add_argument("--drill", action="store_true",
+                    help="back up, restore into a scratch store, compare counts and integrity")
+    bk.add_argument("--scratch-url", help="an empty database for the drill (PostgreSQL)")
+    bk.set_defaults(func=cmd_backup)
+    rs = sub.add_parser("restore", help="put a backup in place of an empty store")
+    rs.add_argument("file")
+    rs.add_argument("--force", action="store_true", help="replace a store that has data")
+    rs.set_defaults(func=cmd_restore)

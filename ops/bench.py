@@ -34,8 +34,6 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
-
 from app.settings import Settings
 
 QUERIES = [
@@ -100,6 +98,8 @@ def _reuse_vectors(encoder, offers) -> None:
     For the NRW case, where search latency and memory are the point: the shards hold
     as many vectors and postings as with real encodings, without hours of encoding.
     """
+    import numpy as np
+
     from index.cache import MEMO, cache_key
     from index.documents import offer_views
 
@@ -115,7 +115,8 @@ def _reuse_vectors(encoder, offers) -> None:
 
 
 def measure(settings: Settings, size: int, n_queries: int, reuse: bool = False) -> dict:
-    from app.services import encoder_for, open_store
+    from app.main import open_store
+    from app.services import encoder_for
     from index.cache import MEMO, EmbeddingCache, cache_key
     from index.engine import SearchEngine
     from index.prototypes import Prototypes, prototype_texts
@@ -296,3 +297,23 @@ def run_bench(settings: Settings, args) -> int:
         if k != "runs":
             print(f"{k}: {v}")
     return 0
+
+
+def cmd_bench(args, settings: Settings) -> int:
+    return run_bench(settings, args)
+
+
+def register(sub) -> None:
+    """The parser lines of this command group (called by `ops.cli.parser`)."""
+    be = sub.add_parser("bench", help="latency, throughput, build time, memory")
+    be.add_argument("--sizes", default="1000,10000", help="synthetic directory sizes")
+    be.add_argument("--queries", type=int, default=200)
+    be.add_argument("--cold-start", action="store_true",
+                    help="also time `lotse serve` until /readyz is green")
+    be.add_argument("--reuse-vectors", action="store_true",
+                    help="copies reuse their demo offer's vector (NRW size: latency, memory)")
+    be.add_argument("--import-offers", type=int, default=0, metavar="N",
+                    help="instead: import N synthetic offers (50000: the NRW scale) from a "
+                    "spreadsheet and an HSDS package; wall, CPU, peak RSS per step")
+    be.add_argument("--json", action="store_true")
+    be.set_defaults(func=cmd_bench)

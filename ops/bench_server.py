@@ -22,8 +22,8 @@ from app.settings import Settings
 def main(argv: list[str]) -> int:
     import uvicorn
 
-    from app.main import create_app
-    from app.services import Services, encoder_for, open_store
+    from app.main import create_app, open_store
+    from app.services import Services, encoder_for
     from index.cache import EmbeddingCache
     from index.engine import SearchEngine
     from ops.bench import synthetic_offers

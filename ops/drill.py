@@ -35,11 +35,11 @@ HOST = "127.0.0.1"
 def serve(data_dir: str, port: int) -> None:
     import uvicorn
 
-    from app.main import create_app
-    from app.services import Services, open_store
+    from app.main import create_app, open_store
+    from app.services import Services
     from app.settings import Settings
     from index.engine import SearchEngine
-    from ops.cli import serve_options
+    from ops.serve import serve_options
 
     settings = Settings(data_dir=Path(data_dir), model="", referral_limit_ip=10**9,
                         jobs_interval_seconds=0)

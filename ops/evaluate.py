@@ -80,8 +80,8 @@ def run_queries(client, queries: list[dict], kommune: str) -> list[dict]:
 def evaluate(settings: Settings, queries: list[dict], kommune: str) -> dict:
     from fastapi.testclient import TestClient
 
-    from app.main import create_app
-    from app.services import Services, open_store, start
+    from app.main import create_app, open_store, start
+    from app.services import Services
     from index.engine import SearchEngine
 
     settings = settings.for_tools()
@@ -121,3 +121,17 @@ def run_eval(settings: Settings, args) -> int:
         for m in s["misses"]:
             print(f"  miss {m['id']}: {m['q'][:70]!r} expect {m['expect']} got {m['got']}")
     return 0
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    return run_eval(settings, args)
+
+
+def register(sub) -> None:
+    """The parser lines of this command group (called by `ops.cli.parser`)."""
+    e = sub.add_parser("eval", help="search quality on the evaluation queries")
+    e.add_argument("--file", help="JSONL queries (default: settings.eval_file)")
+    e.add_argument("--kommune", default="demo")
+    e.add_argument("--json", action="store_true", help="print the figures as JSON")
+    e.add_argument("--misses", action="store_true", help="list the queries missed at 3")
+    e.set_defaults(func=cmd_eval)

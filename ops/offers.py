@@ -94,3 +94,19 @@ def cmd_import(args, settings: Settings) -> int:
         print("Übernommen. Der Suchindex wird beim nächsten Start von `lotse serve` oder mit "
               "`lotse index build` aktualisiert.")
     return 0
+
+
+def register(sub) -> None:
+    """The parser lines of this command group (called by `ops.cli.parser`)."""
+    ex = sub.add_parser("export", help="the directory as HSDS 3.1 JSON or CSV data package")
+    ex.add_argument("out", nargs="?", help="file (JSON; default stdout) or folder/.zip (CSV)")
+    ex.add_argument("--format", choices=["json", "csv", "xlsx", "sheet-csv"], default="json",
+                    help="HSDS JSON, HSDS CSV data package, or the spreadsheet template")
+    ex.add_argument("--kommune", help="only the offers of this Kommune")
+    ex.set_defaults(func=cmd_export)
+    im = sub.add_parser("import", help="HSDS 3.1 JSON, CSV data package or spreadsheet")
+    im.add_argument("file", help="JSON, zip/folder (HSDS CSV data package), XLSX or CSV")
+    im.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    im.add_argument("--kommune", help="Kommune of rows that name none; rows of another "
+                    "Kommune are refused")
+    im.set_defaults(func=cmd_import)

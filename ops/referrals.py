@@ -11,17 +11,19 @@ from __future__ import annotations
 import json
 import sys
 
-from sqlalchemy import select
-
-from app.casework import inbox
-from app.keyring import KeyringMissing
-from app.referrals.models import Referral
-from app.services import migrated_store
 from app.settings import Settings
-from app.staff import audit
+from ops.drill import cmd_drill
 
 
 def cmd_list(args, settings: Settings) -> int:
+    from sqlalchemy import select
+
+    from app.casework import inbox
+    from app.keyring import KeyringMissing
+    from app.referrals.models import Referral
+    from app.services import migrated_store
+    from app.staff import audit
+
     try:
         store = migrated_store(settings, keys=True)
     except KeyringMissing as exc:
@@ -54,7 +56,9 @@ def cmd_list(args, settings: Settings) -> int:
 
 
 def cmd_rotate(args, settings: Settings) -> int:
+    from app.keyring import KeyringMissing
     from app.referrals.rotation import rotate
+    from app.services import migrated_store
 
     try:
         store = migrated_store(settings, keys=True)
@@ -64,3 +68,22 @@ def cmd_rotate(args, settings: Settings) -> int:
     result = rotate(store, store.keyring, retire=not args.keep_old)
     print(json.dumps(result))
     return 0
+
+
+def register(sub) -> None:
+    """The parser lines of this command group (called by `ops.cli.parser`)."""
+    rf = sub.add_parser("referrals", help="referrals").add_subparsers(dest="sub", required=True)
+    rl = rf.add_parser("list", help="list referrals (audited)")
+    rl.add_argument("--json", action="store_true")
+    rl.add_argument("--kommune", help="only this Kommune")
+    rl.add_argument("--personal", action="store_true", help="include decrypted personal fields")
+    rl.set_defaults(func=cmd_list)
+    rd = rf.add_parser("drill", help="reliability drill: load + SIGKILLs on 127.0.0.1")
+    rd.add_argument("--clients", type=int, default=8)
+    rd.add_argument("--posts", type=int, default=200, help="referrals per client")
+    rd.add_argument("--kills", type=int, default=20, help="SIGKILLs of the server during load")
+    rd.set_defaults(func=cmd_drill)
+    k = sub.add_parser("keys", help="encryption keys").add_subparsers(dest="sub", required=True)
+    kr = k.add_parser("rotate", help="new data key; re-encrypt every encrypted field")
+    kr.add_argument("--keep-old", action="store_true", help="keep the old keys in the key file")
+    kr.set_defaults(func=cmd_rotate)

@@ -1,4 +1,4 @@
-"""`lotse rules …`: export, import and check rules files (the parser lines are in app/cli.py)."""
+"""`lotse rules …`: export, import and check rules files of the responsibility rules."""
 
 from __future__ import annotations
 
@@ -6,20 +6,20 @@ import json
 import sys
 from pathlib import Path
 
-from app.responsibility import repository
-from app.responsibility.rules import RuleError, parse_rules_file
 from app.settings import Settings
 
 MAX_FILE_BYTES = 5_000_000
 
 
 def _open_store(settings: Settings):
-    from app.services import open_store
+    from app.main import open_store
 
     return open_store(settings)
 
 
 def _read(path: str) -> list:
+    from app.responsibility.rules import RuleError, parse_rules_file
+
     p = Path(path)
     if p.stat().st_size > MAX_FILE_BYTES:
         raise RuleError([f"{path}: größer als {MAX_FILE_BYTES} Bytes"])
@@ -31,6 +31,8 @@ def _read(path: str) -> list:
 
 
 def cmd_export(args, settings: Settings) -> int:
+    from app.responsibility import repository
+
     text = json.dumps(repository.export_rules(_open_store(settings)), ensure_ascii=False,
                       indent=1)
     if args.output:
@@ -41,6 +43,9 @@ def cmd_export(args, settings: Settings) -> int:
 
 
 def cmd_import(args, settings: Settings) -> int:
+    from app.responsibility import repository
+    from app.responsibility.rules import RuleError
+
     store = _open_store(settings)
     try:
         if args.defaults:
@@ -62,6 +67,8 @@ def cmd_import(args, settings: Settings) -> int:
 
 
 def cmd_check(args, settings: Settings) -> int:
+    from app.responsibility.rules import RuleError
+
     try:
         rules = _read(args.file)
     except (RuleError, OSError) as exc:
@@ -70,3 +77,21 @@ def cmd_check(args, settings: Settings) -> int:
         return 1
     print(f"{len(rules)} rules ok")
     return 0
+
+
+def register(sub) -> None:
+    """The parser lines of this command group (called by `ops.cli.parser`)."""
+    ru = sub.add_parser("rules", help="responsibility rules").add_subparsers(dest="sub",
+                                                                           required=True)
+    rx = ru.add_parser("export", help="write all rules in force as a rules file (JSON)")
+    rx.add_argument("--output", "-o", help="file to write (default: stdout)")
+    rx.set_defaults(func=cmd_export)
+    ri = ru.add_parser("import", help="take over a rules file (upsert by key, with history)")
+    ri.add_argument("file", nargs="?", help="rules file (JSON)")
+    ri.add_argument("--defaults", action="store_true", help="the shipped NRW default rules")
+    ri.add_argument("--replace-all", action="store_true", help="delete rules not in the file")
+    ri.add_argument("--comment", help="reason, kept in the history")
+    ri.set_defaults(func=cmd_import)
+    rc = ru.add_parser("check", help="validate a rules file without importing it")
+    rc.add_argument("file")
+    rc.set_defaults(func=cmd_check)

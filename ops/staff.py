@@ -16,16 +16,12 @@ import getpass
 import json
 import sys
 
-from sqlalchemy import select
-
-from app.keyring import KeyringMissing
-from app.services import migrated_store
 from app.settings import Settings
-from app.staff import accounts, audit, totp
-from app.staff.models import StaffUser
 
 
 def _password(args) -> str:
+    from app.staff import accounts
+
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
     first = getpass.getpass("Password: ")
@@ -35,6 +31,10 @@ def _password(args) -> str:
 
 
 def cmd_user_add(args, settings: Settings) -> int:
+    from app.keyring import KeyringMissing
+    from app.services import migrated_store
+    from app.staff import accounts, totp
+
     try:
         store = migrated_store(settings, keys=True)
         roles = sorted(set(args.role or ["admin"]))
@@ -67,6 +67,12 @@ def cmd_user_add(args, settings: Settings) -> int:
 
 
 def cmd_user_disable(args, settings: Settings) -> int:
+    from sqlalchemy import select
+
+    from app.services import migrated_store
+    from app.staff import accounts
+    from app.staff.models import StaffUser
+
     store = migrated_store(settings, keys=True)
     with store.session.begin() as s:
         user = s.scalar(select(StaffUser).where(StaffUser.username == args.username.lower()))
@@ -79,6 +85,12 @@ def cmd_user_disable(args, settings: Settings) -> int:
 
 
 def cmd_user_list(args, settings: Settings) -> int:
+    from sqlalchemy import select
+
+    from app.services import migrated_store
+    from app.staff import audit
+    from app.staff.models import StaffUser
+
     store = migrated_store(settings, keys=True)
     with store.session.begin() as s:
         users = [{"username": u.username, "roles": u.roles, "kommune": u.kommune_id,
@@ -95,6 +107,9 @@ def cmd_user_list(args, settings: Settings) -> int:
 
 
 def cmd_audit_verify(args, settings: Settings) -> int:
+    from app.services import migrated_store
+    from app.staff import audit
+
     store = migrated_store(settings, keys=True)
     with store.session() as s:
         ok, broken, count = audit.verify(s)
@@ -103,3 +118,25 @@ def cmd_audit_verify(args, settings: Settings) -> int:
         return 0
     print(f"audit log BROKEN at entry {broken} (checked {count})", file=sys.stderr)
     return 1
+
+
+def register(sub) -> None:
+    """The parser lines of this command group (called by `ops.cli.parser`)."""
+    u = sub.add_parser("user", help="staff accounts").add_subparsers(dest="sub", required=True)
+    ua = u.add_parser("add", help="bootstrap the first admin (there are no default accounts)")
+    ua.add_argument("username")
+    ua.add_argument("--role", action="append", help="repeatable; default admin",
+                    choices=["admin", "case_manager", "editor", "coordinator"])
+    ua.add_argument("--kommune", help="Kommune id; empty = state-wide")
+    ua.add_argument("--name", help="name shown in the staff area")
+    ua.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    ua.set_defaults(func=cmd_user_add)
+    ud = u.add_parser("disable", help="disable an account and end its sessions")
+    ud.add_argument("username")
+    ud.set_defaults(func=cmd_user_disable)
+    ul = u.add_parser("list", help="list the staff accounts")
+    ul.add_argument("--json", action="store_true")
+    ul.set_defaults(func=cmd_user_list)
+    au = sub.add_parser("audit", help="audit log").add_subparsers(dest="sub", required=True)
+    av = au.add_parser("verify", help="check the HMAC chain of the audit log")
+    av.set_defaults(func=cmd_audit_verify)

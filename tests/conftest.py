@@ -7,8 +7,8 @@ import os
 import pytest
 from fastapi.testclient import TestClient
 
-from app.main import create_app
-from app.services import Services, encoder_for, open_store, start
+from app.main import create_app, open_store, start
+from app.services import Services, encoder_for
 from app.settings import Settings, default_model_dir
 from index.engine import SearchEngine
 

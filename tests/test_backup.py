@@ -14,8 +14,8 @@ from pgserver import postgres_url
 from sqlalchemy import select
 
 from app.keyring import open_keyring
+from app.main import open_store
 from app.referrals.models import Referral
-from app.services import open_store
 from app.settings import Settings
 from ops.backup import BackupError, backup, counts, drill, restore
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from app.services import open_store
+from app.main import open_store
 from index.cache import EmbeddingCache
 from index.engine import SearchEngine
 from ops.bench import measure, synthetic_offers

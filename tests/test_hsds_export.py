@@ -11,7 +11,7 @@ import frictionless
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from app.services import open_store
+from app.main import open_store
 from app.settings import Settings
 from directory.hsds import profile, tabular
 from directory.models import Phone, Service

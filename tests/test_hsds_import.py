@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from app.services import open_store
+from app.main import open_store
 from app.settings import Settings
 from directory.demo import load_demo_kommune
 from directory.hsds import exporter, importer, sheet

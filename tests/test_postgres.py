@@ -11,8 +11,8 @@ from alembic import command
 from pgserver import postgres_url
 from sqlalchemy import create_engine, func, inspect, select, text
 
+from app.main import open_store
 from app.referrals.models import Referral
-from app.services import open_store
 from app.settings import Settings
 from app.staff import audit
 from directory.db import alembic_config

@@ -19,7 +19,8 @@ from app.assistant.state import Chat
 from app.assistant.views import page_data
 from app.referrals.routes import PREFILL_PROVIDERS
 from app.web.csrf import same_origin
-from app.web.rendering import render
+from app.web.deps import ServicesDep
+from app.web.rendering import is_htmx, render
 
 router = APIRouter(include_in_schema=False)
 LANG_COOKIE = "lotse_lang"
@@ -27,10 +28,6 @@ LANG_COOKIE = "lotse_lang"
 
 def _services(request: Request):
     return request.app.state.services
-
-
-def _is_htmx(request: Request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _set_place(chat: Chat, place: Place) -> None:
@@ -60,11 +57,11 @@ def _done(request: Request, chat: Chat, anchor: str = "", block: str = "conversa
     """After a step: htmx gets the new block (the whole conversation, or only the turn that
     changed: a slow connection need not load every earlier answer again), a plain form a
     redirect to the page (PRG)."""
-    if _is_htmx(request) and turn is not None:
+    if is_htmx(request) and turn is not None:
         data = page_data(request, _services(request), chat, only_turn=turn, **extra)
         response = render(request, "index.html", data, block=block)
         response.headers["Cache-Control"] = "no-store"
-    elif _is_htmx(request):
+    elif is_htmx(request):
         response = _show(request, chat, **extra)
     else:
         response = RedirectResponse("/" + anchor, status_code=303)
@@ -79,12 +76,11 @@ def _refused(request: Request) -> Response | None:
 
 
 @router.get("/")
-def start(request: Request,
+def start(request: Request, services: ServicesDep,
           q: str | None = Query(None, max_length=2000),
           kommune: str | None = Query(None, max_length=60),
           age: str | None = Query(None, max_length=10),
           deleted: str | None = Query(None, max_length=2)):
-    services = _services(request)
     chat = state.load(services, request)
     errors: list[str] = []
     if kommune:
@@ -118,21 +114,20 @@ def start(request: Request,
 
 
 @router.get("/conversation/places")
-def suggest(request: Request, place: str = Query("", max_length=200)):
+def suggest(request: Request, services: ServicesDep, place: str = Query("", max_length=200)):
     """Places matching what was typed (htmx: the `choices` block under the field)."""
-    choices = gazetteer(_services(request).store).suggest(place) if place.strip() else []
-    data = page_data(request, _services(request), None, place_text=place, choices=choices,
+    choices = gazetteer(services.store).suggest(place) if place.strip() else []
+    data = page_data(request, services, None, place_text=place, choices=choices,
                      suggesting=True)
     return render(request, "index.html", data, block="choices")
 
 
 @router.post("/conversation/place")
-def choose_place(request: Request, place: str = Form("", max_length=200),
+def choose_place(request: Request, services: ServicesDep, place: str = Form("", max_length=200),
                  place_id: str = Form("", max_length=60), unknown: str = Form(""),
                  change: str = Form("")):
     if (refused := _refused(request)) is not None:
         return refused
-    services = _services(request)
     chat = state.load(services, request) or Chat()
     gaz = gazetteer(services.store)
     if change:
@@ -153,7 +148,7 @@ def choose_place(request: Request, place: str = Form("", max_length=200),
     if chosen is None:  # not found or not one place: "did you mean", input kept
         return _show(request, chat, place_text=place, choices=choices,
                      place_error="ambiguous" if choices else "unknown",
-                     status_code=200 if _is_htmx(request) else 422)
+                     status_code=200 if is_htmx(request) else 422)
     _set_place(chat, chosen)
     if chat.turns and chat.turns[-1]["ask"] in ("place", "gemeinde"):
         last = len(chat.turns) - 1  # the place answers the open question: answer again
@@ -162,14 +157,13 @@ def choose_place(request: Request, place: str = Form("", max_length=200),
 
 
 @router.post("/conversation/ask")
-def ask(request: Request, q: str = Form("", max_length=2000)):
+def ask(request: Request, services: ServicesDep, q: str = Form("", max_length=2000)):
     if (refused := _refused(request)) is not None:
         return refused
-    services = _services(request)
     chat = state.load(services, request) or Chat()
     if not q.strip():
         response = _show(request, chat, errors=["q"],
-                         status_code=200 if _is_htmx(request) else 422)
+                         status_code=200 if is_htmx(request) else 422)
         response.headers["HX-Retarget"] = "#conversation"  # the form shows the error
         response.headers["HX-Reswap"] = "outerHTML"
         return response
@@ -180,12 +174,11 @@ def ask(request: Request, q: str = Form("", max_length=2000)):
 
 
 @router.post("/conversation/reply")
-def reply(request: Request, kind: str = Form("", max_length=20),
+def reply(request: Request, services: ServicesDep, kind: str = Form("", max_length=20),
           value: str = Form("", max_length=60), turn: int = Form(-1, ge=-1, le=100)):
     """The answer to a clarifying question; the question of that turn is answered again."""
     if (refused := _refused(request)) is not None:
         return refused
-    services = _services(request)
     chat = state.load(services, request)
     if chat is None or not (0 <= turn < len(chat.turns)):
         return _show(request, chat, notice="expired")
@@ -208,13 +201,12 @@ def reply(request: Request, kind: str = Form("", max_length=20),
 
 
 @router.post("/conversation/feedback")
-def feedback(request: Request, turn: int = Form(-1, ge=-1, le=100),
+def feedback(request: Request, services: ServicesDep, turn: int = Form(-1, ge=-1, le=100),
              helped: str = Form("", max_length=3)):
     from app.analytics.record import record_feedback
 
     if (refused := _refused(request)) is not None:
         return refused
-    services = _services(request)
     chat = state.load(services, request)
     if chat is None or not (0 <= turn < len(chat.turns)) or helped not in ("yes", "no"):
         return _show(request, chat, notice="expired")
@@ -222,7 +214,7 @@ def feedback(request: Request, turn: int = Form(-1, ge=-1, le=100),
     if t["helped"] is None:
         record_feedback(services, t["answer_id"], helped == "yes")
         t["helped"] = helped == "yes"
-    if _is_htmx(request):
+    if is_htmx(request):
         data = page_data(request, services, chat, feedback_turn=turn, only_turn=turn)
         response = render(request, "index.html", data, block="feedback")
         state.save(services, request, response, chat)
@@ -231,12 +223,12 @@ def feedback(request: Request, turn: int = Form(-1, ge=-1, le=100),
 
 
 @router.post("/conversation/delete")
-def delete(request: Request):
+def delete(request: Request, services: ServicesDep):
     """"Delete this conversation": the row and the cookie are gone at once."""
     if (refused := _refused(request)) is not None:
         return refused
     response = RedirectResponse("/?deleted=1", status_code=303)
-    state.forget(_services(request), request, response)
+    state.forget(services, request, response)
     return response
 
 

@@ -10,7 +10,7 @@ every page is no-store with htmx history off (PRIV-14).
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse
 
 from app.casework import inbox
 from app.i18n import staff_gettext as _s
@@ -20,6 +20,8 @@ from app.staff import audit
 from app.staff.auth import Staff, require_staff
 from app.staff.routes import HOME_LINKS
 from app.staff.web import render_staff
+from app.web.deps import ServicesDep
+from app.web.rendering import hx_redirect, is_htmx
 from directory.reference import taxonomy, topic_label
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +34,7 @@ def _topics(lang: str = "de") -> dict[str, str]:
 
 
 @router.get("/staff/referrals")
-def listing(request: Request, staff: Staff = Depends(CASE_MANAGER),
+def listing(request: Request, services: ServicesDep, staff: Staff = Depends(CASE_MANAGER),
             status: str | None = Query(None, max_length=30),
             topic: str | None = Query(None, max_length=40),
             language: str | None = Query(None, max_length=16),
@@ -40,7 +42,7 @@ def listing(request: Request, staff: Staff = Depends(CASE_MANAGER),
             older: int | None = Query(None, ge=0, le=3650)):
     f = inbox.Filters(status if status in workflow.STATUSES else None, topic or None,
                       language or None, assigned if assigned in ("me", "none") else None, older)
-    store = request.app.state.services.store
+    store = services.store
     with store.session.begin() as s:
         rows = inbox.listing(s, staff, f)
         names = {u.id: u.display_name or u.username
@@ -94,14 +96,11 @@ def _change(request: Request, staff: Staff, referral_id: str, action, *args,
         return _detail(request, staff, referral_id, _s(
             "Not saved: someone changed this referral meanwhile, or this step is not "
             "possible from its current status. Please check and try again."), 409)
-    htmx = request.headers.get("HX-Request") == "true"
-    if done and htmx:
-        response = Response(status_code=204)
-        response.headers["HX-Redirect"] = done
-        return response
-    if htmx:
+    if done:
+        return hx_redirect(request, done)
+    if is_htmx(request):
         return _detail(request, staff, referral_id)
-    return RedirectResponse(done or f"/staff/referrals/{referral_id}", status_code=303)
+    return RedirectResponse(f"/staff/referrals/{referral_id}", status_code=303)
 
 
 @router.post("/staff/referrals/{referral_id}/status")

@@ -12,23 +12,24 @@ lets the editor save over it deliberately.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app import i18n
 from app.cards import card
-from app.editors import actions, form
+from app.editors import actions, form, freshness
 from app.i18n import staff_gettext as _s
 from app.responsibility.vocab import LEGAL_DOMAINS
 from app.settings import UI_LANGUAGES
 from app.staff.auth import Staff, require_staff
-from app.staff.routes import HOME_LINKS
+from app.staff.routes import HOME_LINKS, HOME_NOTES
 from app.staff.scope import get_scoped, kommune_filter
 from app.staff.web import render_staff
-from app.web.rendering import env
+from app.web.deps import ServicesDep
+from app.web.rendering import env, hx_redirect
 from directory import drafts, editing
 from directory.models import Attribute, Kommune, Service, TaxonomyTerm
 from directory.reference import office_kinds, taxonomy
@@ -39,6 +40,7 @@ LIST_LIMIT = 200
 
 HOME_LINKS.append(("editor", "/staff/offers", lambda: _s("Offers in the directory")))
 HOME_LINKS.append(("admin", "/staff/offers", lambda: _s("Offers in the directory")))
+HOME_NOTES.append(("editor", freshness.stale_note))
 
 
 def _services(request: Request):
@@ -61,9 +63,7 @@ def _or_404(call):
 
 def _done(request: Request, url: str) -> Response:
     """After a change: 303 for a plain form, a full-page redirect for htmx."""
-    if request.headers.get("HX-Request") == "true":
-        return Response(status_code=200, headers={"HX-Redirect": url})
-    return RedirectResponse(url, status_code=303)
+    return hx_redirect(request, url)
 
 
 def _restrict(raw: dict, staff: Staff) -> dict:
@@ -108,13 +108,13 @@ def _edit_page(request: Request, staff: Staff, *, offer_id: str | None, draft: d
 
 
 @router.get("/staff/offers")
-def offer_list(request: Request, staff: Staff = Depends(EDITORS),
+def offer_list(request: Request, services: ServicesDep, staff: Staff = Depends(EDITORS),
                q: str | None = Query(None, max_length=200),
                kommune: str | None = Query(None, max_length=60),
                topic: str | None = Query(None, max_length=60),
                status: str | None = Query(None, max_length=20),
                review: str | None = Query(None, max_length=5)):
-    store = _services(request).store
+    store = services.store
     stmt = (select(Service, Kommune.name).outerjoin(Kommune, Kommune.id == Service.kommune_id)
             .options(selectinload(Service.translations))
             .where(kommune_filter(staff, Service.kommune_id)))
@@ -142,6 +142,45 @@ def offer_list(request: Request, staff: Staff = Depends(EDITORS),
 # --- create and edit ----------------------------------------------------------------------
 
 
+@router.get("/staff/offers/stale")
+def stale_list(request: Request, services: ServicesDep, staff: Staff = Depends(EDITORS),
+               kommune: str | None = Query(None, max_length=60)):
+    store = services.store
+    with store.session() as s:
+        rows = [{"id": svc.id, "name": svc.name, "kommune": svc.kommune_id,
+                 "verified": svc.last_verified,
+                 "languages": sorted(t.lang for t in svc.translations),
+                 "review": sum(bool(t.needs_review) for t in svc.translations)}
+                for svc in freshness.stale(s, staff, kommune if staff.state_wide else None)]
+        total = freshness.count(s, staff, kommune)
+        names = dict(s.execute(select(Kommune.id, Kommune.name)).all())
+        confirmed = request.query_params.get("confirmed")
+    return render_staff(request, staff, "staff/offers_stale.html", {
+        "rows": rows, "total": total, "names": names, "months": freshness.STALE_MONTHS,
+        "kommune": kommune or "",
+        "confirmed": confirmed == "1",
+        "kommune_options": sorted(names.items(), key=lambda kv: kv[1])
+        if staff.state_wide else []})
+
+
+@router.post("/staff/offers/{offer_id}/confirm")
+def confirm(request: Request, services: ServicesDep, offer_id: str, staff: Staff = Depends(EDITORS),
+            translations_reviewed: str = Form("", max_length=5),
+            back: str = Form("stale", max_length=10)):
+    def change(s):
+        _found(s, staff, offer_id)
+        return editing.confirm(s, offer_id, actions.actor_of(staff), freshness.today(),
+                               translations_reviewed=bool(translations_reviewed))
+
+    try:
+        actions.run(services, staff, "verify", change)
+    except editing.NotFound:
+        raise HTTPException(404, _s("Not found.")) from None
+    if back == "edit":
+        return _done(request, f"/staff/offers/{offer_id}?saved=1")
+    return _done(request, "/staff/offers/stale?confirmed=1")
+
+
 @router.get("/staff/offers/new")
 def new_form(request: Request, staff: Staff = Depends(EDITORS),
              kommune: str | None = Query(None, max_length=60)):
@@ -151,10 +190,10 @@ def new_form(request: Request, staff: Staff = Depends(EDITORS),
 
 
 @router.post("/staff/offers/new")
-async def create(request: Request, staff: Staff = Depends(EDITORS)):
+async def create(request: Request, services: ServicesDep, staff: Staff = Depends(EDITORS)):
     raw = _restrict(form.draft_from_form(await request.form()), staff)
     try:
-        saved = actions.run(_services(request), staff, "create", lambda s: editing.create(
+        saved = actions.run(services, staff, "create", lambda s: editing.create(
             s, raw, actions.actor_of(staff), actions.choices(s)))
     except editing.Invalid as exc:
         return _edit_page(request, staff, offer_id=None, draft=raw, version="",
@@ -163,15 +202,17 @@ async def create(request: Request, staff: Staff = Depends(EDITORS)):
 
 
 @router.get("/staff/offers/{offer_id}")
-def edit_form(request: Request, offer_id: str, staff: Staff = Depends(EDITORS)):
-    with _services(request).store.session() as s:
+def edit_form(request: Request, services: ServicesDep,
+              offer_id: str, staff: Staff = Depends(EDITORS)):
+    with services.store.session() as s:
         snap = _or_404(lambda: drafts.snapshot(s, _found(s, staff, offer_id)))
     return _edit_page(request, staff, offer_id=offer_id, draft=snap,
                       version=editing.version(snap), status=snap["status"])
 
 
 @router.post("/staff/offers/{offer_id}")
-async def save(request: Request, offer_id: str, staff: Staff = Depends(EDITORS)):
+async def save(request: Request, services: ServicesDep,
+               offer_id: str, staff: Staff = Depends(EDITORS)):
     submitted = await request.form()
     raw = _restrict(form.draft_from_form(submitted), staff)
     version = str(submitted.get("version") or "")
@@ -182,12 +223,12 @@ async def save(request: Request, offer_id: str, staff: Staff = Depends(EDITORS))
                               version)
 
     try:
-        _or_404(lambda: actions.run(_services(request), staff, "update", change))
+        _or_404(lambda: actions.run(services, staff, "update", change))
     except editing.Invalid as exc:
         return _edit_page(request, staff, offer_id=offer_id, draft=raw, version=version,
                           errors=exc.errors, status_code=422)
     except editing.Conflict as exc:
-        with _services(request).store.session() as s:
+        with services.store.session() as s:
             current = drafts.snapshot(s, _found(s, staff, offer_id))
             typed, _ = drafts.validate(raw, actions.choices(s))
         differ = [form.field_label(k) for k in drafts.FIELDS
@@ -234,9 +275,8 @@ def preview_html(offer, lang: str) -> Markup:
 
 
 @router.get("/staff/offers/{offer_id}/preview")
-def preview(request: Request, offer_id: str, staff: Staff = Depends(EDITORS),
+def preview(request: Request, services: ServicesDep, offer_id: str, staff: Staff = Depends(EDITORS),
             shown: str | None = Query(None, alias="in", max_length=20)):
-    services = _services(request)
     with services.store.session() as s:
         svc = _or_404(lambda: _found(s, staff, offer_id))
         name, active = svc.name, svc.status == "active"
@@ -249,8 +289,9 @@ def preview(request: Request, offer_id: str, staff: Staff = Depends(EDITORS),
 
 
 @router.get("/staff/offers/{offer_id}/history")
-def history(request: Request, offer_id: str, staff: Staff = Depends(EDITORS)):
-    with _services(request).store.session() as s:
+def history(request: Request, services: ServicesDep,
+            offer_id: str, staff: Staff = Depends(EDITORS)):
+    with services.store.session() as s:
         svc = _or_404(lambda: _found(s, staff, offer_id))
         entries = [{"id": e.id, "at": e.at, "who": e.actor_name, "action": e.action,
                     "undo_of": e.undo_of, "undone_by": e.undone_by,
@@ -272,13 +313,14 @@ def action_labels() -> dict[str, str]:
 
 
 @router.post("/staff/offers/{offer_id}/undo/{change_id}")
-def undo(request: Request, offer_id: str, change_id: int, staff: Staff = Depends(EDITORS)):
+def undo(request: Request, services: ServicesDep,
+         offer_id: str, change_id: int, staff: Staff = Depends(EDITORS)):
     def change(s):
         _found(s, staff, offer_id)
         return editing.undo(s, change_id, actions.actor_of(staff), offer_id)
 
     try:
-        _or_404(lambda: actions.run(_services(request), staff, "undo", change))
+        _or_404(lambda: actions.run(services, staff, "undo", change))
     except editing.Conflict as exc:
         return _done(request, f"/staff/offers/{offer_id}/history?problem={exc.reason}")
     return _done(request, f"/staff/offers/{offer_id}/history")

@@ -19,6 +19,8 @@ from app.imports.jobs import Jobs
 from app.staff.auth import Staff, require_staff
 from app.staff.routes import HOME_LINKS
 from app.staff.web import render_staff
+from app.web.deps import ServicesDep
+from app.web.rendering import hx_redirect
 from directory.hsds import sheet
 from directory.reference import taxonomy
 
@@ -62,18 +64,18 @@ def template_csv(staff: Staff = Depends(EDITORS)):
 
 
 @router.get("/staff/import/offers.xlsx")
-def offers_xlsx(request: Request, staff: Staff = Depends(EDITORS)):
+def offers_xlsx(request: Request, services: ServicesDep, staff: Staff = Depends(EDITORS)):
     """The offers of the staff member's Kommune (all for state-wide) as the template."""
     from directory.hsds.exporter import sheet_xlsx
 
-    with request.app.state.services.store.session() as s:
+    with services.store.session() as s:
         data = sheet_xlsx(s, staff.kommune_id)
     return Response(data, media_type=XLSX, headers={
         "Content-Disposition": 'attachment; filename="kim-lotse-angebote.xlsx"'})
 
 
 @router.post("/staff/import")
-async def upload(request: Request, file: UploadFile | None = None,
+async def upload(request: Request, services: ServicesDep, file: UploadFile | None = None,
                  staff: Staff = Depends(EDITORS)):
     limit = request.app.state.settings.import_max_bytes
     data = await file.read(limit + 1) if file is not None else b""
@@ -87,7 +89,7 @@ async def upload(request: Request, file: UploadFile | None = None,
                             {"columns": sheet.COLUMNS, "error": error, "max_mb": limit / 1e6},
                             status_code=422)
     name = (file.filename or "upload")[-200:]
-    job = _jobs(request).start_check(request.app.state.services, staff, name, data)
+    job = _jobs(request).start_check(services, staff, name, data)
     return RedirectResponse(f"/staff/import/jobs/{job.id}", status_code=303)
 
 
@@ -112,10 +114,8 @@ def job_page(request: Request, job_id: str, staff: Staff = Depends(EDITORS)):
 
 
 @router.post("/staff/import/jobs/{job_id}/apply")
-def apply(request: Request, job_id: str, staff: Staff = Depends(EDITORS)):
+def apply(request: Request, services: ServicesDep, job_id: str, staff: Staff = Depends(EDITORS)):
     job = _job_or_404(request, staff, job_id)
-    if not _jobs(request).start_apply(request.app.state.services, staff, job):
+    if not _jobs(request).start_apply(services, staff, job):
         raise HTTPException(409, _s("This import cannot be applied (again)."))
-    if request.headers.get("HX-Request") == "true":
-        return Response(status_code=200, headers={"HX-Redirect": f"/staff/import/jobs/{job.id}"})
-    return RedirectResponse(f"/staff/import/jobs/{job.id}", status_code=303)
+    return hx_redirect(request, f"/staff/import/jobs/{job.id}")

@@ -29,6 +29,7 @@ from app.staff import audit
 from app.staff.auth import Staff, require_staff
 from app.staff.routes import HOME_LINKS
 from app.staff.web import render_staff
+from app.web.deps import ServicesDep
 from directory.drafts import EMAIL, PHONE, POSTAL
 from directory.models import Gemeinde, Kommune
 
@@ -96,8 +97,8 @@ def _kommune_or_404(s, staff: Staff, kommune_id: str) -> Kommune:
 
 
 @router.get("/staff/kommunen")
-def kommunen_list(request: Request, staff: Staff = Depends(ANY_STAFF)):
-    with _services(request).store.session() as s:
+def kommunen_list(request: Request, services: ServicesDep, staff: Staff = Depends(ANY_STAFF)):
+    with services.store.session() as s:
         stmt = select(Kommune).order_by(Kommune.sample.desc(), Kommune.name)
         if not staff.state_wide:
             stmt = stmt.where(Kommune.id == staff.kommune_id)
@@ -129,7 +130,8 @@ def kommune_page(request: Request, kommune_id: str, staff: Staff = Depends(ANY_S
 
 
 @router.post("/staff/kommunen/{kommune_id}")
-async def kommune_save(request: Request, kommune_id: str, staff: Staff = Depends(ADMINS)):
+async def kommune_save(request: Request, services: ServicesDep,
+                       kommune_id: str, staff: Staff = Depends(ADMINS)):
     form = await request.form()
     reference = staff.state_wide
     values, errors = validate_kommune(form, reference)
@@ -138,7 +140,7 @@ async def kommune_save(request: Request, kommune_id: str, staff: Staff = Depends
     if errors:
         return _page(request, staff, kommune_id, {n: v or "" for n, v in values.items()},
                      errors, status_code=422)
-    with _services(request).store.session.begin() as s:
+    with services.store.session.begin() as s:
         k = _kommune_or_404(s, staff, kommune_id)
         if any(getattr(k, n) != values[n] for n in REFERENCE if n in values):
             k.edited_at = dt.datetime.now(dt.UTC)

@@ -1,4 +1,5 @@
-"""The referral pages for newcomers and volunteers: form, confirmation, status, withdrawal.
+"""The referral over HTTP: the pages for newcomers and volunteers (form, confirmation,
+status, withdrawal) and the JSON API (`/api/v1/referrals`, below).
 
 `GET /referral?kommune=ID&topics=a,b&lang=CODE[&for=other]` shows the form
 in the person's language, prefilled from non-personal query parameters and
@@ -8,32 +9,49 @@ topics, kommune, language, age). No personal data ever goes into a URL.
 `POST /referral` runs the same code as the API (`service.submit`); errors
 and a busy store (503) show the form again with everything typed kept.
 The confirmation (shown only after the commit) gives the reference, the
-secret, what happens next, and a one-click withdrawal.
+secret, what happens next, and a one-click withdrawal. When the form carries a
+shown answer's id, `REFERRAL_FOLLOWED` hooks hear of it (the anonymous figures,
+`app.analytics`, register theirs), so referrals import no other feature.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+import time
 from collections.abc import Callable
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
-from pydantic import ValidationError
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.exc import OperationalError
 
 from app import i18n
-from app.analytics.record import record_referral
 from app.i18n import gettext as _
 from app.referrals import consent
-from app.referrals.api import places
-from app.referrals.service import CHANNELS, ReferralError, ReferralIn, Unavailable, find, submit
-from app.referrals.service import withdraw as withdraw_referral
+from app.referrals.service import (
+    CHANNELS,
+    ReferralError,
+    ReferralIn,
+    Unavailable,
+    find,
+    submit,
+)
+from app.referrals.service import withdraw as service_withdraw
 from app.referrals.workflow import coarse, public_label
+from app.web.csrf import same_origin
+from app.web.deps import ServicesDep
 from app.web.ratelimit import limited
 from app.web.rendering import render
 from directory.reference import taxonomy, topic_label
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter()
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(tags=["referrals"])
 PREFILL_PROVIDERS: list[Callable[[Request], dict]] = []
+#: called with (services, answer id) when a sent referral followed a shown answer
+REFERRAL_FOLLOWED: list[Callable[[Any, str], object]] = []
 ANSWER_ID = re.compile(r"[\w-]{8,64}", re.ASCII)  # app.analytics.record's per-answer id
 #: Languages a person can name for the conversation (ISO 639 codes).
 PERSON_LANGUAGES = ("de", "en", "ar", "fa", "prs", "tr", "ku", "ckb", "uk", "ru", "ps", "ti",
@@ -67,7 +85,7 @@ def _form(request: Request, values: dict, errors: dict[str, str], volunteer: boo
     }, status_code)
 
 
-@router.get("/referral")
+@pages.get("/referral")
 def referral_form(request: Request, kommune: str | None = Query(None, max_length=40),
                   topics: str | None = Query(None, max_length=400),
                   q: str | None = Query(None, max_length=2000),
@@ -111,8 +129,8 @@ def _body(form) -> tuple[dict, dict]:
     return values, body
 
 
-@router.post("/referral")
-async def referral_submit(request: Request):
+@pages.post("/referral")
+async def referral_submit(request: Request, services: ServicesDep):
     form = await request.form()
     values, body = _body(form)
     volunteer = form.get("volunteer") == "1"
@@ -132,7 +150,6 @@ async def referral_submit(request: Request):
     except ValidationError as exc:
         field = str(exc.errors()[0]["loc"][0]) if exc.errors() else "form"
         return again({field: _("Please check this field.")}, 422)
-    services = request.app.state.services
     kommune = next((k for k in places(request)[0] if k.id == data.kommune), None)
     if kommune is None:
         return again({"kommune": _("We do not know this Kommune. Please choose one from the "
@@ -151,12 +168,13 @@ async def referral_submit(request: Request):
                                 "Please send it again in a minute; your text is kept below.")},
                      503)
     if values["answer"]:
-        record_referral(services, values["answer"])  # anonymous: the answer's flag only
+        for followed in REFERRAL_FOLLOWED:  # anonymous: the answer's flag only
+            followed(services, values["answer"])
     return _page(request, "referral_done.html", {"receipt": receipt, "kommune": kommune,
                                                  "volunteer": volunteer}, 201)
 
 
-@router.get("/referral/status")
+@pages.get("/referral/status")
 def status_form(request: Request):
     return _page(request, "referral_status.html", {"found": None, "error": False,
                                                    "reference": ""})
@@ -174,12 +192,12 @@ async def _credentials(request: Request):
     return reference, secret, refused
 
 
-@router.post("/referral/status")
-async def status_lookup(request: Request):
+@pages.post("/referral/status")
+async def status_lookup(request: Request, services: ServicesDep):
     reference, secret, refused = await _credentials(request)
     if refused is not None:
         return refused
-    with request.app.state.services.store.session() as s:
+    with services.store.session() as s:
         ref = find(s, reference, secret)
         found = None if ref is None else {"reference": ref.reference, "secret": secret,
                                           "status": public_label(coarse(ref.status)),
@@ -189,12 +207,117 @@ async def status_lookup(request: Request):
                  200 if found else 404)
 
 
-@router.post("/referral/withdraw")
-async def withdraw(request: Request):
+@pages.post("/referral/withdraw")
+async def withdraw(request: Request, services: ServicesDep):
     reference, secret, refused = await _credentials(request)
     if refused is not None:
         return refused
-    ok = withdraw_referral(request.app.state.services.store, reference, secret)
+    ok = service_withdraw(services.store, reference, secret)
     return _page(request, "referral_status.html", {"found": None, "error": not ok,
                                                    "withdrawn": ok, "reference": reference},
                  200 if ok else 404)
+
+
+# --- The referral JSON API: POST /api/v1/referrals (DESIGN.md), consent text, status, withdrawal
+
+
+class Lookup(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reference: str = Field(..., max_length=30)
+    secret: str = Field(..., max_length=30)
+
+
+def places(request: Request) -> tuple[list, dict[str, list]]:
+    """Kommunen and Gemeinden, read once a minute, so a locked store still shows the form."""
+    cache = getattr(request.app.state, "referral_places", None)
+    if cache is None or time.monotonic() - cache[0] > 60:
+        store = request.app.state.services.store
+        try:
+            kommunen = store.kommunen()
+            gemeinden: dict[str, list] = {}
+            for g in store.gemeinden():
+                gemeinden.setdefault(g.kommune_id, []).append(g)
+        except OperationalError:
+            if cache is None:
+                raise
+            return cache[1], cache[2]
+        cache = request.app.state.referral_places = (time.monotonic(), kommunen, gemeinden)
+    return cache[1], cache[2]
+
+
+def _error(detail: str, status: int, field: str | None = None, headers=None) -> JSONResponse:
+    body = {"detail": detail}
+    if field:
+        body["fields"] = [field]
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+@api.post("/api/v1/referrals", status_code=201)
+def create_referral(request: Request, services: ServicesDep, body: ReferralIn,
+                    idempotency_key: str | None = Header(None, max_length=200)):
+    if not same_origin(request):
+        return _error(_("This request came from another site."), 403)
+    wait = limited(request, "referral", request.app.state.settings.referral_limit_ip)
+    if wait:
+        return _error(_("Too many requests. Please try again later."), 429,
+                      headers={"Retry-After": str(wait)})
+    lang = i18n.pick_language(body.language, default="") or request.state.lang
+    i18n.set_language(lang)
+    kommune = next((k for k in places(request)[0] if k.id == body.kommune), None)
+    if kommune is None:
+        return _error(_("We do not know this Kommune. Please choose one from the list."), 422,
+                      "kommune")
+    shown = consent.information(kommune.name, bool(body.on_behalf), services.settings)
+    try:
+        receipt = submit(services.store, services.settings, body, lang=lang, shown=shown,
+                         idempotency_key=idempotency_key)
+    except ReferralError as exc:
+        return _error(str(exc), exc.status, exc.field)
+    except Unavailable:
+        return _error(_("We cannot take your request right now. Nothing was stored. "
+                        "Please try again in a minute."), 503, headers={"Retry-After": "30"})
+    return JSONResponse({"reference": receipt.reference, "status": receipt.status},
+                        status_code=201, headers={"Referral-Secret": receipt.secret,
+                                                  "Cache-Control": "no-store"})
+
+
+@api.get("/api/v1/referrals/consent")
+def consent_text(request: Request, services: ServicesDep, kommune: str = Query(..., max_length=40),
+                 lang: str | None = Query(None, max_length=16),
+                 on_behalf: bool = Query(False)):
+    """The information and consent text to show before submitting, with its fingerprint."""
+    k = services.store.kommune(kommune)
+    if k is None:
+        return _error(_("We do not know this Kommune. Please choose one from the list."), 404)
+    i18n.set_language(i18n.pick_language(lang, default="") or request.state.lang)
+    text = consent.information(k.name, on_behalf, services.settings)
+    return {"version": consent.VERSION, "sha256": text.fingerprint, "lang":
+            i18n.current_language(), "title": text.title, "paragraphs": list(text.paragraphs),
+            "consent_label": text.consent_label, "special_label": text.special_label,
+            "special_topics": sorted(consent.SPECIAL_TOPICS)}
+
+
+@api.post("/api/v1/referrals/status")
+def status(request: Request, services: ServicesDep, body: Lookup):
+    if limited(request, "status", request.app.state.settings.status_limit_ip):
+        return _error(_("Too many requests. Please try again later."), 429)
+    with services.store.session() as s:
+        ref = find(s, body.reference, body.secret)
+        if ref is None:
+            return _error(_("Reference number or secret code is wrong."), 404)
+        return {"reference": ref.reference, "status": coarse(ref.status)}
+
+
+@api.post("/api/v1/referrals/withdraw")
+def withdraw_referral(request: Request, services: ServicesDep, body: Lookup):
+    if not same_origin(request):
+        return _error(_("This request came from another site."), 403)
+    if limited(request, "status", request.app.state.settings.status_limit_ip):
+        return _error(_("Too many requests. Please try again later."), 429)
+    if not service_withdraw(services.store, body.reference, body.secret):
+        return _error(_("Reference number or secret code is wrong."), 404)
+    return {"reference": body.reference.strip().upper(), "status": "withdrawn"}
+
+
+router.include_router(api)
+router.include_router(pages)

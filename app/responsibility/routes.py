@@ -1,125 +1,37 @@
-"""The volunteer page `/responsibility`: the lookup as a plain form, in every UI language.
+"""Who is responsible, over HTTP: the volunteer page `/responsibility` and the JSON API.
 
-Works without JavaScript (GET form, whole page); htmx swaps only the answer.
+The page works without JavaScript (GET form, whole page); htmx swaps only the answer.
 Offices are shown as the directory's cards; German legal text is marked
-`lang="de"` and offered "for the counter".
+`lang="de"` and offered "for the counter". `GET /api/v1/responsibility` answers the
+same as JSON (public, documented in OpenAPI). What the page shows is made in
+`app.responsibility.views`, which the staff lookup (`app.rules`) shares.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+import datetime as dt
+from typing import Literal
 
-from app.cards import card
+from fastapi import APIRouter, HTTPException, Query, Request
+
 from app.i18n import gettext as _
 from app.responsibility import vocab
-from app.responsibility.api import directory_offers
-from app.responsibility.lookup import LookupInputError, Result, lookup
-from app.responsibility.offices import carrier_name
+from app.responsibility.lookup import LookupInputError, lookup, present, term
 from app.responsibility.repository import cached_rules
+from app.responsibility.views import directory_offers, form_options, parse_age, view
+from app.web.deps import ServicesDep
 from app.web.rendering import render
 
 router = APIRouter()
+pages = APIRouter()
+api = APIRouter(tags=["responsibility"])
 
 
-def parse_age(raw: str | None) -> tuple[int | None, bool]:
-    """(age, ok): empty is fine, anything but 0–120 is not."""
-    if raw is None or not raw.strip():
-        return None, True
-    raw = raw.strip()
-    if raw.isdigit() and int(raw) <= 120:
-        return int(raw), True
-    return None, False
 
 
-def conditions_de(when: dict) -> list[str]:
-    """A rule's conditions in German words (for case managers)."""
-    names = {"statuses": ("Status", vocab.STATUSES),
-             "not_statuses": ("nicht Status", vocab.STATUSES),
-             "benefits": ("Leistung", vocab.BENEFITS),
-             "not_benefits": ("nicht Leistung", vocab.BENEFITS)}
-    out = []
-    for key, (label, table) in names.items():
-        if key in when:
-            out.append(f"{label}: " + "; ".join(table[c].de for c in when[key]))
-    if "age_min" in when or "age_max" in when:
-        lo, hi = when.get("age_min"), when.get("age_max")
-        out.append(f"Alter {lo}–{hi}" if lo is not None and hi is not None
-                   else f"Alter ab {lo}" if lo is not None else f"Alter bis {hi}")
-    for key, label in (("kommune_kind", "Kommune"), ("gemeinde_status", "Gemeinde"),
-                       ("not_gemeinde_status", "nicht Gemeinde")):
-        if key in when:
-            out.append(f"{label}: " + ", ".join(when[key]))
-    return out
-
-
-def view(result: Result, lang: str) -> dict:
-    """What the templates show: labels translated, offices as cards."""
-    d = result.decision
-    answers = []
-    for i, a in enumerate(d.answers):
-        offices = []
-        for j, od in enumerate(a.offices):
-            offices.append({
-                "kind": od.kind,
-                "label": _(vocab.OFFICE_KINDS[od.kind].label),
-                "de": vocab.OFFICE_KINDS[od.kind].de,
-                "carrier": carrier_name(od.level, d.place),
-                "level": od.level,
-                "certain": od.certain,
-                "rule": od.rule,
-                "cards": [card(o, lang) for o in result.entries.get((i, j), [])],
-            })
-        domain = vocab.LEGAL_DOMAINS.get(a.rule.legal_domain or "")
-        answers.append({
-            "rule": a.rule,
-            "conditions_de": conditions_de(a.rule.when),
-            "domain": _(domain.label) if domain else None,
-            "domain_de": domain.de if domain else None,
-            "offices": offices,
-            "notes": [{"label": _(vocab.EVENTS[n.event].label), "de": vocab.EVENTS[n.event].de,
-                       "text": n.text} for n in a.rule.notes],
-        })
-    changes = []
-    for c in result.changes:
-        later = c.decision
-        changes.append({
-            "event": c.event,
-            "label": _(vocab.EVENTS[c.event].label),
-            "de": vocab.EVENTS[c.event].de,
-            "age": c.age,
-            "certain": later.certain,
-            "none_needed": any(a.rule.none_needed for a in later.answers),
-            "offices": [_(vocab.OFFICE_KINDS[o.kind].label) for a in later.answers
-                        for o in a.offices],
-            "offices_de": [vocab.OFFICE_KINDS[o.kind].de for a in later.answers
-                           for o in a.offices],
-            "domains_de": sorted({a.rule.legal_domain for a in later.answers
-                                  if a.rule.legal_domain}),
-        })
-    return {
-        "certain": d.certain,
-        "reasons": [_(vocab.REASONS[r].label) for r in d.reasons],
-        "reasons_de": [vocab.REASONS[r].de for r in d.reasons],
-        "outcome": d.outcome,
-        "answers": answers,
-        "next": changes,
-        "case_management": [card(o, lang) for o in result.case_management],
-        "place": d.place,
-        "query": d.query,
-    }
-
-
-def form_options(store, kommune: str | None) -> dict:
-    kommunen = store.kommunen()
-    known = {k.id for k in kommunen}
-    chosen = kommune if kommune in known else (kommunen[0].id if kommunen else None)
-    gemeinden = store.gemeinden(chosen) if chosen else []
-    return {"kommunen": kommunen, "kommune": chosen, "gemeinden": gemeinden}
-
-
-@router.get("/responsibility", include_in_schema=False)
+@pages.get("/responsibility", include_in_schema=False)
 def responsibility_page(
-    request: Request,
+    request: Request, services: ServicesDep,
     matter: str | None = Query(None, max_length=40),
     kommune: str | None = Query(None, max_length=60),
     gemeinde: str | None = Query(None, max_length=40),
@@ -127,7 +39,6 @@ def responsibility_page(
     benefits: str | None = Query(None, max_length=40),
     age: str | None = Query(None, max_length=10),
 ):
-    services = request.app.state.services
     store = services.store
     lang = request.state.lang
     data = form_options(store, kommune)
@@ -166,3 +77,57 @@ def responsibility_page(
         else:
             data["answer"] = view(result, lang)
     return render(request, "responsibility.html", data, block="answer")
+
+
+# --- `GET /api/v1/responsibility`: who is responsible, as JSON (public, documented in OpenAPI).
+
+MatterCode = Literal[tuple(vocab.MATTERS)]  # type: ignore[valid-type]
+StatusCode = Literal[tuple(vocab.STATUSES)]  # type: ignore[valid-type]
+BenefitCode = Literal[tuple(vocab.BENEFITS)]  # type: ignore[valid-type]
+
+
+@api.get("/api/v1/responsibility",
+            summary="Who is responsible for this person, matter and place")
+def responsibility(
+    request: Request, services: ServicesDep,
+    matter: MatterCode = Query(..., description="What the person needs (codes: see …/options)"),
+    gemeinde: str | None = Query(None, max_length=40,
+                                 description="Gemeinde id (8-digit AGS, or a demo id)"),
+    kommune: str | None = Query(None, max_length=60,
+                                description="Kommune id; optional when `gemeinde` is given"),
+    age: int | None = Query(None, ge=0, le=120, description="Age in years"),
+    status: StatusCode | None = Query(None, description="Residence status"),
+    benefits: BenefitCode | None = Query(None, description="Current benefits; empty = none"),
+    date: dt.date | None = Query(None, description="Day the rules apply for (default: today)"),
+    lang: str | None = Query(None, max_length=20, description="Language of the labels"),
+):
+    """The responsible office(s) as directory entries of the Gemeinde or Kreis, legal domain
+    and basis, a short explanation (German), what changes next, and `certain: false` with
+    `reasons` when rules conflict, an input is missing, practice varies or nothing applies;
+    then `case_management` lists the KIM case management to turn to."""
+    if date is not None and not dt.date(2000, 1, 1) <= date <= dt.date(2100, 12, 31):
+        raise HTTPException(422, _("Some input is not valid."))
+    try:
+        result = lookup(services.store, cached_rules(services.store), matter=matter,
+                        kommune=kommune, gemeinde=gemeinde, age=age, status=status,
+                        benefits=benefits, day=date, offers=directory_offers(request))
+    except LookupInputError as exc:
+        unknown_place = exc.field in ("kommune", "gemeinde") and (kommune or gemeinde)
+        code = 404 if unknown_place else 422
+        raise HTTPException(code, str(exc)) from exc
+    return present(result)
+
+
+@api.get("/api/v1/responsibility/options", summary="Codes and labels for the lookup")
+def options():
+    """The matters, residence statuses and benefits the lookup understands, labelled in the
+    current UI language (`?lang=`)."""
+    return {
+        "matters": [term(vocab.MATTERS, c) for c in vocab.MATTERS],
+        "statuses": [term(vocab.STATUSES, c) for c in vocab.STATUSES],
+        "benefits": [term(vocab.BENEFITS, c) for c in vocab.BENEFITS],
+    }
+
+
+router.include_router(api)
+router.include_router(pages)

@@ -18,14 +18,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.i18n import staff_gettext as _s
 from app.responsibility import editing, repository, vocab
-from app.responsibility.api import directory_offers
 from app.responsibility.lookup import LookupInputError, lookup, today
-from app.responsibility.routes import form_options, parse_age, view
 from app.responsibility.rules import RuleError, parse_rule, parse_rules_file
+from app.responsibility.views import directory_offers, form_options, parse_age, view
 from app.staff import audit
 from app.staff.auth import Staff, require_staff
 from app.staff.routes import HOME_LINKS
 from app.staff.web import render_staff
+from app.web.deps import ServicesDep
 
 router = APIRouter(include_in_schema=False)
 ANY_STAFF = require_staff()
@@ -48,7 +48,7 @@ def _day(raw: str | None) -> tuple[dt.date | None, bool]:
 
 @router.get("/staff/responsibility")
 def staff_lookup(
-    request: Request, staff: Staff = Depends(ANY_STAFF),
+    request: Request, services: ServicesDep, staff: Staff = Depends(ANY_STAFF),
     matter: str | None = Query(None, max_length=40),
     kommune: str | None = Query(None, max_length=60),
     gemeinde: str | None = Query(None, max_length=40),
@@ -57,7 +57,7 @@ def staff_lookup(
     age: str | None = Query(None, max_length=10),
     date: str | None = Query(None, max_length=10),
 ):
-    store = request.app.state.services.store
+    store = services.store
     data = form_options(store, kommune or staff.kommune_id)
     chosen_gemeinde = gemeinde if gemeinde in {g.id for g in data["gemeinden"]} else None
     age_value, age_ok = parse_age(age)
@@ -106,10 +106,10 @@ def _rule_or_404(store, staff: Staff, key: str):
 
 
 @router.get("/staff/rules")
-def rules_list(request: Request, staff: Staff = Depends(ANY_STAFF),
+def rules_list(request: Request, services: ServicesDep, staff: Staff = Depends(ANY_STAFF),
                subject: str | None = Query(None, max_length=40),
                scope: str | None = Query(None, max_length=10)):
-    store = request.app.state.services.store
+    store = services.store
     rows = [r for r in repository.rule_rows(store)
             if editing.may_see(staff, store, r.scope, r.scope_id)
             and (not subject or r.subject == subject) and (not scope or r.scope == scope)]
@@ -122,8 +122,8 @@ def rules_list(request: Request, staff: Staff = Depends(ANY_STAFF),
 
 
 @router.get("/staff/rules/export")
-def rules_export(request: Request, staff: Staff = Depends(EDITORS)):
-    store = request.app.state.services.store
+def rules_export(request: Request, services: ServicesDep, staff: Staff = Depends(EDITORS)):
+    store = services.store
     body = json.dumps(repository.export_rules(store), ensure_ascii=False, indent=1)
     with store.session.begin() as s:
         audit.record(s, staff, "rules.export", "responsibility_rule", None)
@@ -133,8 +133,8 @@ def rules_export(request: Request, staff: Staff = Depends(EDITORS)):
 
 
 @router.post("/staff/rules/import")
-async def rules_import(request: Request, staff: Staff = Depends(EDITORS)):
-    store = request.app.state.services.store
+async def rules_import(request: Request, services: ServicesDep, staff: Staff = Depends(EDITORS)):
+    store = services.store
     form = await request.form()
     upload = form.get("file")
     replace_all = bool(form.get("replace_all")) and staff.has("admin") and staff.state_wide
@@ -227,11 +227,11 @@ def _form_page(request, staff: Staff, values: dict, *, new: bool, version: int |
 
 
 @router.get("/staff/rules/new")
-def rule_new(request: Request, staff: Staff = Depends(EDITORS),
+def rule_new(request: Request, services: ServicesDep, staff: Staff = Depends(EDITORS),
              copy: str | None = Query(None, max_length=80),
              scope: str | None = Query(None, max_length=10),
              scope_id: str | None = Query(None, max_length=40)):
-    store = request.app.state.services.store
+    store = services.store
     values = editing.form_values(None)
     if copy:  # an override of an existing rule for this Kommune or Gemeinde
         row = _rule_or_404(store, staff, copy)
@@ -285,8 +285,8 @@ async def rule_create(request: Request, staff: Staff = Depends(EDITORS)):
 
 
 @router.get("/staff/rules/{key}")
-def rule_show(request: Request, key: str, staff: Staff = Depends(ANY_STAFF)):
-    store = request.app.state.services.store
+def rule_show(request: Request, services: ServicesDep, key: str, staff: Staff = Depends(ANY_STAFF)):
+    store = services.store
     row = _rule_or_404(store, staff, key)
     history = repository.history(store, key, limit=20)
     if not editing.may_edit(staff, store, row.scope, row.scope_id):
@@ -299,8 +299,9 @@ def rule_show(request: Request, key: str, staff: Staff = Depends(ANY_STAFF)):
 
 
 @router.post("/staff/rules/{key}")
-async def rule_update(request: Request, key: str, staff: Staff = Depends(EDITORS)):
-    store = request.app.state.services.store
+async def rule_update(request: Request, services: ServicesDep,
+                      key: str, staff: Staff = Depends(EDITORS)):
+    store = services.store
     row = _rule_or_404(store, staff, key)
     if not editing.may_edit(staff, store, row.scope, row.scope_id):
         raise HTTPException(403, _s("Your role does not allow this."))
@@ -308,8 +309,9 @@ async def rule_update(request: Request, key: str, staff: Staff = Depends(EDITORS
 
 
 @router.post("/staff/rules/{key}/delete")
-async def rule_delete(request: Request, key: str, staff: Staff = Depends(EDITORS)):
-    store = request.app.state.services.store
+async def rule_delete(request: Request, services: ServicesDep,
+                      key: str, staff: Staff = Depends(EDITORS)):
+    store = services.store
     row = _rule_or_404(store, staff, key)
     if not editing.may_edit(staff, store, row.scope, row.scope_id):
         raise HTTPException(403, _s("Your role does not allow this."))
@@ -353,8 +355,9 @@ def _versions(history) -> list[dict]:
 
 
 @router.get("/staff/rules/{key}/history")
-def rule_history(request: Request, key: str, staff: Staff = Depends(ANY_STAFF)):
-    store = request.app.state.services.store
+def rule_history(request: Request, services: ServicesDep,
+                 key: str, staff: Staff = Depends(ANY_STAFF)):
+    store = services.store
     history = repository.history(store, key)
     with store.session() as s:
         row = repository.get_row(s, key)

@@ -8,13 +8,14 @@ from fastapi.responses import JSONResponse
 from app.analytics.record import record_search
 from app.i18n import gettext as _
 from app.i18n import pick_language
+from app.web.deps import ServicesDep
 
 router = APIRouter()
 
 
 @router.get("/api/v1/search", tags=["search"])
 def search(
-    request: Request,
+    request: Request, services: ServicesDep,
     q: str = Query(..., min_length=1, max_length=1000, description="The question, any language"),
     kommune: str | None = Query(None, max_length=60, description="Kommune id; empty = all"),
     lang: str | None = Query(None, max_length=20, description="UI language; empty = detected"),
@@ -22,7 +23,6 @@ def search(
     gemeinde: str | None = Query(None, max_length=40, description="Gemeinde id (AGS)"),
     limit: int = Query(5, ge=1, le=50),
 ):
-    services = request.app.state.services
     if kommune and services.store.kommune(kommune) is None:
         raise HTTPException(404, _("Unknown Kommune."))
     answer = services.engine.search(
@@ -53,8 +53,8 @@ def search(
 
 
 @router.get("/api/v1/kommunen", tags=["directory"])
-def kommunen(request: Request):
-    store = request.app.state.services.store
+def kommunen(request: Request, services: ServicesDep):
+    store = services.store
     by_kommune: dict[str, list[dict]] = {}
     for g in store.gemeinden():
         by_kommune.setdefault(g.kommune_id, []).append({"id": g.id, "name": g.name})

@@ -7,12 +7,18 @@ and a QR code of it. Cards come from `app.cards.card` and `_card.html`.
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import FileResponse, JSONResponse
 
 from app.cards import card
+from app.i18n import direction, format_date
 from app.i18n import gettext as _
-from app.responsibility.routes import form_options
+from app.responsibility.views import form_options
 from app.volunteer import browse
+from app.web.deps import ServicesDep
 from app.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -30,14 +36,13 @@ def _age(raw: str | None) -> tuple[int | None, bool]:
 
 @router.get("/browse")
 def browse_page(
-    request: Request,
+    request: Request, services: ServicesDep,
     kommune: str | None = Query(None, max_length=60),
     topic: str | None = Query(None, max_length=40),
     language: str | None = Query(None, max_length=20),
     age: str | None = Query(None, max_length=10),
     open_now: str | None = Query(None, alias="open", max_length=5),
 ):
-    services = request.app.state.services
     lang = request.state.lang
     places = form_options(services.store, kommune)
     kommunen, chosen = places["kommunen"], places["kommune"]
@@ -79,9 +84,9 @@ def _sheet(request: Request, offers: list, title: str, path: str, **params: str)
 
 
 @router.get("/offer/{offer_id}")
-def offer_page(request: Request, offer_id: str):
+def offer_page(request: Request, services: ServicesDep, offer_id: str):
     ids = browse.parse_ids([offer_id])
-    offers = request.app.state.services.store.offers(ids=ids) if ids else []
+    offers = services.store.offers(ids=ids) if ids else []
     if not offers:
         raise HTTPException(404)
     name = card(offers[0], request.state.lang)["name"]
@@ -89,12 +94,70 @@ def offer_page(request: Request, offer_id: str):
 
 
 @router.get("/list")
-def list_page(request: Request, ids: list[str] = Query([], max_length=20)):
+def list_page(request: Request, services: ServicesDep, ids: list[str] = Query([], max_length=20)):
     wanted = browse.parse_ids(ids)
-    found = {o.id: o for o in request.app.state.services.store.offers(ids=wanted)} if wanted \
+    found = {o.id: o for o in services.store.offers(ids=wanted)} if wanted \
         else {}
     offers = [found[i] for i in wanted if i in found]
     if not offers:
         raise HTTPException(404)
     return _sheet(request, offers, _("Offers to hand over"), "/list",
                   ids=",".join(o.id for o in offers))
+
+
+# --- The installable web app: manifest, service worker and the pages it keeps offline.
+STATIC = Path(__file__).resolve().parent.parent / "static"
+THEME = "#0b5cad"
+
+
+@router.get("/manifest.webmanifest")
+def manifest(request: Request):
+    lang = request.state.lang
+    icons = [{"src": "/static/icons/icon.svg", "sizes": "any", "type": "image/svg+xml",
+              "purpose": "any"}]
+    icons += [{"src": f"/static/icons/icon-{n}.png", "sizes": f"{n}x{n}", "type": "image/png",
+               "purpose": "any maskable"} for n in (192, 512)]
+    body = {
+        "id": "/", "name": _("KIM-Lotse – finding help in your Kommune"),
+        "short_name": "KIM-Lotse",
+        "description": _("Counselling offers of your Kommune, in your language."),
+        "lang": lang, "dir": direction(lang), "start_url": f"/?lang={lang}", "scope": "/",
+        "display": "standalone", "background_color": "#ffffff", "theme_color": THEME,
+        "icons": icons,
+    }
+    return JSONResponse(body, media_type="application/manifest+json",
+                        headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/sw.js")
+def service_worker():
+    return FileResponse(STATIC / "sw.js", media_type="text/javascript",
+                        headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/offline")
+def offline(request: Request):
+    return render(request, "offline.html", {})
+
+
+@router.get("/saved")
+def saved(request: Request):
+    return render(request, "saved.html", {})
+
+
+# --- The accessibility statement (Erklärung zur Barrierefreiheit, BITV NRW) and the
+#: When the statement was last checked (self-evaluation; update with every review).
+REVIEWED = dt.date(2026, 12, 2)
+
+
+@router.get("/accessibility")
+def accessibility(request: Request):
+    return render(request, "accessibility.html", {
+        "contact": request.app.state.settings.accessibility_contact,
+        "reviewed": format_date(REVIEWED, request.state.lang),
+    })
+
+
+@router.get("/leichte-sprache")
+def leichte_sprache(request: Request):
+    return render(request, "leichte_sprache.html", {})
