@@ -22,6 +22,9 @@ from collections.abc import Callable
 from app.analytics import maintenance
 from app.assistant.state import purge_expired as purge_conversations
 from app.referrals import notify, retention
+from app.services import Services
+from app.settings import Settings
+from directory.store import Store
 
 log = logging.getLogger("lotse")
 
@@ -57,7 +60,7 @@ class Timer:
 class Jobs:
     """The outbox, referral retention and expired conversations, one round per interval."""
 
-    def __init__(self, store, settings) -> None:
+    def __init__(self, store: Store, settings: Settings) -> None:
         self.store, self.settings = store, settings
         self.rounds = 0
         self._timer = Timer("lotse-jobs", settings.jobs_interval_seconds, self.run_round)
@@ -80,7 +83,7 @@ class Jobs:
 class Background:
     """Every timer of one app: started by the lifespan, stopped at shutdown."""
 
-    def __init__(self, services) -> None:
+    def __init__(self, services: Services) -> None:
         self.services = services
         self.jobs = Jobs(services.store, services.settings)
         minutes = services.settings.analytics_maintenance_minutes

@@ -11,12 +11,13 @@ the responsibility rules), for the app and for the `lotse` command.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -80,7 +81,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     settings = settings or Settings()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if getattr(app.state, "services", None) is None:
             app.state.services = start(settings)
             app.state.keyring = open_keyring(settings, app.state.services.store)
@@ -108,7 +109,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(AccessLog)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError):
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
         fields = [".".join(str(p) for p in e["loc"][1:]) for e in exc.errors()]
         return JSONResponse(
             {"detail": i18n.gettext("Some input is not valid."), "fields": fields},
@@ -116,7 +117,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException):
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
                                 headers=getattr(exc, "headers", None))
@@ -124,7 +125,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                       status_code=exc.status_code)
 
     @app.exception_handler(OperationalError)
-    async def store_busy(request: Request, exc: OperationalError):
+    async def store_busy(request: Request, exc: OperationalError) -> Response:
         """A locked or full store: 503, try again (REL-07); forms keep input on their own."""
         log.error("store unavailable on %s: %s", request.url.path, type(exc.orig).__name__)
         detail = i18n.gettext("We cannot take your request right now. Nothing was stored. "
@@ -135,7 +136,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return PlainTextResponse(detail, status_code=503, headers={"Retry-After": "30"})
 
     @app.exception_handler(Exception)
-    async def crash(request: Request, exc: Exception):
+    async def crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
         return PlainTextResponse(i18n.gettext("Something went wrong. Please try again."),
                                  status_code=500)

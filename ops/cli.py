@@ -30,7 +30,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args, Settings())
+    code: int = args.func(args, Settings())
+    return code
 
 
 if __name__ == "__main__":

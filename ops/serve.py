@@ -9,13 +9,15 @@ names the data dir, database (without password), model, index and offer counts.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
+from collections.abc import Callable
 
 from app.settings import Settings, redact_url
 
 
-def _progress(label: str):
+def _progress(label: str) -> Callable[[int, int], None]:
     from tqdm import tqdm
 
     bar = tqdm(total=0, desc=label, unit="offers", file=sys.stderr, dynamic_ncols=True)
@@ -30,7 +32,7 @@ def _progress(label: str):
     return update
 
 
-def cmd_serve(args, settings: Settings) -> int:
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from app.keyring import KeyringMissing
@@ -56,7 +58,7 @@ def serve_options(host: str, port: int) -> dict:
             "access_log": False}
 
 
-def cmd_index_build(args, settings: Settings) -> int:
+def cmd_index_build(args: argparse.Namespace, settings: Settings) -> int:
     from app.main import open_store
     from app.services import encoder_for
     from index.cache import EmbeddingCache
@@ -81,7 +83,7 @@ def cmd_index_build(args, settings: Settings) -> int:
     return 0
 
 
-def cmd_model_install(args, settings: Settings) -> int:
+def cmd_model_install(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
     from index.model_install import install_model
@@ -93,7 +95,7 @@ def cmd_model_install(args, settings: Settings) -> int:
     return 0
 
 
-def cmd_info(args, settings: Settings) -> int:
+def cmd_info(args: argparse.Namespace, settings: Settings) -> int:
     from directory.store import Store
     from index.engine import read_manifest
 
@@ -120,7 +122,7 @@ def cmd_info(args, settings: Settings) -> int:
     return 0
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     """The parser lines of this command group (called by `ops.cli.parser`)."""
     s = sub.add_parser("serve", help="serve the web app")
     s.add_argument("--host")

@@ -19,6 +19,24 @@ os.environ.setdefault("LOTSE_SEARCH_LIMIT_IP", "1000000")
 #: the shared browser-test kit (live server, chromium, axe-core): tests/browserkit.py
 pytest_plugins = ["browserkit"]
 
+#: fixtures that load the embedding model or build the index with it
+MODEL_FIXTURES = frozenset({"encoder", "services", "client", "make_client"})
+#: fixtures that start chromium or a live server for it
+BROWSER_FIXTURES = frozenset({"browser", "phone", "live_server"})
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark what the fast lane (`make test-fast`: `-m "not slow"`) leaves out: tests that
+    load the model (`model`), drive chromium (`browser`), and both as `slow`."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & MODEL_FIXTURES:
+            item.add_marker(pytest.mark.model)
+            item.add_marker(pytest.mark.slow)
+        if names & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="session")
 def model_path() -> str:

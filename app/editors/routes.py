@@ -1,4 +1,5 @@
-"""Editor pages under /staff/offers: list, create, edit, archive, preview, history and undo.
+"""Editor pages under /staff/offers: list, stale offers, create, edit, archive, preview,
+history, undo and "still valid" (`app.editors.freshness` counts what is due).
 
 Editors see and change the offers of their own Kommune only (the query layer,
 `app.staff.scope`: another Kommune's offer is 404); a state-wide admin sees

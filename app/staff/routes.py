@@ -1,9 +1,10 @@
-"""Staff pages: login, logout, the staff start page and the own account.
+"""Staff pages: login, logout, the staff start page, the own account and the admins' user pages.
 
 Login is one form (user name, password, TOTP code) protected by a
 double-submit token (cookie `__Host-lotse_login` + hidden field) and the
 origin checks, since there is no session yet. A successful login makes a
 new session token (SEC-05); `next` only ever leads to a path under /staff.
+The user pages (list, add with TOTP enrolment, disable, enable) follow below.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 `/browse` filters with a plain GET form (htmx swaps only the results block);
 `/offer/{id}` and `/list?ids=a,b,c` render the same printable sheet with a share link
 and a QR code of it. Cards come from `app.cards.card` and `_card.html`.
+Below them: the installable web app (manifest, service worker, `/saved`, `/offline`)
+and the accessibility statement with its Leichte Sprache explanation.
 """
 
 from __future__ import annotations

@@ -149,7 +149,7 @@ class SearchLimit(HTTPMiddleware):
 
         form = await request.form() if request.method == "POST" else {}
         q = request.query_params.get("q") or form.get("q") or ""
-        response = render(request, "error.html", {"status": 429, "detail": detail,
+        response: Response = render(request, "error.html", {"status": 429, "detail": detail,
                                                   "q": str(q)[:2000]}, status_code=429)
         response.headers["Retry-After"] = str(wait)
         return response

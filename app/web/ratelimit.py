@@ -74,7 +74,7 @@ def client_ip(request: Request) -> str:
 def limited(request: Request, kind: str, limit: int, window: float = 3600) -> int:
     """Count one `kind` event for this IP; seconds to wait if it is over `limit` per
     `window` (the app's `RateLimits` on `app.state.limits`), else 0."""
-    limits = request.app.state.limits
+    limits: RateLimits = request.app.state.limits
     key = f"{kind}-ip:{client_ip(request)}"
     if limits.hit(key, limit, window):
         return limits.retry_after(key, window)

@@ -12,6 +12,7 @@ on a 3xx, and a 204 would not be swapped at all).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from fastapi import Request
@@ -28,7 +29,8 @@ env = jinja2.Environment(
     autoescape=True,  # every file, whatever its extension
     extensions=["jinja2.ext.i18n"],
 )
-env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
+    i18n.gettext, i18n.ngettext, newstyle=True)
 templates = Jinja2Blocks(env=env)
 env.globals.update(
     _s=i18n.staff_gettext,
@@ -40,8 +42,8 @@ env.globals.update(
 )
 
 
-def render(request: Request, template: str, data: dict, *, block: str | None = None,
-           status_code: int = 200):
+def render(request: Request, template: str, data: dict[str, Any], *, block: str | None = None,
+           status_code: int = 200) -> Response:
     """The whole page, or only `block` when htmx asks."""
     lang = i18n.current_language()
     context = {"request": request, "lang": lang, "dir": i18n.direction(lang), **data}
