@@ -68,10 +68,12 @@ lint: | $(STAMP)
 test: install lint
 	$(BIN)/pytest
 
-# the fast lane: no browser, no embedding model, no slow drills (tests/conftest.py marks
-# them); under 3 minutes on 2 cores. `make test` still runs everything.
+# the fast lane: no browser, no embedding model, no drills (tests/conftest.py marks them
+# `slow`); about 3 minutes on 2 cores. `make test` still runs everything. The heap test
+# measures the process's own heap, so it runs in a small process of its own.
 test-fast: install lint
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -m "not slow" --ignore=tests/test_memory.py
+	$(BIN)/pytest tests/test_memory.py
 
 clean:
 	rm -rf $(VENV) var build $(HTMX)
