@@ -69,7 +69,7 @@ test: install lint
 	$(BIN)/pytest
 
 # the fast lane: no browser, no embedding model, no drills (tests/conftest.py marks them
-# `slow`); about 3 minutes on 2 cores. `make test` still runs everything. The heap test
+# `slow`); about 3 CPU-minutes on 2 cores. `make test` still runs everything. The heap test
 # measures the process's own heap, so it runs in a small process of its own.
 test-fast: install lint
 	$(BIN)/pytest -m "not slow" --ignore=tests/test_memory.py
