@@ -1,4 +1,5 @@
-# KIM-Lotse: `make run` serves the app, `make test` runs every check. Both install first.
+# KIM-Lotse: `make run` serves the app, `make test` runs every check, `make test-fast` the
+# quick lane. All install first.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,7 @@ HTMX_SHA256 := d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717
 HTMX := app/static/vendor/htmx.min.js
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint lock catalogs extract model clean
+.PHONY: install run test test-fast lint lock catalogs extract model clean
 
 install: $(STAMP) $(HTMX) model catalogs
 
@@ -58,12 +59,21 @@ extract: | $(STAMP)
 run: install
 	$(BIN)/lotse serve
 
+# ruff (with the import direction: banned-api per package), bandit, mypy (pyproject's baseline)
 lint: | $(STAMP)
-	$(BIN)/ruff check app directory index tests
-	$(BIN)/bandit -q -c pyproject.toml -r app directory index
+	$(BIN)/ruff check app directory index ops migrations tests
+	$(BIN)/bandit -q -c pyproject.toml -r app directory index ops migrations
+	$(BIN)/mypy
 
 test: install lint
 	$(BIN)/pytest
+
+# the fast lane: no browser, no embedding model, no drills (tests/conftest.py marks them
+# `slow`); about 3 CPU-minutes on 2 cores. `make test` still runs everything. The heap test
+# measures the process's own heap, so it runs in a small process of its own.
+test-fast: install lint
+	$(BIN)/pytest -m "not slow" --ignore=tests/test_memory.py
+	$(BIN)/pytest tests/test_memory.py
 
 clean:
 	rm -rf $(VENV) var build $(HTMX)

@@ -1,66 +1,95 @@
-"""The FastAPI app factory: settings, start-up, language per request, security headers."""
+"""The app factory, the one module that knows every feature.
+
+`create_app` mounts the static files, includes the router of every feature in
+`FEATURES` (each package's `routes.py`, its whole HTTP surface), installs the
+staff area's answers and the middlewares of `app.web`, starts the background
+work of `app.jobs` in the lifespan and answers errors. `open_store` and `start`
+bring a store and a search engine up (migrations, reference data, demo directory,
+the responsibility rules), for the app and for the `lotse` command.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import i18n
-from app.analytics import routes as analytics_routes
-from app.analytics.maintenance import Maintenance
-from app.assistant import pages as assistant_pages
-from app.editors import freshness as editor_freshness
-from app.editors import kommunen as editor_kommunen
-from app.editors import pages as editor_pages
-from app.imports import pages as import_pages
+from app.analytics import routes as analytics
+from app.assistant import routes as assistant
+from app.casework import routes as casework
+from app.editors import routes as editors
+from app.hsds import routes as hsds
+from app.imports import routes as imports
+from app.jobs import Background
 from app.keyring import open_keyring
-from app.middleware import AccessLog, LanguageAndHeaders, SearchLimit
-from app.referrals import api as referral_api
-from app.referrals import inbox_pages as referral_inbox
-from app.referrals import pages as referral_pages
-from app.referrals.jobs import Jobs
-from app.responsibility import api as responsibility_api
-from app.responsibility import pages as responsibility_pages
-from app.responsibility import staff_pages as responsibility_staff
-from app.routes import api, hsds
-from app.services import Services, start
+from app.kommunen import routes as kommunen
+from app.referrals import routes as referrals
+from app.responsibility import routes as responsibility
+from app.responsibility.repository import seed as seed_rules
+from app.rules import routes as rules
+from app.search import routes as search
+from app.services import Services, encoder_for, migrated_store
 from app.settings import Settings
-from app.staff import routes as staff_routes
-from app.staff import users as staff_users
+from app.staff import routes as staff
 from app.staff import web as staff_web
-from app.staff.ratelimit import RateLimits
-from app.volunteer import pages as volunteer_pages
-from app.volunteer import pwa, statement
+from app.volunteer import routes as volunteer
+from app.web.middleware import AccessLog, LanguageAndHeaders, SearchLimit
+from app.web.ratelimit import RateLimits
+from app.web.rendering import render
+from directory.store import Store
+from index.cache import EmbeddingCache
+from index.engine import Progress, SearchEngine
 
 log = logging.getLogger("lotse")
 STATIC = Path(__file__).parent / "static"
+
+#: every feature's routes module, in the order their routes are matched
+#: (tests/test_layout.py checks that each app/<feature>/routes.py is here)
+FEATURES = (search, hsds, responsibility, assistant, volunteer, staff, analytics, rules,
+            referrals, casework, imports, editors, kommunen)
+
+
+def open_store(settings: Settings) -> Store:
+    """The app's store: migrated, the demo directory if empty, the rules seeded."""
+    store = migrated_store(settings)
+    if settings.load_demo:
+        store.load_demo_if_empty()
+    seed_rules(store)
+    return store
+
+
+def start(settings: Settings, progress: Progress | None = None) -> Services:
+    """Open the store (migrate, reference data, demo) and load or build the index."""
+    store = open_store(settings)
+    encoder = encoder_for(settings)
+    engine = SearchEngine(encoder, cache=EmbeddingCache(settings.embedding_cache_dir),
+                          encode_budget_ms=settings.encode_budget_ms)
+    engine.open(store.offers(), settings.index_dir, progress)
+    return Services(settings, store, engine, ready=True)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     settings = settings or Settings()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if getattr(app.state, "services", None) is None:
             app.state.services = start(settings)
             app.state.keyring = open_keyring(settings, app.state.services.store)
-        maintenance = Maintenance(app.state.services)  # analytics retention, by itself
-        maintenance.start()
-        app.state.jobs = Jobs(app.state.services.store, settings)
-        app.state.jobs.start()  # mail outbox and referral retention run by themselves
+        app.state.background = Background(app.state.services)
+        app.state.jobs = app.state.background.jobs
+        app.state.background.start()  # outbox, retention, analytics: by themselves
         yield
-        app.state.jobs.stop()
-        maintenance.stop()
-        if app.state.services.events is not None:
-            app.state.services.events.close()  # what is queued is written before exit
+        app.state.background.stop()
 
     app = FastAPI(title="KIM-Lotse", version="0.1.0", lifespan=lifespan,
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
@@ -70,34 +99,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     if services is not None:  # no key file where one is needed: refuse to start
         app.state.keyring = open_keyring(settings, services.store)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(api.router)
-    app.include_router(hsds.router)
-    app.include_router(responsibility_api.router)
-    app.include_router(assistant_pages.router)
-    app.include_router(volunteer_pages.router)
-    app.include_router(pwa.router)
-    app.include_router(statement.router)
-    app.include_router(responsibility_pages.router)
-    app.include_router(staff_routes.router)
-    app.include_router(staff_users.router)
-    app.include_router(analytics_routes.router)
-    app.include_router(responsibility_staff.router)
-    app.include_router(referral_api.router)
-    app.include_router(referral_pages.router)
-    app.include_router(referral_inbox.router)
-    app.include_router(editor_freshness.router)  # before /staff/offers/{id}
-    app.include_router(import_pages.router)
-    app.include_router(editor_pages.router)
-    app.include_router(editor_kommunen.router)
+    for feature in FEATURES:
+        app.include_router(feature.router)
     staff_web.install(app)
 
-    # plain ASGI (app.middleware); the last added runs first
+    # plain ASGI (app.web.middleware); the last added runs first
     app.add_middleware(SearchLimit, per_minute=settings.search_limit_ip)
     app.add_middleware(LanguageAndHeaders, default_language=settings.default_language)
     app.add_middleware(AccessLog)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError):
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
         fields = [".".join(str(p) for p in e["loc"][1:]) for e in exc.errors()]
         return JSONResponse(
             {"detail": i18n.gettext("Some input is not valid."), "fields": fields},
@@ -105,17 +117,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException):
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
                                 headers=getattr(exc, "headers", None))
-        from app.rendering import render
-
         return render(request, "error.html", {"status": exc.status_code},
                       status_code=exc.status_code)
 
     @app.exception_handler(OperationalError)
-    async def store_busy(request: Request, exc: OperationalError):
+    async def store_busy(request: Request, exc: OperationalError) -> Response:
         """A locked or full store: 503, try again (REL-07); forms keep input on their own."""
         log.error("store unavailable on %s: %s", request.url.path, type(exc.orig).__name__)
         detail = i18n.gettext("We cannot take your request right now. Nothing was stored. "
@@ -126,7 +136,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return PlainTextResponse(detail, status_code=503, headers={"Retry-After": "30"})
 
     @app.exception_handler(Exception)
-    async def crash(request: Request, exc: Exception):
+    async def crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
         return PlainTextResponse(i18n.gettext("Something went wrong. Please try again."),
                                  status_code=500)

@@ -1,7 +1,9 @@
 """The running parts of one app instance: settings, store, search engine.
 
-Built once at start-up (`start`), kept on `app.state.services`. The encoder
-is cached per model path, so tests and the CLI load the model once per process.
+Built once at start-up (`app.main.start`), kept on `app.state.services`; routes
+take it as `app.web.deps.ServicesDep`. The encoder is cached per model path, so
+tests and the CLI load the model once per process. `migrated_store` is the bare
+store the command-line tools use; `app.main.open_store` adds demo data and rules.
 """
 
 from __future__ import annotations
@@ -11,12 +13,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from app.responsibility.repository import seed as seed_rules
 from app.settings import Settings
 from directory.store import Store
-from index.cache import EmbeddingCache
 from index.encoder import Encoder, ModelUnavailable
-from index.engine import Progress, SearchEngine
+from index.engine import SearchEngine
 
 log = logging.getLogger("lotse")
 
@@ -63,25 +63,6 @@ def migrated_store(settings: Settings, keys: bool = False) -> Store:
     return store
 
 
-def open_store(settings: Settings) -> Store:
-    """The app's store: migrated, the demo directory if empty, the rules seeded."""
-    store = migrated_store(settings)
-    if settings.load_demo:
-        store.load_demo_if_empty()
-    seed_rules(store)
-    return store
-
-
 def encoder_for(settings: Settings) -> Encoder | None:
     return load_encoder(settings.resolved_model, settings.torch_threads, settings.quantize,
                         settings.max_seq_length)
-
-
-def start(settings: Settings, progress: Progress | None = None) -> Services:
-    """Open the store (migrate, reference data, demo) and load or build the index."""
-    store = open_store(settings)
-    encoder = encoder_for(settings)
-    engine = SearchEngine(encoder, cache=EmbeddingCache(settings.embedding_cache_dir),
-                          encode_budget_ms=settings.encode_budget_ms)
-    engine.open(store.offers(), settings.index_dir, progress)
-    return Services(settings, store, engine, ready=True)

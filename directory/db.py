@@ -4,7 +4,7 @@ SQLite runs in WAL mode with a busy timeout, foreign keys on and
 `synchronous=FULL`; writers take the lock up front (`BEGIN IMMEDIATE`).
 PostgreSQL gets the same lock timeout (`lock_timeout`); any other URL is
 used as it is. The schema is owned
-by the Alembic migrations in `directory/migrations`.
+by the Alembic migrations in `migrations/` at the repository root.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent.parent / "migrations"
 LOCK_TIMEOUT_MS = 10_000  # SQLite's busy timeout, and PostgreSQL's lock_timeout
 
 

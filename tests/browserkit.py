@@ -33,8 +33,8 @@ from urllib.parse import urlsplit
 import pytest
 import uvicorn
 
-from app.main import create_app
-from app.services import Services, open_store
+from app.main import create_app, open_store
+from app.services import Services
 from app.settings import Settings
 from index.engine import SearchEngine
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app.main import create_app
-from app.services import Services, encoder_for, open_store, start
+from app.main import create_app, open_store, start
+from app.services import Services, encoder_for
 from app.settings import Settings, default_model_dir
 from index.engine import SearchEngine
 
@@ -18,6 +21,32 @@ os.environ.setdefault("LOTSE_SEARCH_LIMIT_IP", "1000000")
 
 #: the shared browser-test kit (live server, chromium, axe-core): tests/browserkit.py
 pytest_plugins = ["browserkit"]
+
+#: fixtures that load the embedding model or build the index with it
+MODEL_FIXTURES = frozenset({"model_path", "encoder", "services", "client", "make_client", "lean"})
+#: fixtures that start chromium or a live server for it
+BROWSER_FIXTURES = frozenset({"browser", "phone", "live_server"})
+#: the drills: real servers SIGKILLed under load, a PostgreSQL server, backups through
+#: `lotse` processes, the CLI bootstrap and listing in processes of their own
+DRILLS = frozenset({"test_reliability.py", "test_postgres.py", "test_backup.py",
+                    "test_referral_cli.py"})
+PROCESS_TESTS = frozenset({"test_no_default_account_and_one_time_bootstrap_sec04"})
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark what the fast lane (`make test-fast`: `-m "not slow"`) leaves out: tests that
+    load the model (`model`), drive chromium (`browser`), the drills and the tests that
+    start `lotse` or a server process; all of them as `slow`."""
+    for item in items:
+        if item.path.name in DRILLS or item.originalname in PROCESS_TESTS:
+            item.add_marker(pytest.mark.slow)
+        names = set(getattr(item, "fixturenames", ()))
+        if names & MODEL_FIXTURES:
+            item.add_marker(pytest.mark.model)
+            item.add_marker(pytest.mark.slow)
+        if names & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -81,24 +110,43 @@ def make_client(tmp_path, settings, services):
 
 
 @pytest.fixture(scope="session")
-def light_engine(tmp_path_factory):
+def light_template(tmp_path_factory) -> Path:
+    """A store as `open_store` leaves it (migrated, NRW reference data, demo directory,
+    rules). Each light app starts from a copy of it: a third of the time of a new one."""
+    own = Settings(data_dir=tmp_path_factory.mktemp("light"), model="")
+    open_store(own).engine.dispose()
+    return own.data_dir / "lotse.db"
+
+
+def copy_store(template: Path, data_dir: Path) -> None:
+    """A consistent copy of the template store (SQLite's backup API) into `data_dir`."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(template)) as src, \
+            closing(sqlite3.connect(data_dir / template.name)) as dst:
+        src.backup(dst)
+
+
+@pytest.fixture(scope="session")
+def light_engine(light_template):
     """A search engine without the model (lexical only), for tests that do not judge search.
 
     Building it takes a fraction of a second, so staff, referral and load tests do not
     wait for the encoder.
     """
-    own = Settings(data_dir=tmp_path_factory.mktemp("light"), model="")
+    own = Settings(data_dir=light_template.parent, model="")
     engine = SearchEngine(None)
     engine.build(open_store(own).offers())
     return engine
 
 
 @pytest.fixture
-def make_light_client(tmp_path, light_engine):
+def make_light_client(tmp_path, light_engine, light_template):
     """Like `make_client`, but on the model-free engine, over https (Secure cookies work).
 
     Each call gives an app on a new store of its own (migrated, demo loaded, key file
     created in its data dir); `make_light_client(staff_idle_minutes=1)` overrides settings.
+    The store is a copy of `light_template` unless the overrides name another database
+    or no demo directory.
     """
     count = 0
 
@@ -106,6 +154,8 @@ def make_light_client(tmp_path, light_engine):
         nonlocal count
         count += 1
         own = Settings(**{"data_dir": tmp_path / f"light{count}", "model": "", **overrides})
+        if "database_url" not in overrides and overrides.get("load_demo", True):
+            copy_store(light_template, own.data_dir)
         svc = Services(own, open_store(own), light_engine, ready=True)
         return TestClient(create_app(own, svc), base_url="https://testserver")
 

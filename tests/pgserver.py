@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from app.backup import pg_binary
-from app.referrals.drill import free_port
+from ops.backup import pg_binary
+from ops.drill import free_port
 
 _server: dict = {}
 _counter = itertools.count(1)

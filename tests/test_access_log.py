@@ -2,7 +2,7 @@
 
 import logging
 
-from app.cli import serve_options
+from ops.serve import serve_options
 
 
 def test_access_log_has_no_query_text(make_light_client, caplog):

@@ -9,7 +9,8 @@ from sqlalchemy import select, update
 
 from app.analytics.figures import NONE, UNANSWERED, build, years
 from app.analytics.models import SearchEvent
-from app.services import Services, open_store
+from app.main import open_store
+from app.services import Services
 from app.settings import Settings
 from directory.models import Service
 from index.engine import SearchEngine

@@ -32,8 +32,8 @@ def seed(client, kommune, n, *, topic="sprache", confident=True, lang="de"):
 def app_client(tmp_path_factory, light_engine):
     from fastapi.testclient import TestClient
 
-    from app.main import create_app
-    from app.services import Services, open_store
+    from app.main import create_app, open_store
+    from app.services import Services
     from app.settings import Settings
 
     own = Settings(data_dir=tmp_path_factory.mktemp("figpages"), model="",

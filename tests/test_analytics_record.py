@@ -14,8 +14,8 @@ from app.analytics.maintenance import embed_pending, purge
 from app.analytics.models import Question, SearchEvent
 from app.analytics.record import record_feedback, record_referral, record_search
 from app.analytics.writer import flush
-from app.main import create_app
-from app.services import Services, open_store
+from app.main import create_app, open_store
+from app.services import Services
 from app.settings import Settings
 from index.engine import Answer, SearchEngine
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from staffkit import add_user, login
 
 from app.analytics.figures import build
-from app.referrals import inbox
+from app.casework import inbox
 from app.referrals.models import Referral
 
 CANARY = "FIGUREN-KANARIE-5521"

@@ -11,7 +11,8 @@ import time_machine
 from app.analytics.lexicon import fold
 from app.analytics.record import record_search
 from app.analytics.themes import gap_report, shared_words_only
-from app.services import Services, open_store
+from app.main import open_store
+from app.services import Services
 from app.settings import Settings
 from index.engine import Answer, SearchEngine
 

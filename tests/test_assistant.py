@@ -327,7 +327,7 @@ def test_residence_status_is_asked_when_responsibility_depends_on_it(chat):
 
 def test_referral_prefill_keeps_earlier_topics_for_a_follow_up(chat):
     from app.assistant import state as conv
-    from app.assistant.pages import prefill
+    from app.assistant.routes import prefill
 
     place(chat)
     chat.post("/conversation/ask", data={"q": "Ich möchte Deutsch lernen"})

@@ -13,11 +13,11 @@ import pytest
 from pgserver import postgres_url
 from sqlalchemy import select
 
-from app.backup import BackupError, backup, counts, drill, restore
 from app.keyring import open_keyring
+from app.main import open_store
 from app.referrals.models import Referral
-from app.services import open_store
 from app.settings import Settings
+from ops.backup import BackupError, backup, counts, drill, restore
 
 CANARY = "SICHERUNG-KANARIE-6613"
 
@@ -90,18 +90,18 @@ def test_lotse_backup_drill_and_restore_commands(make_light_client, tmp_path):
     referral(c)
     env = {"LOTSE_DATA_DIR": str(c.app.state.settings.data_dir), "LOTSE_MODEL": "",
            "PATH": "/usr/bin:/bin"}
-    run = subprocess.run([sys.executable, "-m", "app.cli", "backup", "--drill"],
+    run = subprocess.run([sys.executable, "-m", "ops.cli", "backup", "--drill"],
                          capture_output=True, text=True, env=env, timeout=300)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["ok"] is True
     out = tmp_path / "cli.backup"
-    assert subprocess.run([sys.executable, "-m", "app.cli", "backup", str(out)],
+    assert subprocess.run([sys.executable, "-m", "ops.cli", "backup", str(out)],
                           capture_output=True, env=env, timeout=300).returncode == 0
     into = {**env, "LOTSE_DATA_DIR": str(tmp_path / "new")}
-    run = subprocess.run([sys.executable, "-m", "app.cli", "restore", str(out)],
+    run = subprocess.run([sys.executable, "-m", "ops.cli", "restore", str(out)],
                          capture_output=True, text=True, env=into, timeout=300)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["integrity_check"] == "ok"
-    again = subprocess.run([sys.executable, "-m", "app.cli", "restore", str(out)],
+    again = subprocess.run([sys.executable, "-m", "ops.cli", "restore", str(out)],
                            capture_output=True, text=True, env=into, timeout=300)
     assert again.returncode == 1 and "--force" in again.stderr and "Traceback" not in again.stderr

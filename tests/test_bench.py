@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from app.bench import measure, synthetic_offers
-from app.services import open_store
+from app.main import open_store
 from index.cache import EmbeddingCache
 from index.engine import SearchEngine
+from ops.bench import measure, synthetic_offers
 
 
 def test_bench_measures_in_process_and_over_http(settings):

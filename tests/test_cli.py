@@ -44,7 +44,7 @@ def test_unknown_command_is_refused(tmp_path, model_path):
 
 def test_rules_export_check_import(tmp_path, monkeypatch, capsys):
     """In process: export, check, import with history, refusal of a broken file."""
-    from app.cli import main
+    from ops.cli import main
 
     monkeypatch.setenv("LOTSE_DATA_DIR", str(tmp_path))
     out = tmp_path / "rules.json"

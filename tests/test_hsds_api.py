@@ -12,8 +12,8 @@ import schemathesis
 from fuzzkit import never_5xx
 from jsonschema import Draft202012Validator, FormatChecker
 
-from app.main import create_app
-from app.services import Services, open_store
+from app.main import create_app, open_store
+from app.services import Services
 from app.settings import Settings
 from directory.hsds import profile
 from index.engine import SearchEngine

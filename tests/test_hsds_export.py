@@ -11,11 +11,11 @@ import frictionless
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from app.cli import main
-from app.services import open_store
+from app.main import open_store
 from app.settings import Settings
 from directory.hsds import profile, tabular
 from directory.models import Phone, Service
+from ops.cli import main
 
 HSDS = Path(__file__).resolve().parents[2] / "shared" / "hsds-3.1" / "schema" / "compiled"
 if not HSDS.exists():  # the worktree layout: /work/wt/<name>

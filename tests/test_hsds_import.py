@@ -11,8 +11,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from app.cli import main
-from app.services import open_store
+from app.main import open_store
 from app.settings import Settings
 from directory.demo import load_demo_kommune
 from directory.hsds import exporter, importer, sheet
@@ -20,6 +19,7 @@ from directory.hsds.hours import HoursError, parse_hours
 from directory.hsds.importer import ImportRefused, Limits
 from directory.models import Service
 from directory.store import Store
+from ops.cli import main
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from staffkit import add_user, csrf_of, login
 
-from app.main import create_app
-from app.services import Services, open_store
+from app.main import create_app, open_store
+from app.services import Services
 from app.settings import Settings
 from directory.hsds import sheet
 from index.engine import SearchEngine

@@ -11,12 +11,12 @@ from alembic import command
 from pgserver import postgres_url
 from sqlalchemy import create_engine, func, inspect, select, text
 
-from app.referrals.drill import run_drill
+from app.main import open_store
 from app.referrals.models import Referral
-from app.services import open_store
 from app.settings import Settings
 from app.staff import audit
 from directory.db import alembic_config
+from ops.drill import run_drill
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.analytics.models import SearchEvent
 from app.analytics.record import record_search
 from app.analytics.writer import flush
-from app.referrals import pages
+from app.referrals import routes as pages
 from app.referrals.models import Referral
 from app.settings import UI_LANGUAGES
 from index.engine import Answer

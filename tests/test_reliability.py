@@ -9,8 +9,8 @@ import sqlite3
 import httpx
 from sqlalchemy import event, func, select
 
-from app.referrals.drill import Server, free_port, run_drill
 from app.referrals.models import Referral
+from ops.drill import Server, free_port, run_drill
 
 
 def test_load_with_sigkills_loses_nothing_rel01_rel02(tmp_path):

@@ -4,8 +4,8 @@ import pytest
 import schemathesis
 from fuzzkit import never_5xx
 
-from app.main import create_app
-from app.services import Services, open_store
+from app.main import create_app, open_store
+from app.services import Services
 from app.settings import Settings
 from index.engine import SearchEngine
 

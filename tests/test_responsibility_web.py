@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from app.main import create_app
+from app.main import create_app, open_store
 from app.responsibility.hints import hint_for
 from app.responsibility.models import ResponsibilityRuleHistory
-from app.services import Services, open_store
+from app.services import Services
 from app.settings import Settings
 from directory.models import stable_id
 from index.engine import SearchEngine

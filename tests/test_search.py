@@ -146,7 +146,7 @@ DEV = next((p / "shared" / "eval" / "queries.dev.jsonl" for p in (ROOT.parent, R
 
 
 def quality(services, queries):
-    from app.evaluate import score_run
+    from ops.evaluate import score_run
 
     answers = []
     for q in queries:
@@ -167,7 +167,7 @@ def test_quality_on_the_probe_set(services):
 def test_quality_on_the_dev_set(services):
     if DEV is None:  # no shared folder beside the repository
         return
-    from app.evaluate import load_queries
+    from ops.evaluate import load_queries
 
     r = quality(services, load_queries(DEV))
     assert r["overall"]["r3"] >= 0.88 and r["overall"]["r1"] >= 0.75

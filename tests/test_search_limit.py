@@ -34,7 +34,7 @@ def test_the_limit_is_per_address(make_light_client):
 
 
 def test_lotse_eval_asks_through_the_api_without_the_limit(settings):
-    from app.evaluate import evaluate
+    from ops.evaluate import evaluate
 
     queries = [{"id": f"t{i}", "lang": "de", "q": "Wo kann ich Deutsch lernen?",
                 "expect": ["sprache"]} for i in range(3)]

@@ -1,4 +1,4 @@
-"""Retention and embedding of the analytics tables, run by a background thread.
+"""Retention and embedding of the analytics tables (`run_once`; scheduled by `app.jobs`).
 
 Every `analytics_maintenance_minutes` (and once at start-up):
 - scrubbed questions older than `analytics_question_days` are deleted; events
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 
 import numpy as np
 from sqlalchemy import delete, or_, select, update
@@ -88,33 +87,3 @@ def run_once(services) -> None:
         embed_pending(services)
     except SQLAlchemyError as exc:
         log.warning("analytics maintenance failed: %s", type(exc).__name__)
-
-
-class Maintenance:
-    """A daemon thread that runs `run_once` now and then every few minutes."""
-
-    def __init__(self, services):
-        self.services = services
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        minutes = self.services.settings.analytics_maintenance_minutes
-        if minutes <= 0 or self._thread is not None:
-            return
-        self._thread = threading.Thread(target=self._loop, args=(minutes * 60,),
-                                        name="analytics-maintenance", daemon=True)
-        self._thread.start()
-
-    def _loop(self, interval: float) -> None:
-        while not self._stop.is_set():
-            run_once(self.services)
-            self._stop.wait(interval)
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
-
-

@@ -16,13 +16,16 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.analytics import charts, export, labels
 from app.analytics.figures import UNANSWERED, View, build, years
-from app.analytics.record import utcnow
+from app.analytics.record import record_referral, utcnow
 from app.analytics.themes import gap_report
 from app.i18n import staff_gettext as _s
+from app.referrals.routes import REFERRAL_FOLLOWED
 from app.staff.auth import Staff, require_staff
 from app.staff.web import render_staff
+from app.web.deps import ServicesDep
 
 router = APIRouter(include_in_schema=False)
+REFERRAL_FOLLOWED.append(record_referral)  # a referral after an answer counts in the figures
 LAND = "land"
 coordinator = require_staff("coordinator")
 
@@ -108,18 +111,19 @@ def _latest() -> int:
 
 
 @router.get("/staff/figures/{scope}/gaps")
-def gaps(request: Request, scope: str, staff: Staff = Depends(coordinator)):
+def gaps(request: Request, services: ServicesDep, scope: str, staff: Staff = Depends(coordinator)):
     kommune = _scope(staff, scope)
-    report = gap_report(request.app.state.services, kommune)
+    report = gap_report(services, kommune)
     return render_staff(request, staff, "analytics/gaps.html",
                         {"report": report, "scope": scope, "labels": labels,
                          "kommune_name": _kommune_names(request).get(kommune or "")})
 
 
 @router.get("/staff/figures/{scope}/gaps.csv")
-def gaps_csv(request: Request, scope: str, staff: Staff = Depends(coordinator)):
+def gaps_csv(request: Request, services: ServicesDep,
+             scope: str, staff: Staff = Depends(coordinator)):
     kommune = _scope(staff, scope)
-    report = gap_report(request.app.state.services, kommune)
+    report = gap_report(services, kommune)
     return _csv(export.gap_csv(report), f"kim-lotse-gaps-{scope}.csv")
 
 
@@ -138,9 +142,10 @@ def figures_csv(request: Request, scope: str, year: int,
 
 
 @router.get("/staff/figures/{scope}/{year}/report")
-def report(request: Request, scope: str, year: int, staff: Staff = Depends(coordinator)):
+def report(request: Request, services: ServicesDep,
+           scope: str, year: int, staff: Staff = Depends(coordinator)):
     data = _figures_data(request, staff, scope, year)
-    data["gaps"] = gap_report(request.app.state.services, _scope(staff, scope))
+    data["gaps"] = gap_report(services, _scope(staff, scope))
     return render_staff(request, staff, "analytics/report.html", data)
 
 

@@ -15,6 +15,7 @@ from app.assistant.places import Place, gazetteer
 from app.assistant.state import Chat
 from app.cards import card
 from app.responsibility.hints import hint_for
+from app.web.rendering import is_htmx
 
 LANG_COOKIE = "lotse_lang"
 #: Languages of the Hilfetelefon Gewalt gegen Frauen (116 016) besides German.
@@ -101,7 +102,7 @@ def page_data(request: Request, services, chat: Chat | None, **extra) -> dict:
         "place_error": None,
         "notice": None,
         "feedback_turn": None,
-        "is_htmx": request.headers.get("HX-Request") == "true",
+        "is_htmx": is_htmx(request),
         "announce": i18n.gettext("The page was updated."),
         "conversation_hours": services.settings.conversation_hours,
         "hilfetelefon_languages": HILFETELEFON_LANGUAGES,

@@ -6,7 +6,7 @@ rows of withdrawn referrals), `LOTSE_RETENTION_UNREACHED_DAYS` (nicht
 erreicht) and `LOTSE_RETENTION_OPEN_DAYS` (every open phase: nobody has
 touched the case for that long). Deletion removes the row and its notes
 (`app.referrals.erasure`, secure_delete + WAL checkpoint) and is audited as
-actor "system". Sent notification mails go after 30 days. `app.referrals.jobs`
+actor "system". Sent notification mails go after 30 days. `app.jobs`
 calls `run_once` every `LOTSE_JOBS_INTERVAL_SECONDS`.
 """
 

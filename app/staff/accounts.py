@@ -18,7 +18,7 @@ from app.i18n import staff_gettext as _s
 from app.keyring import keyring_of
 from app.staff import audit, passwords, sessions, totp
 from app.staff.models import ROLES, STATE_WIDE_ROLES, StaffUser, utcnow
-from app.staff.ratelimit import RateLimits
+from app.web.ratelimit import RateLimits
 from directory.models import Kommune
 
 NOT_YET = ""  # the TOTP key is set (encrypted) once the row has its id

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from fastapi import HTTPException, Request
 
 from app.i18n import staff_gettext as _s
-from app.staff import csrf, sessions
+from app.staff import sessions
 from app.staff.models import StaffUser
+from app.web import csrf
 
 
 @dataclass(frozen=True)

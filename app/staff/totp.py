@@ -3,7 +3,7 @@
 A code is accepted for the current 30-second step or one step either side
 (clock drift), and only if its step is later than the last step this user
 logged in with (`totp_last_step`), so a code never works twice. Wrong codes
-count against the login rate limit (`app.staff.ratelimit`).
+count against the login rate limit (`app.web.ratelimit`).
 """
 
 from __future__ import annotations

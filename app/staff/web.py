@@ -20,10 +20,10 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from app import i18n
-from app.middleware import HTTPMiddleware, on_start
-from app.rendering import env, render
 from app.staff.auth import LoginRequired, Staff
-from app.staff.csrf import FIELD, CsrfFailed
+from app.web.csrf import FIELD, CsrfFailed
+from app.web.middleware import HTTPMiddleware, on_start
+from app.web.rendering import env, is_htmx, render
 
 #: Form fields never shown again.
 SECRET_FIELDS = frozenset({FIELD, "password", "new_password", "new_password2", "code"})
@@ -64,7 +64,7 @@ async def _kept_fields(request: Request) -> list[tuple[str, str]]:
 async def _refused(request: Request, status: int, reason: str):
     if request.url.path.startswith("/api/"):
         return JSONResponse({"detail": reason}, status_code=status)
-    htmx = request.headers.get("HX-Request") == "true"
+    htmx = is_htmx(request)
     if status == 401 and request.method in ("GET", "HEAD") and not htmx:
         return RedirectResponse(f"/staff/login?next={request.url.path}", status_code=303)
     kept = await _kept_fields(request)

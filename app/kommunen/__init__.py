@@ -1,0 +1,1 @@
+"""The Kommunen's reference data and settings for admins (`/staff/kommunen`): `routes`."""

@@ -1,0 +1,44 @@
+"""Alembic environment: runs migrations on the engine the caller hands over.
+
+`target_metadata` is the metadata of every table of the product: the directory's
+(`directory.models`) and each feature's models module in `app/`, so
+`alembic revision --autogenerate` compares against all of them (a test keeps the
+migrations and the models equal). Revision files are named `NN_slug.py` in revision
+order; the revision ids inside them stay as they were, so existing stores upgrade.
+"""
+
+from alembic import context
+
+import app.analytics.models
+import app.assistant.models
+import app.referrals.models
+import app.responsibility.models
+import app.staff.models
+from directory.models import Base
+
+MODELS = (app.analytics.models, app.assistant.models, app.referrals.models,
+          app.responsibility.models, app.staff.models)
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run() -> None:
+    engine = config.attributes.get("engine")
+    if engine is None:  # plain `alembic` command line: use the configured URL
+        from directory.db import make_engine
+
+        engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.connect() as conn:
+        context.configure(
+            connection=conn,
+            target_metadata=target_metadata,
+            render_as_batch=conn.dialect.name == "sqlite",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        if conn.in_transaction():
+            conn.commit()
+
+
+run()

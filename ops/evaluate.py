@@ -1,0 +1,137 @@
+"""`lotse eval`: search quality on labelled queries, beside a BM25-only baseline.
+
+Every query goes through the real HTTP search API (in process) against one
+Kommune. Printed per language: Recall@1, Recall@3, MRR; then crisis recall
+and false alarms, and out-of-scope handling (`confident`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from app.settings import Settings
+
+
+def load_queries(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def score_run(queries: list[dict], answers: list[dict]) -> dict:
+    """Figures for one run; `answers` are search API bodies in query order."""
+    per_lang: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
+    crisis_hits = crisis_total = false_alarms = ordinary = 0
+    oos_ok = oos_total = ordinary_confident = 0
+    misses = []
+    for q, a in zip(queries, answers, strict=True):
+        expect = q["expect"]
+        if expect == ["crisis"]:
+            crisis_total += 1
+            crisis_hits += bool(a["crisis"])
+            continue
+        if not expect:
+            oos_total += 1
+            oos_ok += not a["confident"]
+            continue
+        ordinary += 1
+        false_alarms += bool(a["crisis"])
+        ordinary_confident += bool(a["confident"])
+        rank = next((i for i, r in enumerate(a["results"], 1)
+                     if set(r["categories"]) & set(expect)), None)
+        per_lang[q["lang"]].append(
+            (float(rank == 1), float(rank is not None and rank <= 3), 1.0 / rank if rank else 0.0)
+        )
+        if not rank or rank > 3:
+            misses.append({"id": q["id"], "q": q["q"], "expect": expect,
+                           "got": [r["categories"] for r in a["results"][:3]]})
+
+    def agg(rows):
+        n = len(rows) or 1
+        return {"n": len(rows), "r1": sum(r[0] for r in rows) / n,
+                "r3": sum(r[1] for r in rows) / n, "mrr": sum(r[2] for r in rows) / n}
+
+    all_rows = [r for rows in per_lang.values() for r in rows]
+    return {
+        "overall": agg(all_rows),
+        "languages": {lang: agg(rows) for lang, rows in sorted(per_lang.items())},
+        "crisis_recall": crisis_hits / (crisis_total or 1),
+        "crisis_false_alarm_rate": false_alarms / (ordinary or 1),
+        "out_of_scope_not_confident": oos_ok / (oos_total or 1),
+        "ordinary_confident": ordinary_confident / (ordinary or 1),
+        "misses": misses,
+    }
+
+
+def run_queries(client, queries: list[dict], kommune: str) -> list[dict]:
+    out = []
+    for q in queries:
+        params = {"q": q["q"], "kommune": kommune, "limit": 5}
+        if q.get("age") is not None:
+            params["age"] = q["age"]
+        r = client.get("/api/v1/search", params=params)
+        r.raise_for_status()
+        out.append(r.json())
+    return out
+
+
+def evaluate(settings: Settings, queries: list[dict], kommune: str) -> dict:
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app, open_store, start
+    from app.services import Services
+    from index.engine import SearchEngine
+
+    settings = settings.for_tools()
+    services = start(settings)
+    with TestClient(create_app(settings, services)) as client:
+        hybrid = score_run(queries, run_queries(client, queries, kommune))
+    lexical = SearchEngine(None)
+    lexical.build(services.store.offers())
+    bm25 = Services(settings, open_store(settings), lexical, ready=True)
+    with TestClient(create_app(settings, bm25)) as client:
+        baseline = score_run(queries, run_queries(client, queries, kommune))
+    return {"search": hybrid, "bm25": baseline, "queries": len(queries), "kommune": kommune}
+
+
+def run_eval(settings: Settings, args) -> int:
+    path = Path(args.file) if args.file else settings.eval_file
+    if not path.exists():
+        print(f"error: no evaluation file at {path}", file=sys.stderr)
+        return 1
+    result = evaluate(settings, load_queries(path), args.kommune)
+    if args.json:
+        print(json.dumps(result, indent=1, ensure_ascii=False))
+        return 0
+    s, b = result["search"], result["bm25"]
+    print(f"{result['queries']} queries against Kommune '{result['kommune']}'")
+    print(f"{'lang':6} {'n':>3}  {'R@1':>5} {'R@3':>5} {'MRR':>5}   | BM25 {'R@1':>5} {'R@3':>5}")
+    rows = [("all", s["overall"], b["overall"])]
+    rows += [(lang, v, b["languages"].get(lang, {})) for lang, v in s["languages"].items()]
+    for lang, v, bv in rows:
+        print(f"{lang:6} {v['n']:>3}  {v['r1']:5.2f} {v['r3']:5.2f} {v['mrr']:5.2f}   |      "
+              f"{bv.get('r1', 0):5.2f} {bv.get('r3', 0):5.2f}")
+    print(f"crisis recall {s['crisis_recall']:.2f} (BM25 {b['crisis_recall']:.2f}); "
+          f"false alarms on ordinary queries {s['crisis_false_alarm_rate']:.3f}")
+    print(f"out-of-scope not confident {s['out_of_scope_not_confident']:.2f}; "
+          f"ordinary queries confident {s['ordinary_confident']:.2f}")
+    if args.misses:
+        for m in s["misses"]:
+            print(f"  miss {m['id']}: {m['q'][:70]!r} expect {m['expect']} got {m['got']}")
+    return 0
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    return run_eval(settings, args)
+
+
+def register(sub) -> None:
+    """The parser lines of this command group (called by `ops.cli.parser`)."""
+    e = sub.add_parser("eval", help="search quality on the evaluation queries")
+    e.add_argument("--file", help="JSONL queries (default: settings.eval_file)")
+    e.add_argument("--kommune", default="demo")
+    e.add_argument("--json", action="store_true", help="print the figures as JSON")
+    e.add_argument("--misses", action="store_true", help="list the queries missed at 3")
+    e.set_defaults(func=cmd_eval)

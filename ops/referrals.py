@@ -1,0 +1,89 @@
+"""`lotse referrals list --json` and `lotse keys rotate`: server-side commands, audited.
+
+`referrals list` prints the referrals (all Kommunen or `--kommune ID`) with
+their workflow data; the personal fields only with `--personal` (decrypted
+on the server, audited as an export). It runs on the server, as the
+operator (actor "cli" in the audit log).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from app.settings import Settings
+from ops.drill import cmd_drill
+
+
+def cmd_list(args, settings: Settings) -> int:
+    from sqlalchemy import select
+
+    from app.casework import inbox
+    from app.keyring import KeyringMissing
+    from app.referrals.models import Referral
+    from app.services import migrated_store
+    from app.staff import audit
+
+    try:
+        store = migrated_store(settings, keys=True)
+    except KeyringMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    out = []
+    with store.session.begin() as s:
+        q = select(Referral).order_by(Referral.created_at)
+        if args.kommune:
+            q = q.where(Referral.kommune_id == args.kommune)
+        for r in s.scalars(q):
+            item = {"id": r.id, "reference": r.reference, "kommune": r.kommune_id,
+                    "status": r.status, "created_at": r.created_at.isoformat(),
+                    "language": r.language, "topics": r.topics, "assigned_to": r.assigned_to,
+                    "consent": {"at": r.consent_at.isoformat(), "version": r.consent_version,
+                                "sha256": r.consent_sha256, "locale": r.consent_locale,
+                                "channel": r.consent_channel, "special": r.consent_special}}
+            if args.personal:
+                item["personal"] = inbox.personal(s, r)
+            out.append(item)
+        audit.record(s, "cli", "referral.export" if args.personal else "referral.list",
+                     "referral", None, kommune_id=args.kommune)
+    if args.json:
+        print(json.dumps(out, indent=1, ensure_ascii=False))
+    else:
+        for item in out:
+            print(f"{item['reference']}\t{item['kommune']}\t{item['status']}\t"
+                  f"{item['created_at'][:16]}")
+    return 0
+
+
+def cmd_rotate(args, settings: Settings) -> int:
+    from app.keyring import KeyringMissing
+    from app.referrals.rotation import rotate
+    from app.services import migrated_store
+
+    try:
+        store = migrated_store(settings, keys=True)
+    except KeyringMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    result = rotate(store, store.keyring, retire=not args.keep_old)
+    print(json.dumps(result))
+    return 0
+
+
+def register(sub) -> None:
+    """The parser lines of this command group (called by `ops.cli.parser`)."""
+    rf = sub.add_parser("referrals", help="referrals").add_subparsers(dest="sub", required=True)
+    rl = rf.add_parser("list", help="list referrals (audited)")
+    rl.add_argument("--json", action="store_true")
+    rl.add_argument("--kommune", help="only this Kommune")
+    rl.add_argument("--personal", action="store_true", help="include decrypted personal fields")
+    rl.set_defaults(func=cmd_list)
+    rd = rf.add_parser("drill", help="reliability drill: load + SIGKILLs on 127.0.0.1")
+    rd.add_argument("--clients", type=int, default=8)
+    rd.add_argument("--posts", type=int, default=200, help="referrals per client")
+    rd.add_argument("--kills", type=int, default=20, help="SIGKILLs of the server during load")
+    rd.set_defaults(func=cmd_drill)
+    k = sub.add_parser("keys", help="encryption keys").add_subparsers(dest="sub", required=True)
+    kr = k.add_parser("rotate", help="new data key; re-encrypt every encrypted field")
+    kr.add_argument("--keep-old", action="store_true", help="keep the old keys in the key file")
+    kr.set_defaults(func=cmd_rotate)

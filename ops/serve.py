@@ -1,0 +1,142 @@
+"""`lotse serve`, `lotse index build`, `lotse model install`, `lotse info`: the app and its index.
+
+`serve` opens the store (migrations, NRW reference data, demo directory if empty),
+loads or builds the index and serves the app with uvicorn (no access log of its
+own, PRIV-07); `index build` builds the search index only when the model or the
+directory changed; `model install` writes the embedding model folder; `info`
+names the data dir, database (without password), model, index and offer counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+
+from app.settings import Settings, redact_url
+
+
+def _progress(label: str) -> Callable[[int, int], None]:
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, desc=label, unit="offers", file=sys.stderr, dynamic_ncols=True)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from app.keyring import KeyringMissing
+    from app.main import create_app, start
+
+    services = start(settings, _progress("index"))
+    try:
+        app = create_app(settings, services)
+    except KeyringMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    uvicorn.run(app, **serve_options(args.host or settings.host, args.port or settings.port))
+    return 0
+
+
+def serve_options(host: str, port: int) -> dict:
+    """uvicorn's options: no access log of its own (it prints query strings, PRIV-07);
+    the app logs method, path and status (`lotse.access`)."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    return {"host": host, "port": port, "proxy_headers": False, "server_header": False,
+            "access_log": False}
+
+
+def cmd_index_build(args: argparse.Namespace, settings: Settings) -> int:
+    from app.main import open_store
+    from app.services import encoder_for
+    from index.cache import EmbeddingCache
+    from index.engine import SearchEngine
+
+    store = open_store(settings)
+    encoder = encoder_for(settings)
+    if encoder is None:
+        print("error: the embedding model cannot be loaded; run `lotse model install`",
+              file=sys.stderr)
+        return 1
+    engine = SearchEngine(encoder, cache=EmbeddingCache(settings.embedding_cache_dir))
+    offers = store.offers()
+    if args.force:
+        engine.build(offers, _progress("index"))
+        engine.save(settings.index_dir)
+        rebuilt = True
+    else:
+        rebuilt = engine.open(offers, settings.index_dir, _progress("index"))
+    state = "built" if rebuilt else "up to date"
+    print(f"index {state}: {len(offers)} offers in {settings.index_dir}")
+    return 0
+
+
+def cmd_model_install(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from index.model_install import install_model
+
+    target = Path(args.target) if args.target else Path(settings.resolved_model)
+    info = install_model(target, progress=lambda msg: print(msg, file=sys.stderr),
+                         force=args.force)
+    print(json.dumps(info, indent=1, default=str))
+    return 0
+
+
+def cmd_info(args: argparse.Namespace, settings: Settings) -> int:
+    from directory.store import Store
+    from index.engine import read_manifest
+
+    store = Store(settings.resolved_database_url)
+    store.init()
+    manifest = read_manifest(settings.index_dir)
+    info = {
+        "data_dir": str(settings.data_dir.resolve()),
+        "database_url": redact_url(settings.resolved_database_url),
+        "model_path": settings.resolved_model,
+        "index": {
+            "path": str(settings.index_dir.resolve()),
+            "size": manifest.get("count", 0),
+            "model": manifest.get("model"),
+            "created": manifest.get("created"),
+        },
+        "offers_per_kommune": store.offer_counts(),
+    }
+    if args.json:
+        print(json.dumps(info, indent=1, ensure_ascii=False))
+    else:
+        for k, v in info.items():
+            print(f"{k}: {v}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """The parser lines of this command group (called by `ops.cli.parser`)."""
+    s = sub.add_parser("serve", help="serve the web app")
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)
+    s.set_defaults(func=cmd_serve)
+    i = sub.add_parser("index", help="search index").add_subparsers(dest="sub", required=True)
+    b = i.add_parser("build", help="build the search index (only when the directory changed)")
+    b.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    b.set_defaults(func=cmd_index_build)
+    m = sub.add_parser("model", help="embedding model").add_subparsers(dest="sub", required=True)
+    mi = m.add_parser("install", help="write the multilingual-e5-small model folder")
+    mi.add_argument("--target", help="folder to write (default: the configured model)")
+    mi.add_argument("--force", action="store_true")
+    mi.set_defaults(func=cmd_model_install)
+    inf = sub.add_parser("info", help="data dir, database, model, index, offers")
+    inf.add_argument("--json", action="store_true")
+    inf.set_defaults(func=cmd_info)
