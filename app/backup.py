@@ -24,6 +24,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, inspect, select, table
 from sqlalchemy.engine import make_url
 
+from directory.db import private_file
+
 
 class BackupError(RuntimeError):
     """A backup or restore that could not be made or did not check out."""
@@ -81,6 +83,7 @@ def _sqlite_check(path: Path) -> str:
 
 
 def _sqlite_copy(src: Path, dst: Path) -> None:
+    private_file(dst)  # 0600 before a byte is written
     source = sqlite3.connect(src)
     target = sqlite3.connect(dst)
     try:
@@ -108,6 +111,7 @@ def backup(url: str, out: Path) -> dict:
         tables = counts(f"sqlite:///{out}")
     elif make_url(url).drivername.startswith("postgresql"):
         conn, env = _libpq(url)
+        private_file(out)  # pg_dump keeps the mode of a file that exists
         run = subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner",
                               f"--file={out}", f"--dbname={conn}"],
                              capture_output=True, text=True, env=env)

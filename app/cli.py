@@ -215,6 +215,8 @@ def parser() -> argparse.ArgumentParser:
     ri.add_argument("--defaults", action="store_true", help="the shipped NRW default rules")
     ri.add_argument("--replace-all", action="store_true", help="delete rules not in the file")
     ri.add_argument("--comment", help="reason, kept in the history")
+    ri.add_argument("--kommune", help="import for this Kommune only: its rules may be "
+                    "created, changed or (--replace-all) deleted, no other (SEC-22)")
     ri.set_defaults(func=_lazy("app.responsibility.cli", "cmd_import"))
     rc = ru.add_parser("check", help="validate a rules file without importing it")
     rc.add_argument("file")

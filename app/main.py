@@ -22,7 +22,13 @@ from app.editors import kommunen as editor_kommunen
 from app.editors import pages as editor_pages
 from app.imports import pages as import_pages
 from app.keyring import open_keyring
-from app.middleware import AccessLog, LanguageAndHeaders, SearchLimit
+from app.middleware import (
+    AccessLog,
+    BodyLimit,
+    LanguageAndHeaders,
+    SearchLimit,
+    printable,
+)
 from app.referrals import api as referral_api
 from app.referrals import inbox_pages as referral_inbox
 from app.referrals import pages as referral_pages
@@ -42,6 +48,22 @@ from app.volunteer import pwa, statement
 
 log = logging.getLogger("lotse")
 STATIC = Path(__file__).parent / "static"
+
+
+#: routes that take a file: their body may be as large as an import file
+UPLOAD_PATHS = frozenset({"/staff/import", "/staff/rules/import"})
+
+
+def body_limits(settings: Settings):
+    """The body limit of a request path (SEC-23): uploads, the JSON API, everything else."""
+    upload = settings.import_max_bytes + settings.body_max_upload_extra
+
+    def limit_of(path: str) -> int:
+        if path in UPLOAD_PATHS:
+            return upload
+        return settings.body_max_api if path.startswith("/api/") else settings.body_max_form
+
+    return limit_of
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -93,6 +115,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     # plain ASGI (app.middleware); the last added runs first
     app.add_middleware(SearchLimit, per_minute=settings.search_limit_ip)
+    app.add_middleware(BodyLimit, limit_of=body_limits(settings))
     app.add_middleware(LanguageAndHeaders, default_language=settings.default_language)
     app.add_middleware(AccessLog)
 
@@ -117,17 +140,30 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @app.exception_handler(OperationalError)
     async def store_busy(request: Request, exc: OperationalError):
         """A locked or full store: 503, try again (REL-07); forms keep input on their own."""
-        log.error("store unavailable on %s: %s", request.url.path, type(exc.orig).__name__)
+        log.error("store unavailable on %s: %s", printable(request.url.path),
+                  type(exc.orig).__name__)
         detail = i18n.gettext("We cannot take your request right now. Nothing was stored. "
                               "Please try again in a minute.")
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": detail}, status_code=503,
                                 headers={"Retry-After": "30"})
-        return PlainTextResponse(detail, status_code=503, headers={"Retry-After": "30"})
+        from app.rendering import render
+
+        # the page keeps the question to send again (in a POST body, never a URL)
+        q = request.query_params.get("q") or ""
+        if not q and request.method == "POST":
+            try:
+                q = str((await request.form()).get("q") or "")
+            except Exception:  # the body was read already: nothing to keep  # noqa: BLE001
+                q = ""
+        response = render(request, "error.html", {"status": 503, "detail": detail,
+                                                  "q": q[:2000]}, status_code=503)
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception):
-        log.exception("unhandled error on %s", request.url.path)
+        log.exception("unhandled error on %s", printable(request.url.path))
         return PlainTextResponse(i18n.gettext("Something went wrong. Please try again."),
                                  status_code=500)
 

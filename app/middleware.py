@@ -1,4 +1,5 @@
-"""The app's request middlewares, as plain ASGI: access log, language and headers, search limit.
+"""The app's request middlewares, as plain ASGI: access log, language and headers, body limit,
+search limit.
 
 Each used to be a `@app.middleware("http")` function; Starlette runs those through
 `BaseHTTPMiddleware`, which puts every request through an extra task and memory
@@ -15,7 +16,7 @@ import time
 from collections.abc import Callable
 
 from fastapi.responses import JSONResponse
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -39,6 +40,17 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
 }
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(32), 127)} | {
+    c: f"\\u{c:04x}" for c in (*range(0x80, 0xA0), 0x2028, 0x2029)} | {ord("\\"): "\\\\"}
+
+
+def printable(text: str) -> str:
+    """`text` for a log line: control characters (CR, LF, tab, C1, the Unicode line and
+    paragraph separators) and the backslash escaped, so a `%0A` in a path cannot start a
+    forged log line."""
+    return text.translate(_CONTROL)
 
 
 def on_start(send: Send, edit: Callable[[MutableHeaders, int], None]) -> Send:
@@ -83,7 +95,8 @@ class AccessLog(HTTPMiddleware):
         try:
             await self.app(scope, receive, on_start(send, seen))
         finally:
-            access_log.info("%s %s %d %.0fms", scope["method"], scope["path"], status[0],
+            access_log.info("%s %s %d %.0fms", printable(scope["method"]),
+                            printable(scope["path"]), status[0],
                             (time.perf_counter() - t0) * 1000)
 
 
@@ -117,6 +130,72 @@ class LanguageAndHeaders(HTTPMiddleware):
                 headers.setdefault(k, v)
 
         await self.app(scope, receive, on_start(send, edit))
+
+
+class BodyTooLarge(Exception):
+    """The request body went past its limit (raised from `receive`)."""
+
+
+class BodyLimit(HTTPMiddleware):
+    """Every request body is bounded (SEC-23): `limit_of(path)` bytes, counted as they
+    stream in (a chunked body has no Content-Length), 413 past the limit. A declared
+    Content-Length over the limit is refused before anything is read. Whatever the app
+    answers once the limit was passed (its body parser may turn the error into a 400),
+    the client gets the 413: JSON under /api/, otherwise the error page, in the request's
+    language (this runs inside `LanguageAndHeaders`)."""
+
+    def __init__(self, app: ASGIApp, limit_of: Callable[[str], int]) -> None:
+        super().__init__(app)
+        self.limit_of = limit_of
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = self.limit_of(scope["path"])
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            await self.refuse(scope, send)
+            return
+        state = {"seen": 0, "over": False, "started": False}
+
+        async def counted() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                state["seen"] += len(message.get("body", b""))
+                if state["seen"] > limit:
+                    state["over"] = True
+                    raise BodyTooLarge
+            return message
+
+        async def guarded(message: Message) -> None:
+            if state["over"]:
+                return  # the app's own answer to the cut body is replaced by the 413
+            if message["type"] == "http.response.start":
+                state["started"] = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, guarded)
+        except BodyTooLarge:
+            state["over"] = True
+        if state["over"] and not state["started"]:
+            await self.refuse(scope, send)
+
+    @staticmethod
+    async def refuse(scope: Scope, send: Send) -> None:
+        access_log.warning("request body too large on %s", printable(scope["path"]))
+        detail = i18n.gettext("What you sent is too large.")
+        if scope["path"].startswith("/api/"):
+            response: Response = JSONResponse({"detail": detail}, status_code=413)
+        else:
+            from app.rendering import render
+
+            response = render(Request(scope), "error.html", {"status": 413, "detail": detail},
+                              status_code=413)
+        response.headers["Connection"] = "close"
+
+        async def nothing() -> Message:
+            return {"type": "http.disconnect"}
+
+        await response(scope, nothing, send)
 
 
 class SearchLimit(HTTPMiddleware):

@@ -30,6 +30,14 @@ def _read(path: str) -> list:
     return parse_rules_file(data)
 
 
+def _bound_to(store, kommune_id: str):
+    """`allowed` of an import for one Kommune: only rules in its (or its Gemeinden's) scope."""
+    from app.responsibility.editing import kommune_of_scope
+
+    return lambda scope, scope_id: (scope != "nrw" and
+                                    kommune_of_scope(store, scope, scope_id) == kommune_id)
+
+
 def cmd_export(args, settings: Settings) -> int:
     text = json.dumps(repository.export_rules(_open_store(settings)), ensure_ascii=False,
                       indent=1)
@@ -52,8 +60,14 @@ def cmd_import(args, settings: Settings) -> int:
         else:
             print("error: name a rules file or --defaults", file=sys.stderr)
             return 2
+        allowed = None
+        if getattr(args, "kommune", None):
+            if store.kommune(args.kommune) is None:
+                print(f"error: unknown Kommune {args.kommune!r}", file=sys.stderr)
+                return 2
+            allowed = _bound_to(store, args.kommune)
         counts = repository.import_rules(store, rules, by="cli", comment=args.comment or "",
-                                         replace_all=args.replace_all)
+                                         replace_all=args.replace_all, allowed=allowed)
     except (RuleError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -134,13 +135,34 @@ def seed(store: Store, *, demo: bool | None = None) -> int:
 
 
 def import_rules(store: Store, rules: list[Rule], *, by: str | None, comment: str = "",
-                 replace_all: bool = False) -> dict:
-    """Upsert rules by key (unchanged ones are skipped); `replace_all` deletes the rest."""
+                 replace_all: bool = False,
+                 allowed: Callable[[str, str | None], bool] | None = None) -> dict:
+    """Upsert rules by key (unchanged ones are skipped); `replace_all` deletes the rest.
+
+    `allowed(scope, scope_id)`: whether the importer may change a rule of that scope
+    (None: every rule). It is asked for the scope in the file AND the scope of the rule
+    stored under the same key, so nobody moves, changes or deletes a rule they may not
+    edit (SEC-22); `replace_all` deletes only rules the importer may change.
+    """
+    from app.responsibility.rules import RuleError
+
     counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
     with store.session.begin() as s:
         for rule in rules:
             check_scope(s, rule)
         keys = {r.key for r in rules}
+        if allowed is not None:
+            refused = []
+            for rule in rules:
+                row = get_row(s, rule.key)
+                if row is not None and row.data == rule.to_dict():
+                    continue  # unchanged: nothing is written
+                if not allowed(rule.scope, rule.scope_id) or (
+                        row is not None and not allowed(row.scope, row.scope_id)):
+                    refused.append(rule.key)
+            if refused:
+                raise RuleError([f"Diese Regeln dürfen Sie nicht ändern: "
+                                 f"{', '.join(refused[:20])}"])
         for rule in rules:
             row = get_row(s, rule.key)
             if row is not None and row.data == rule.to_dict():
@@ -149,15 +171,19 @@ def import_rules(store: Store, rules: list[Rule], *, by: str | None, comment: st
             counts["updated" if row is not None else "created"] += 1
             write_rule(s, rule, action="import", by=by, origin="import", comment=comment)
         if replace_all:
-            for key in s.scalars(select(ResponsibilityRule.key)).all():
-                if key not in keys:
-                    delete_rule(s, key, by=by, comment=comment or "import --replace-all")
+            for row in s.scalars(select(ResponsibilityRule)).all():
+                if row.key not in keys and (allowed is None or allowed(row.scope, row.scope_id)):
+                    delete_rule(s, row.key, by=by, comment=comment or "import --replace-all")
                     counts["deleted"] += 1
     return counts
 
 
-def export_rules(store: Store) -> dict:
-    return rules_file(load_rules(store), title="KIM-Lotse Zuständigkeitsregeln",
+def export_rules(store: Store, visible: Callable[[str, str | None], bool] | None = None
+                 ) -> dict:
+    """The rules in force as a rules file; `visible(scope, scope_id)` picks the ones shown
+    (a Kommune's staff: the NRW rules and their own Kommune's, as the list pages)."""
+    rules = [r for r in load_rules(store) if visible is None or visible(r.scope, r.scope_id)]
+    return rules_file(rules, title="KIM-Lotse Zuständigkeitsregeln",
                       exported=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat())
 
 

@@ -80,10 +80,11 @@ def healthz():
 @router.get("/readyz", tags=["ops"])
 def readyz(request: Request):
     services = getattr(request.app.state, "services", None)
-    checks = {"store": False, "index": False, "model": False}
+    checks = {"store": False, "index": False, "model": False, "writes": False}
     if services is not None and services.ready:
         try:
             checks["store"] = services.store.ping()
+            checks["writes"] = services.store.writes.probe()  # disk full: not ready (REL-07)
         except Exception:  # an unreadable store is exactly what readyz reports
             checks["store"] = False
         checks["index"] = bool(services.engine.offers)
@@ -91,7 +92,7 @@ def readyz(request: Request):
         degraded = services.degraded
     else:
         degraded = True
-    ok = checks["store"] and checks["index"]
+    ok = checks["store"] and checks["index"] and checks["writes"]
     body = {"status": ("degraded" if degraded else "ready") if ok else "unavailable",
             "search": "lexical" if degraded else "semantic", **checks}
     return JSONResponse(body, status_code=200 if ok else 503)
