@@ -147,34 +147,36 @@ def import_rules(store: Store, rules: list[Rule], *, by: str | None, comment: st
     from app.responsibility.rules import RuleError
 
     counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
+    keys = {r.key for r in rules}
+    with store.session() as s:  # asked before the write lock: `allowed` may read the store
+        stored = {row.key: (row.scope, row.scope_id, row.data)
+                  for row in s.scalars(select(ResponsibilityRule))}
+    if allowed is not None:
+        refused = [r.key for r in rules if (r.key not in stored or stored[r.key][2]
+                                            != r.to_dict())
+                   and (not allowed(r.scope, r.scope_id) or (
+                       r.key in stored and not allowed(*stored[r.key][:2])))]
+        if refused:
+            raise RuleError([f"Diese Regeln dürfen Sie nicht ändern: "
+                             f"{', '.join(refused[:20])}"])
+    gone = [key for key, (scope, scope_id, _) in stored.items() if key not in keys
+            and (allowed is None or allowed(scope, scope_id))] if replace_all else []
     with store.session.begin() as s:
         for rule in rules:
             check_scope(s, rule)
-        keys = {r.key for r in rules}
-        if allowed is not None:
-            refused = []
-            for rule in rules:
-                row = get_row(s, rule.key)
-                if row is not None and row.data == rule.to_dict():
-                    continue  # unchanged: nothing is written
-                if not allowed(rule.scope, rule.scope_id) or (
-                        row is not None and not allowed(row.scope, row.scope_id)):
-                    refused.append(rule.key)
-            if refused:
-                raise RuleError([f"Diese Regeln dürfen Sie nicht ändern: "
-                                 f"{', '.join(refused[:20])}"])
         for rule in rules:
             row = get_row(s, rule.key)
             if row is not None and row.data == rule.to_dict():
                 counts["unchanged"] += 1
                 continue
+            if allowed is not None and row is not None and (row.scope, row.scope_id) != \
+                    stored.get(rule.key, (None, None))[:2]:
+                raise RuleError([f"{rule.key}: wurde gerade geändert, bitte erneut einspielen"])
             counts["updated" if row is not None else "created"] += 1
             write_rule(s, rule, action="import", by=by, origin="import", comment=comment)
-        if replace_all:
-            for row in s.scalars(select(ResponsibilityRule)).all():
-                if row.key not in keys and (allowed is None or allowed(row.scope, row.scope_id)):
-                    delete_rule(s, row.key, by=by, comment=comment or "import --replace-all")
-                    counts["deleted"] += 1
+        for key in gone:
+            if delete_rule(s, key, by=by, comment=comment or "import --replace-all"):
+                counts["deleted"] += 1
     return counts
 
 
