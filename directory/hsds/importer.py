@@ -114,7 +114,7 @@ def inflated(z: zipfile.ZipFile, limits: Limits) -> int:
             raise ImportRefused("Die ZIP-Datei nutzt ein Packverfahren, das hier nicht "
                                 "gelesen wird (erlaubt: ohne Packen oder Deflate).")
         probe = copy.copy(info)
-        probe.file_size = limits.max_unpacked_bytes + 1  # do not trust the declared size
+        probe.file_size = 1 << 62  # the declared size is not trusted: we count
         size = 0
         try:
             with z.open(probe) as member:
@@ -122,6 +122,8 @@ def inflated(z: zipfile.ZipFile, limits: Limits) -> int:
                     size += len(chunk)
                     if total + size > limits.max_unpacked_bytes:
                         raise ImportRefused(_unpacked_message(limits))
+        except ImportRefused:
+            raise
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
             raise ImportRefused("Die ZIP- oder XLSX-Datei ist beschädigt.") from exc
         if size != info.file_size:
