@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import i18n
+from app import i18n, openapi_doc
 from app.analytics import routes as analytics_routes
 from app.analytics.maintenance import Maintenance
 from app.assistant import pages as assistant_pages
@@ -66,6 +67,25 @@ def body_limits(settings: Settings):
     return limit_of
 
 
+def api_facts(app: FastAPI, settings: Settings) -> dict:
+    """What the OpenAPI document states from the store: Kommunen with their Gemeinden,
+    topic codes, the topics that need the extra consent, the `per_page` limit."""
+    from sqlalchemy import select
+
+    from app.referrals.consent import SPECIAL_TOPICS
+    from directory.models import Gemeinde, Kommune, TaxonomyTerm
+
+    with app.state.services.store.session() as s:
+        kommunen: dict[str, list[str]] = {k: [] for k in s.scalars(select(Kommune.id))}
+        for gid, kid in s.execute(select(Gemeinde.id, Gemeinde.kommune_id)):
+            kommunen.setdefault(kid, []).append(gid)
+        topics = sorted(c for c in s.scalars(select(TaxonomyTerm.code))
+                        if re.fullmatch(r"[a-z_]{2,40}", c))  # the codes a referral takes
+    return {"kommunen": kommunen, "topics": topics,
+            "special": sorted(SPECIAL_TOPICS & set(topics)),
+            "per_page": settings.hsds_max_per_page}
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -113,6 +133,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(editor_kommunen.router)
     staff_web.install(app)
 
+    openapi_doc.install(app, lambda: api_facts(app, settings))
+
     # plain ASGI (app.middleware); the last added runs first
     app.add_middleware(SearchLimit, per_minute=settings.search_limit_ip)
     app.add_middleware(BodyLimit, limit_of=body_limits(settings))
@@ -134,8 +156,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                                 headers=getattr(exc, "headers", None))
         from app.rendering import render
 
-        return render(request, "error.html", {"status": exc.status_code},
-                      status_code=exc.status_code)
+        response = render(request, "error.html", {"status": exc.status_code},
+                          status_code=exc.status_code)
+        for name, value in (getattr(exc, "headers", None) or {}).items():
+            response.headers[name] = value  # e.g. `Allow` on a 405
+        return response
 
     @app.exception_handler(OperationalError)
     async def store_busy(request: Request, exc: OperationalError):

@@ -12,6 +12,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from app.i18n import gettext as _
+from app.openapi_doc import IsoDate
 from app.responsibility import vocab
 from app.responsibility.lookup import LookupInputError, lookup, present, term
 from app.responsibility.repository import cached_rules
@@ -42,7 +43,8 @@ def responsibility(
     age: int | None = Query(None, ge=0, le=120, description="Age in years"),
     status: StatusCode | None = Query(None, description="Residence status"),
     benefits: BenefitCode | None = Query(None, description="Current benefits; empty = none"),
-    date: dt.date | None = Query(None, description="Day the rules apply for (default: today)"),
+    date: IsoDate | None = Query(None, description="Day the rules apply for (default: today; "
+                                 "2000-01-01 to 2100-12-31)"),
     lang: str | None = Query(None, max_length=20, description="Language of the labels"),
 ):
     """The responsible office(s) as directory entries of the Gemeinde or Kreis, legal domain

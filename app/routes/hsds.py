@@ -19,6 +19,7 @@ from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.i18n import gettext as _
+from app.openapi_doc import IsoDateTime
 from directory.hsds import profile, to_hsds
 from directory.hsds.records import read_records
 from directory.models import (
@@ -119,7 +120,7 @@ def about(request: Request):
 def services(request: Request, page_number: int = PAGE,
              per_page: int = PER_PAGE, search: str | None = SEARCH,
              taxonomy_term_id: str | None = TERM, organization_id: str | None = ORG,
-             modified_after: dt.datetime | None = MODIFIED, kommune: str | None = KOMMUNE,
+             modified_after: IsoDateTime | None = MODIFIED, kommune: str | None = KOMMUNE,
              full: bool = FULL):
     per_page = _per_page(request, per_page)
     with _store(request).session() as s:
@@ -184,7 +185,7 @@ def organization(request: Request, organization_id: str):
 @router.get("/service_at_locations", summary="Services at locations (Page)")
 def service_at_locations(request: Request, page_number: int = PAGE, per_page: int = PER_PAGE,
         search: str | None = SEARCH, taxonomy_term_id: str | None = TERM,
-        organization_id: str | None = ORG, modified_after: dt.datetime | None = MODIFIED,
+        organization_id: str | None = ORG, modified_after: IsoDateTime | None = MODIFIED,
         kommune: str | None = KOMMUNE):
     per_page = _per_page(request, per_page)
     with _store(request).session() as s:

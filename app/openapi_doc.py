@@ -1,0 +1,189 @@
+"""The OpenAPI document made true (SEC-13): what FastAPI derives, corrected where the app
+answers otherwise, so schemathesis finds no difference between the two.
+
+- Errors: every 4xx/5xx body is `{"detail": str, "fields"?: [str]}` (`Problem`), not
+  FastAPI's `HTTPValidationError`; the 404s, 403s, 413s, 429s and 503s the routes really
+  give are listed per operation.
+- Constraints that live in code: `per_page` up to `LOTSE_HSDS_MAX_PER_PAGE`; the lookup
+  needs a `kommune` or a `gemeinde` (one object parameter, exploded as the two query
+  parameters); a referral's Kommune, topics, consent (exactly true, the extra consent
+  for health and residence topics) and its contact format by channel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import BeforeValidator
+
+
+def _shaped(pattern: str, what: str):
+    """A validator that lets only text of this shape reach pydantic's parser (which would
+    also take a number as a Unix time): the wire format the document states."""
+    shape = re.compile(pattern)
+
+    def check(value):
+        if isinstance(value, str) and not shape.match(value):
+            raise ValueError(f"expected {what}")
+        return value
+
+    return BeforeValidator(check)
+
+
+#: query parameters in exactly the documented formats (RFC 3339 date-time, ISO date)
+IsoDateTime = Annotated[dt.datetime, _shaped(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}",
+                                             "an RFC 3339 date-time")]
+IsoDate = Annotated[dt.date, _shaped(r"^\d{4}-\d{2}-\d{2}$", "a date YYYY-MM-DD")]
+#: days the rules can be asked for (the lookup refuses others)
+RULE_DAYS = r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"
+
+PROBLEM = {
+    "title": "Problem", "type": "object", "required": ["detail"],
+    "properties": {"detail": {"type": "string"},
+                   "fields": {"type": "array", "items": {"type": "string"}}},
+}
+REASONS = {400: "The body is not readable JSON", 403: "Sent from another site",
+           404: "Not found", 413: "Request body too large", 422: "Input not valid",
+           429: "Too many requests (see Retry-After)",
+           503: "The store cannot take the request now (see Retry-After)"}
+#: extra statuses per operation (method, path); every /api operation also has 422 and 503
+EXTRA = {
+    ("get", "/api/v1/search"): (404, 429),
+    ("get", "/api/v1/responsibility"): (404,),
+    ("post", "/api/v1/referrals"): (403, 413, 429),
+    ("get", "/api/v1/referrals/consent"): (404,),
+    ("post", "/api/v1/referrals/status"): (404, 413, 429),
+    ("post", "/api/v1/referrals/withdraw"): (403, 404, 413, 429),
+}
+#: a string that is `pattern` once surrounding whitespace is stripped (the API strips it)
+STRIPPED = r"^\s*{}\s*$"
+
+
+def _errors(op: dict, codes) -> None:
+    responses = op.setdefault("responses", {})
+    for code in codes:
+        responses[str(code)] = {
+            "description": REASONS[code],
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def _place_parameter(op: dict) -> None:
+    """`kommune` and `gemeinde` of the lookup: at least one of them, non-empty."""
+    params = op.get("parameters", [])
+    found = {p["name"]: p for p in params if p["name"] in ("kommune", "gemeinde")}
+    if len(found) != 2:
+        return
+
+    def text(p: dict) -> dict:
+        limit = next(b["maxLength"] for b in p["schema"]["anyOf"] if b.get("type") == "string")
+        return {"type": "string", "minLength": 1, "maxLength": limit,
+                "pattern": r"\S", "description": p.get("description", "")}
+
+    op["parameters"] = [p for p in params if p["name"] not in found] + [{
+        "name": "place", "in": "query", "required": True, "style": "form", "explode": True,
+        "description": "The place: `kommune` (Kommune id), `gemeinde` (Gemeinde id), or "
+                       "both; at least one (sent as the query parameters `kommune` and "
+                       "`gemeinde`)",
+        "schema": {"type": "object", "additionalProperties": False, "minProperties": 1,
+                   "properties": {name: text(p) for name, p in sorted(found.items())}}}]
+
+
+def _referral_body(schemas: dict, kommunen: dict[str, list[str]], topics: list[str],
+                   special: list[str]) -> None:
+    body = schemas.get("ReferralIn")
+    if not body:
+        return
+    from app.referrals.service import EMAIL, PHONE
+
+    props = body["properties"]
+    props["consent"] = {"const": True, "title": "Consent",
+                        "description": "Exactly true: the person agreed to the information "
+                                       "text shown (GET /api/v1/referrals/consent)"}
+    props["kommune"] = {"enum": sorted(kommunen), "title": "Kommune"}
+    props["topics"] = {"type": "array", "maxItems": 10, "title": "Topics",
+                       "items": {"enum": topics}}
+    phone = PHONE.pattern.strip("^$")
+    email = EMAIL.pattern.strip("^$")
+    body["allOf"] = [
+        {"if": {"required": ["topics"], "properties": {
+            "topics": {"contains": {"enum": special}}}},
+         "then": {"required": ["consent_special"],
+                  "properties": {"consent_special": {"const": True}}}},
+        {"if": {"required": ["contact_channel"], "properties": {
+            "contact_channel": {"enum": ["phone", "sms", "whatsapp"]}}},
+         "then": {"properties": {"contact": {"pattern": STRIPPED.format(phone)}}}},
+        {"if": {"required": ["contact_channel"], "properties": {
+            "contact_channel": {"const": "email"}}},
+         "then": {"properties": {"contact": {"pattern": STRIPPED.format(email)}}}},
+        {"anyOf": [  # a Gemeinde of the chosen Kommune, or none
+            {"properties": {"kommune": {"const": k}, "gemeinde": {"anyOf": [
+                {"type": "null"}, {"enum": ["", *sorted(gemeinden)]}]}}}
+            for k, gemeinden in sorted(kommunen.items())]},
+    ]
+
+
+def _stripped_lengths(schema: dict) -> None:
+    """Text fields the API strips: min/max length count the text without surrounding
+    whitespace, said as a pattern (the raw length is not the limit)."""
+    for prop in (schema.get("properties") or {}).values():
+        branches = prop.get("anyOf", [prop])
+        for b in branches:
+            if b.get("type") != "string" or "enum" in b or "const" in b:
+                continue
+            low, high = b.pop("minLength", 0), b.pop("maxLength", None)
+            if high is None:
+                continue
+            if low == 0:
+                b["pattern"] = STRIPPED.format(rf"(?:\S(?:[\s\S]{{0,{high - 2}}}\S)?)?")
+            else:
+                b["pattern"] = STRIPPED.format(
+                    rf"\S(?:[\s\S]{{{max(low - 2, 0)},{high - 2}}}\S)" if low > 1 else
+                    rf"\S(?:[\s\S]{{0,{high - 2}}}\S)?")
+
+
+def install(app: FastAPI, facts: Callable[[], dict]) -> None:
+    """Replace `app.openapi` with the corrected document; `facts()` gives the store's
+    Kommunen (id -> Gemeinde ids), topic codes, special topics and the `per_page` limit
+    (read once)."""
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        doc = get_openapi(title=app.title, version=app.version, routes=app.routes)
+        known = facts()
+        schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Problem"] = PROBLEM
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        for name in ("ReferralIn", "OnBehalf"):
+            if name in schemas:
+                _stripped_lengths(schemas[name])
+        _referral_body(schemas, known["kommunen"], known["topics"], known["special"])
+        for path, ops in doc.get("paths", {}).items():
+            for method, op in ops.items():
+                if not path.startswith("/api/"):
+                    continue
+                codes = {422, 503, *EXTRA.get((method, path), ())}
+                if re.search(r"\{[^}]+\}", path):
+                    codes.add(404)
+                _errors(op, sorted(codes))
+                if "requestBody" in op:
+                    _errors(op, (400, 413))  # a body that is no JSON, or too large
+                for p in op.get("parameters", []):
+                    if p["name"] == "per_page":
+                        p["schema"]["maximum"] = known["per_page"]
+                    if path == "/api/v1/responsibility" and p["name"] == "date":
+                        for branch in p["schema"].get("anyOf", []):
+                            if branch.get("format") == "date":
+                                branch["pattern"] = RULE_DAYS
+                if path == "/api/v1/responsibility":
+                    _place_parameter(op)
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi
