@@ -39,6 +39,9 @@ def _shaped(pattern: str, what: str):
 IsoDateTime = Annotated[dt.datetime, _shaped(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}",
                                              "an RFC 3339 date-time")]
 IsoDate = Annotated[dt.date, _shaped(r"^\d{4}-\d{2}-\d{2}$", "a date YYYY-MM-DD")]
+#: a whole number as digits ("27", not "27.0"), a boolean as true or false ("1" is no answer)
+QueryInt = Annotated[int, _shaped(r"^-?[0-9]+$", "a whole number")]
+QueryBool = Annotated[bool, _shaped(r"^(true|false)$", "true or false")]
 #: days the rules can be asked for (the lookup refuses others)
 RULE_DAYS = r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"
 
@@ -60,8 +63,11 @@ EXTRA = {
     ("post", "/api/v1/referrals/status"): (404, 413, 429),
     ("post", "/api/v1/referrals/withdraw"): (403, 404, 413, 429),
 }
+#: the whitespace the API strips from text (pydantic-core: Unicode White_Space), and not
+WS = "[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+TEXT = WS.replace("[", "[^", 1)
 #: a string that is `pattern` once surrounding whitespace is stripped (the API strips it)
-STRIPPED = r"^\s*{}\s*$"
+STRIPPED = "^" + WS + "*{}" + WS + "*$"
 
 
 def _errors(op: dict, codes) -> None:
@@ -107,11 +113,18 @@ def _referral_body(schemas: dict, kommunen: dict[str, list[str]], topics: list[s
     props["kommune"] = {"enum": sorted(kommunen), "title": "Kommune"}
     props["topics"] = {"type": "array", "maxItems": 10, "title": "Topics",
                        "items": {"enum": topics}}
-    phone = PHONE.pattern.strip("^$")
+    # PHONE and EMAIL are matched on the stripped text: its first and last character are
+    # no whitespace (PHONE's class holds a space, so the ends are spelled out)
+    phone = (r"(?:\+[0-9 ()/.-]{4,29}[0-9()/.-]|[0-9()/.-][0-9 ()/.-]{3,28}[0-9()/.-])")
     email = EMAIL.pattern.strip("^$")
+    assert PHONE.pattern == r"^\+?[0-9 ()/.-]{5,30}$", "keep `phone` in step with PHONE"
+    props["kommune"] = {"type": "string", "title": "Kommune", "description": "Kommune id",
+                        "pattern": STRIPPED.format(_one_of(kommunen))}
+    props["topics"] = {"type": "array", "maxItems": 10, "title": "Topics", "items": {
+        "type": "string", "pattern": STRIPPED.format(_one_of(topics))}}
     body["allOf"] = [
-        {"if": {"required": ["topics"], "properties": {
-            "topics": {"contains": {"enum": special}}}},
+        {"if": {"required": ["topics"], "properties": {"topics": {"contains": {
+            "type": "string", "pattern": STRIPPED.format(_one_of(special))}}}},
          "then": {"required": ["consent_special"],
                   "properties": {"consent_special": {"const": True}}}},
         {"if": {"required": ["contact_channel"], "properties": {
@@ -120,11 +133,22 @@ def _referral_body(schemas: dict, kommunen: dict[str, list[str]], topics: list[s
         {"if": {"required": ["contact_channel"], "properties": {
             "contact_channel": {"const": "email"}}},
          "then": {"properties": {"contact": {"pattern": STRIPPED.format(email)}}}},
-        {"anyOf": [  # a Gemeinde of the chosen Kommune, or none
-            {"properties": {"kommune": {"const": k}, "gemeinde": {"anyOf": [
-                {"type": "null"}, {"enum": ["", *sorted(gemeinden)]}]}}}
+        {"anyOf": [  # a Gemeinde of the chosen Kommune, or none (empty)
+            {"properties": {
+                "kommune": {"type": "string", "pattern": STRIPPED.format(_one_of([k]))},
+                "gemeinde": {"anyOf": [{"type": "null"}, {
+                    "type": "string",
+                    "pattern": STRIPPED.format(_one_of(gemeinden) + "?")}]}}}
             for k, gemeinden in sorted(kommunen.items())]},
     ]
+
+
+def _one_of(values) -> str:
+    """A regex group matching exactly one of `values` (ids and codes: letters, digits,
+    dash, underscore)."""
+    values = sorted(values)
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]+", v) for v in values), values
+    return "(?:" + "|".join(values) + ")" if values else "(?!)"
 
 
 def _stripped_lengths(schema: dict) -> None:
@@ -138,12 +162,30 @@ def _stripped_lengths(schema: dict) -> None:
             low, high = b.pop("minLength", 0), b.pop("maxLength", None)
             if high is None:
                 continue
+            middle = rf"[\s\S]{{{max(low - 2, 0)},{high - 2}}}"
             if low == 0:
-                b["pattern"] = STRIPPED.format(rf"(?:\S(?:[\s\S]{{0,{high - 2}}}\S)?)?")
+                b["pattern"] = STRIPPED.format(f"(?:{TEXT}(?:{middle}{TEXT})?)?")
+            elif low == 1:
+                b["pattern"] = STRIPPED.format(f"{TEXT}(?:{middle}{TEXT})?")
             else:
-                b["pattern"] = STRIPPED.format(
-                    rf"\S(?:[\s\S]{{{max(low - 2, 0)},{high - 2}}}\S)" if low > 1 else
-                    rf"\S(?:[\s\S]{{0,{high - 2}}}\S)?")
+                b["pattern"] = STRIPPED.format(f"{TEXT}{middle}{TEXT}")
+
+
+BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+
+
+def _bounds(schema) -> None:
+    """pydantic writes the bounds of an `Annotated[...] | None` as `ge`/`le`, which JSON
+    Schema does not know: they become `minimum`/`maximum` (what the code enforces)."""
+    if isinstance(schema, dict):
+        for short, name in BOUNDS.items():
+            if short in schema and schema.get("type") in ("integer", "number"):
+                schema[name] = schema.pop(short)
+        for value in schema.values():
+            _bounds(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _bounds(value)
 
 
 def install(app: FastAPI, facts: Callable[[], dict]) -> None:
@@ -183,6 +225,7 @@ def install(app: FastAPI, facts: Callable[[], dict]) -> None:
                                 branch["pattern"] = RULE_DAYS
                 if path == "/api/v1/responsibility":
                     _place_parameter(op)
+        _bounds(doc)
         app.openapi_schema = doc
         return doc
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from app import i18n
 from app.i18n import gettext as _
+from app.openapi_doc import QueryBool
 from app.referrals import consent
 from app.referrals.service import (
     ReferralError,
@@ -98,7 +99,7 @@ def create_referral(request: Request, body: ReferralIn,
 @router.get("/api/v1/referrals/consent")
 def consent_text(request: Request, kommune: str = Query(..., max_length=40),
                  lang: str | None = Query(None, max_length=16),
-                 on_behalf: bool = Query(False)):
+                 on_behalf: QueryBool = Query(False)):
     """The information and consent text to show before submitting, with its fingerprint."""
     services = request.app.state.services
     k = services.store.kommune(kommune)

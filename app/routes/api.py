@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from app.analytics.record import record_search
 from app.i18n import gettext as _
 from app.i18n import pick_language
+from app.openapi_doc import QueryInt
 
 router = APIRouter()
 
@@ -18,9 +19,9 @@ def search(
     q: str = Query(..., min_length=1, max_length=1000, description="The question, any language"),
     kommune: str | None = Query(None, max_length=60, description="Kommune id; empty = all"),
     lang: str | None = Query(None, max_length=20, description="UI language; empty = detected"),
-    age: int | None = Query(None, ge=0, le=120),
+    age: QueryInt | None = Query(None, ge=0, le=120),
     gemeinde: str | None = Query(None, max_length=40, description="Gemeinde id (AGS)"),
-    limit: int = Query(5, ge=1, le=50),
+    limit: QueryInt = Query(5, ge=1, le=50),
 ):
     services = request.app.state.services
     if kommune and services.store.kommune(kommune) is None:
