@@ -78,8 +78,9 @@ def _errors(op: dict, codes) -> None:
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
-def _place_parameter(op: dict) -> None:
-    """`kommune` and `gemeinde` of the lookup: at least one of them, non-empty."""
+def _place_parameter(op: dict, kommunen: dict[str, list[str]]) -> None:
+    """`kommune` and `gemeinde` of the lookup: at least one of them; both together only
+    as a Gemeinde of that Kommune (another pair is refused with 422)."""
     params = op.get("parameters", [])
     found = {p["name"]: p for p in params if p["name"] in ("kommune", "gemeinde")}
     if len(found) != 2:
@@ -90,13 +91,21 @@ def _place_parameter(op: dict) -> None:
         return {"type": "string", "minLength": 1, "maxLength": limit,
                 "pattern": r"\S", "description": p.get("description", "")}
 
+    props = {name: text(p) for name, p in sorted(found.items())}
+    pairs = [{"required": ["kommune", "gemeinde"], "properties": {
+        "kommune": {"const": k}, "gemeinde": {"enum": sorted(gemeinden)}}}
+        for k, gemeinden in sorted(kommunen.items()) if gemeinden]
     op["parameters"] = [p for p in params if p["name"] not in found] + [{
         "name": "place", "in": "query", "required": True, "style": "form", "explode": True,
-        "description": "The place: `kommune` (Kommune id), `gemeinde` (Gemeinde id), or "
-                       "both; at least one (sent as the query parameters `kommune` and "
-                       "`gemeinde`)",
-        "schema": {"type": "object", "additionalProperties": False, "minProperties": 1,
-                   "properties": {name: text(p) for name, p in sorted(found.items())}}}]
+        "description": "The place, sent as the query parameters `kommune` (Kommune id) "
+                       "and/or `gemeinde` (Gemeinde id): at least one; both only as a "
+                       "Gemeinde of that Kommune",
+        "schema": {"type": "object", "additionalProperties": False, "properties": props,
+                   "minProperties": 1,
+                   "anyOf": [
+                       {"required": ["kommune"], "maxProperties": 1},
+                       {"required": ["gemeinde"], "maxProperties": 1},
+                       {"anyOf": pairs}]}}]
 
 
 def _referral_body(schemas: dict, kommunen: dict[str, list[str]], topics: list[str],
@@ -224,7 +233,7 @@ def install(app: FastAPI, facts: Callable[[], dict]) -> None:
                             if branch.get("format") == "date":
                                 branch["pattern"] = RULE_DAYS
                 if path == "/api/v1/responsibility":
-                    _place_parameter(op)
+                    _place_parameter(op, known["kommunen"])
         _bounds(doc)
         app.openapi_schema = doc
         return doc
