@@ -126,7 +126,8 @@ def _referral_body(schemas: dict, kommunen: dict[str, list[str]], topics: list[s
     # no whitespace (PHONE's class holds a space, so the ends are spelled out)
     phone = (r"(?:\+[0-9 ()/.-]{4,29}[0-9()/.-]|[0-9()/.-][0-9 ()/.-]{3,28}[0-9()/.-])")
     email = EMAIL.pattern.strip("^$")
-    assert PHONE.pattern == r"^\+?[0-9 ()/.-]{5,30}$", "keep `phone` in step with PHONE"
+    if PHONE.pattern != r"^\+?[0-9 ()/.-]{5,30}$":
+        raise RuntimeError("app.openapi_doc: keep `phone` in step with referrals' PHONE")
     props["kommune"] = {"type": "string", "title": "Kommune", "description": "Kommune id",
                         "pattern": STRIPPED.format(_one_of(kommunen))}
     props["topics"] = {"type": "array", "maxItems": 10, "title": "Topics", "items": {
@@ -156,7 +157,8 @@ def _one_of(values) -> str:
     """A regex group matching exactly one of `values` (ids and codes: letters, digits,
     dash, underscore)."""
     values = sorted(values)
-    assert all(re.fullmatch(r"[A-Za-z0-9_-]+", v) for v in values), values
+    if not all(re.fullmatch(r"[A-Za-z0-9_-]+", v) for v in values):
+        raise ValueError(f"ids with other characters than letters, digits, - and _: {values}")
     return "(?:" + "|".join(values) + ")" if values else "(?!)"
 
 
