@@ -28,7 +28,7 @@ from app.middleware import (
     BodyLimit,
     LanguageAndHeaders,
     SearchLimit,
-    printable,
+    escape_logs,
 )
 from app.referrals import api as referral_api
 from app.referrals import inbox_pages as referral_inbox
@@ -88,6 +88,7 @@ def api_facts(app: FastAPI, settings: Settings) -> dict:
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     settings = settings or Settings()
+    escape_logs()  # control characters in logged values are escaped (no forged lines)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -165,8 +166,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @app.exception_handler(OperationalError)
     async def store_busy(request: Request, exc: OperationalError):
         """A locked or full store: 503, try again (REL-07); forms keep input on their own."""
-        log.error("store unavailable on %s: %s", printable(request.url.path),
-                  type(exc.orig).__name__)
+        log.error("store unavailable on %s: %s", request.url.path, type(exc.orig).__name__)
         detail = i18n.gettext("We cannot take your request right now. Nothing was stored. "
                               "Please try again in a minute.")
         if request.url.path.startswith("/api/"):
@@ -188,7 +188,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception):
-        log.exception("unhandled error on %s", printable(request.url.path))
+        log.exception("unhandled error on %s", request.url.path)
         return PlainTextResponse(i18n.gettext("Something went wrong. Please try again."),
                                  status_code=500)
 

@@ -53,6 +53,34 @@ def printable(text: str) -> str:
     return text.translate(_CONTROL)
 
 
+def _escaped(value):
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_escaped(v) for v in value)
+    return value
+
+
+def escape_logs() -> None:
+    """Every log record's arguments (the values put into a message: paths, names, error
+    texts) get their control characters escaped, whichever logger writes it, so no input
+    can start a forged log line. Installed once per process (`create_app`)."""
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "escapes", False):
+        return
+
+    def record(*args, **kwargs) -> logging.LogRecord:
+        rec = factory(*args, **kwargs)
+        if rec.args:
+            rec.args = _escaped(rec.args)
+        return rec
+
+    record.escapes = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(record)
+
+
 def on_start(send: Send, edit: Callable[[MutableHeaders, int], None]) -> Send:
     """`send` that lets `edit` change the headers (knowing the status) as the response starts."""
 
@@ -95,8 +123,7 @@ class AccessLog(HTTPMiddleware):
         try:
             await self.app(scope, receive, on_start(send, seen))
         finally:
-            access_log.info("%s %s %d %.0fms", printable(scope["method"]),
-                            printable(scope["path"]), status[0],
+            access_log.info("%s %s %d %.0fms", scope["method"], scope["path"], status[0],
                             (time.perf_counter() - t0) * 1000)
 
 
@@ -181,7 +208,7 @@ class BodyLimit(HTTPMiddleware):
 
     @staticmethod
     async def refuse(scope: Scope, send: Send) -> None:
-        access_log.warning("request body too large on %s", printable(scope["path"]))
+        access_log.warning("request body too large on %s", scope["path"])
         detail = i18n.gettext("What you sent is too large.")
         if scope["path"].startswith("/api/"):
             response: Response = JSONResponse({"detail": detail}, status_code=413)
