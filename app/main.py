@@ -11,7 +11,8 @@ the responsibility rules), for the app and for the `lotse` command.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import i18n
+from app import i18n, openapi_doc
 from app.analytics import routes as analytics
 from app.assistant import routes as assistant
 from app.casework import routes as casework
@@ -42,7 +43,13 @@ from app.settings import Settings
 from app.staff import routes as staff
 from app.staff import web as staff_web
 from app.volunteer import routes as volunteer
-from app.web.middleware import AccessLog, LanguageAndHeaders, SearchLimit
+from app.web.middleware import (
+    AccessLog,
+    BodyLimit,
+    LanguageAndHeaders,
+    SearchLimit,
+    escape_logs,
+)
 from app.web.ratelimit import RateLimits
 from app.web.rendering import render
 from directory.store import Store
@@ -77,8 +84,44 @@ def start(settings: Settings, progress: Progress | None = None) -> Services:
     return Services(settings, store, engine, ready=True)
 
 
+#: routes that take a file: their body may be as large as an import file
+UPLOAD_PATHS = frozenset({"/staff/import", "/staff/rules/import"})
+
+
+def body_limits(settings: Settings) -> Callable[[str], int]:
+    """The body limit of a request path (SEC-23): uploads, the JSON API, everything else."""
+    upload = settings.import_max_bytes + settings.body_max_upload_extra
+
+    def limit_of(path: str) -> int:
+        if path in UPLOAD_PATHS:
+            return upload
+        return settings.body_max_api if path.startswith("/api/") else settings.body_max_form
+
+    return limit_of
+
+
+def api_facts(app: FastAPI, settings: Settings) -> dict:
+    """What the OpenAPI document states from the store: Kommunen with their Gemeinden,
+    topic codes, the topics that need the extra consent, the `per_page` limit."""
+    from sqlalchemy import select
+
+    from app.referrals.consent import SPECIAL_TOPICS
+    from directory.models import Gemeinde, Kommune, TaxonomyTerm
+
+    with app.state.services.store.session() as s:
+        kommunen: dict[str, list[str]] = {k: [] for k in s.scalars(select(Kommune.id))}
+        for gid, kid in s.execute(select(Gemeinde.id, Gemeinde.kommune_id)):
+            kommunen.setdefault(kid, []).append(gid)
+        topics = sorted(c for c in s.scalars(select(TaxonomyTerm.code))
+                        if re.fullmatch(r"[a-z_]{2,40}", c))  # the codes a referral takes
+    return {"kommunen": kommunen, "topics": topics,
+            "special": sorted(SPECIAL_TOPICS & set(topics)),
+            "per_page": settings.hsds_max_per_page}
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     settings = settings or Settings()
+    escape_logs()  # control characters in logged values are escaped (no forged lines)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -103,8 +146,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.include_router(feature.router)
     staff_web.install(app)
 
+    openapi_doc.install(app, lambda: api_facts(app, settings))
+
     # plain ASGI (app.web.middleware); the last added runs first
     app.add_middleware(SearchLimit, per_minute=settings.search_limit_ip)
+    app.add_middleware(BodyLimit, limit_of=body_limits(settings))
     app.add_middleware(LanguageAndHeaders, default_language=settings.default_language)
     app.add_middleware(AccessLog)
 
@@ -121,8 +167,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
                                 headers=getattr(exc, "headers", None))
-        return render(request, "error.html", {"status": exc.status_code},
-                      status_code=exc.status_code)
+        response = render(request, "error.html", {"status": exc.status_code},
+                          status_code=exc.status_code)
+        for name, value in (getattr(exc, "headers", None) or {}).items():
+            response.headers[name] = value  # e.g. `Allow` on a 405
+        return response
 
     @app.exception_handler(OperationalError)
     async def store_busy(request: Request, exc: OperationalError) -> Response:
@@ -133,7 +182,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": detail}, status_code=503,
                                 headers={"Retry-After": "30"})
-        return PlainTextResponse(detail, status_code=503, headers={"Retry-After": "30"})
+        # the page keeps the question to send again (in a POST body, never a URL)
+        q = request.query_params.get("q") or ""
+        if not q and request.method == "POST":
+            try:
+                q = str((await request.form()).get("q") or "")
+            except Exception:  # the body was read already: nothing to keep  # noqa: BLE001
+                q = ""
+        response = render(request, "error.html", {"status": 503, "detail": detail,
+                                                  "q": q[:2000]}, status_code=503)
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> Response:

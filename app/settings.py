@@ -151,6 +151,15 @@ class Settings(BaseSettings):
         2000, ge=0, description="An import touching at most this many offers writes each "
         "one's field-level change into the offer history (undo); larger imports only the "
         "audit entry.")
+    body_max_api: int = Field(
+        65_536, ge=1024, description="Largest request body of the JSON API (/api/...), in "
+        "bytes; 413 past it (SEC-23).")
+    body_max_form: int = Field(
+        2_000_000, ge=1024, description="Largest request body of a page or form request, in "
+        "bytes; 413 past it.")
+    body_max_upload_extra: int = Field(
+        1_000_000, ge=0, description="Bytes an upload (offers import, rules file) may carry "
+        "beyond LOTSE_IMPORT_MAX_BYTES: the multipart form around the file.")
     hsds_max_per_page: int = Field(
         100, ge=1, le=1000, description="Largest `per_page` of the HSDS API.")
 

@@ -10,6 +10,8 @@ by the Alembic migrations in `migrations/` at the repository root.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -17,6 +19,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations"
 LOCK_TIMEOUT_MS = 10_000  # SQLite's busy timeout, and PostgreSQL's lock_timeout
+
+
+def private_file(path: Path) -> None:
+    """Create `path` empty with mode 0600 if it is missing, or take group and others'
+    access away from it (PRIV-08: the store holds ciphertext, but still). SQLite gives
+    its -wal and -shm files the mode of the database file."""
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm", "-journal"):
+        side = Path(f"{path}{suffix}")
+        if side.exists() and side.stat().st_mode & 0o077:
+            side.chmod(0o600)
 
 
 def make_engine(url: str) -> Engine:
@@ -28,7 +46,9 @@ def make_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(url.removeprefix("sqlite:///").split("?", 1)[0])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
     engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -47,6 +67,71 @@ def make_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+class WriteHealth:
+    """Whether writes to the store succeed (REL-07): `failed` is set when a statement
+    fails with a full disk or an I/O error, and cleared by the next committed write;
+    `/readyz` reports it. While it is set, `probe` tries a harmless write now and then
+    (every `retry` seconds), so a store whose disk was freed turns ready again by itself."""
+
+    MARKERS = ("database or disk is full", "disk i/o error", "no space left on device",
+               "disk full", "diskfull")
+
+    def __init__(self, engine: Engine, sessions: sessionmaker[Session], retry: float = 30.0):
+        self.failed_at: float | None = None
+        self.retry = retry
+        self._sessions = sessions
+
+        @event.listens_for(engine, "handle_error")
+        def _failed(ctx):  # a failed statement of any connection
+            if self.is_write_failure(ctx.original_exception):
+                self.failed_at = time.monotonic()
+
+        @event.listens_for(sessions, "do_orm_execute")
+        def _writes(state):
+            if state.is_insert or state.is_update or state.is_delete:
+                state.session.info["wrote"] = True
+
+        @event.listens_for(sessions, "after_flush")
+        def _flushed(session, _ctx):
+            session.info["wrote"] = True
+
+        @event.listens_for(sessions, "after_commit")
+        def _committed(session):
+            if session.info.pop("wrote", False):
+                self.failed_at = None
+
+        @event.listens_for(sessions, "after_rollback")
+        def _rolled_back(session):
+            session.info.pop("wrote", None)
+
+    @classmethod
+    def is_write_failure(cls, exc: BaseException | None) -> bool:
+        text = f"{type(exc).__name__} {exc}".casefold()
+        return any(m in text for m in cls.MARKERS)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed_at is None
+
+    def probe(self) -> bool:
+        """True when writes work (as far as known); retries a failed store's write."""
+        if self.failed_at is None:
+            return True
+        if time.monotonic() - self.failed_at < self.retry:
+            return False
+        from sqlalchemy import text
+
+        try:
+            with self._sessions.begin() as s:  # rewrites one row as it is: a real commit
+                s.execute(text("UPDATE kommune SET name = name WHERE id IN "
+                               "(SELECT id FROM kommune ORDER BY id LIMIT 1)"))
+        except Exception:  # still failing: stays unready  # noqa: BLE001
+            self.failed_at = time.monotonic()
+            return False
+        self.failed_at = None
+        return True
 
 
 def as_utc(t: dt.datetime) -> dt.datetime:

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import func, or_, select, text
 
-from directory.db import make_engine, make_sessionmaker, migrate
+from directory.db import WriteHealth, make_engine, make_sessionmaker, migrate
 from directory.hsds.records import service_query
 from directory.models import (
     Attribute,
@@ -80,6 +80,7 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self.session = make_sessionmaker(self.engine)
+        self.writes = WriteHealth(self.engine, self.session)
 
     def init(self) -> None:
         """Migrate the schema and (re)load the NRW reference data."""

@@ -84,6 +84,9 @@ def _sqlite_check(path: Path) -> str:
 
 
 def _sqlite_copy(src: Path, dst: Path) -> None:
+    from directory.db import private_file
+
+    private_file(dst)  # 0600 before a byte is written
     source = sqlite3.connect(src)
     target = sqlite3.connect(dst)
     try:
@@ -96,6 +99,8 @@ def _sqlite_copy(src: Path, dst: Path) -> None:
 def backup(url: str, out: Path) -> dict:
     """Copy the store at `url` to `out`; returns what was checked."""
     from sqlalchemy.engine import make_url
+
+    from directory.db import private_file
 
     out.parent.mkdir(parents=True, exist_ok=True)
     path = _sqlite_path(url)
@@ -113,6 +118,7 @@ def backup(url: str, out: Path) -> dict:
         tables = counts(f"sqlite:///{out}")
     elif make_url(url).drivername.startswith("postgresql"):
         conn, env = _libpq(url)
+        private_file(out)  # pg_dump keeps the mode of a file that exists
         run = subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner",
                               f"--file={out}", f"--dbname={conn}"],
                              capture_output=True, text=True, env=env)

@@ -30,6 +30,14 @@ def _read(path: str) -> list:
     return parse_rules_file(data)
 
 
+def _bound_to(store, kommune_id: str):
+    """`allowed` of an import for one Kommune: only rules in its (or its Gemeinden's) scope."""
+    from app.responsibility.editing import kommune_of_scope
+
+    return lambda scope, scope_id: (scope != "nrw" and
+                                    kommune_of_scope(store, scope, scope_id) == kommune_id)
+
+
 def cmd_export(args, settings: Settings) -> int:
     from app.responsibility import repository
 
@@ -57,8 +65,14 @@ def cmd_import(args, settings: Settings) -> int:
         else:
             print("error: name a rules file or --defaults", file=sys.stderr)
             return 2
+        allowed = None
+        if getattr(args, "kommune", None):
+            if store.kommune(args.kommune) is None:
+                print(f"error: unknown Kommune {args.kommune!r}", file=sys.stderr)
+                return 2
+            allowed = _bound_to(store, args.kommune)
         counts = repository.import_rules(store, rules, by="cli", comment=args.comment or "",
-                                         replace_all=args.replace_all)
+                                         replace_all=args.replace_all, allowed=allowed)
     except (RuleError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -91,6 +105,8 @@ def register(sub) -> None:
     ri.add_argument("--defaults", action="store_true", help="the shipped NRW default rules")
     ri.add_argument("--replace-all", action="store_true", help="delete rules not in the file")
     ri.add_argument("--comment", help="reason, kept in the history")
+    ri.add_argument("--kommune", help="import for this Kommune only: its rules may be "
+                    "created, changed or (--replace-all) deleted, no other (SEC-22)")
     ri.set_defaults(func=cmd_import)
     rc = ru.add_parser("check", help="validate a rules file without importing it")
     rc.add_argument("file")

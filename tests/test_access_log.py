@@ -30,7 +30,7 @@ def test_middlewares_are_plain_asgi(make_light_client):
 
     c = make_light_client()
     names = [m.cls.__name__ for m in c.app.user_middleware]
-    assert names == ["AccessLog", "LanguageAndHeaders", "SearchLimit", "NoStore"]
+    assert names == ["AccessLog", "LanguageAndHeaders", "BodyLimit", "SearchLimit", "NoStore"]
     assert not any(m.cls is BaseHTTPMiddleware for m in c.app.user_middleware)
 
 

@@ -47,7 +47,7 @@ def test_health_and_readiness(client):
     r = client.get("/readyz")
     assert r.status_code == 200
     assert r.json() == {"status": "ready", "search": "semantic", "store": True, "index": True,
-                        "model": True}
+                        "model": True, "writes": True}
 
 
 def test_security_headers_everywhere(client):

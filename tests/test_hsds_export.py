@@ -4,6 +4,7 @@ with frictionless, the NRW profile as attributes, formulas neutralised (SEC-15).
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -104,3 +105,30 @@ def test_formulas_are_neutralised_and_restored(data_dir):
     nested = dict((s["id"], s) for _, s in tabular.nest(tabular.read_texts(tmp / "pkg")))
     assert nested[sid]["name"].startswith("=HYPERLINK")
     assert "+49 211 000" in {p["number"] for p in nested[sid]["phones"]}
+
+
+def test_a_separator_followed_by_a_formula_is_neutralised_in_every_cell(data_dir):
+    """CWE-1236: a German Excel splits a comma-separated cell at `;`, so the part after it
+    must not start a formula either; the importers restore the exact text."""
+    from directory.hsds.cells import neutralise, restore
+
+    attack = "Kostenlos;=cmd|' /C calc'!A0"
+    assert neutralise(attack) == "Kostenlos;'=cmd|' /C calc'!A0"
+    for text in (attack, "a,+1", "x\t@SUM(A1)", "b; -2", "c;'=d", "=e;=f", "\t=g",
+                 "ohne Formel; mit Text", "Mo-Fr 9-12, Di 14-16", "'quote"):
+        assert restore(neutralise(text)) == text, text
+        for part in re.split(r"[;,\t]", neutralise(text))[1:]:
+            assert not part.lstrip(" ").startswith(("=", "+", "-", "@")), (text, part)
+    tmp, store = data_dir
+    with store.session.begin() as s:
+        svc = s.get(Service, next(iter(x.id for x in store.offers("demo"))))
+        svc.fees_description = attack
+        sid = svc.id
+    assert main(["export", "--format", "csv", str(tmp / "pkg")]) == 0
+    assert attack not in (tmp / "pkg" / "services.csv").read_text()
+    nested = dict((s["id"], s) for _, s in tabular.nest(tabular.read_texts(tmp / "pkg")))
+    assert nested[sid]["fees_description"] == attack
+    assert main(["export", "--format", "sheet-csv", "--kommune", "demo",
+                 str(tmp / "sheet.csv")]) == 0
+    sheet_text = (tmp / "sheet.csv").read_text(encoding="utf-8-sig")
+    assert "Kostenlos;'=cmd" in sheet_text and attack not in sheet_text

@@ -94,7 +94,12 @@ def test_api_is_documented_and_lists_its_codes(client):
     spec = client.get("/api/openapi.json").json()
     op = spec["paths"]["/api/v1/responsibility"]["get"]
     params = {p["name"]: p for p in op["parameters"]}
-    assert {"matter", "gemeinde", "kommune", "age", "status", "benefits", "date"} <= set(params)
+    assert {"matter", "place", "age", "status", "benefits", "date"} <= set(params)
+    # kommune and gemeinde: one object parameter (form, exploded: still ?kommune=&gemeinde=),
+    # so the document can say "at least one of them" (SEC-13)
+    place = params["place"]
+    assert place["style"] == "form" and place["explode"] is True and place["required"]
+    assert set(place["schema"]["properties"]) == {"gemeinde", "kommune"}
     assert "lebensunterhalt" in str(params["matter"]["schema"])
     options = client.get("/api/v1/responsibility/options", params={"lang": "ar"}).json()
     assert len(options["matters"]) == 16 and len(options["statuses"]) == 19

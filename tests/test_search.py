@@ -213,7 +213,7 @@ OWN = ROOT / "tests" / "data" / "eval"
 def test_quality_on_the_held_out_half(services):
     """Our own set's held-out half (never used to choose data, weights or thresholds):
     the figures measured on 2026-12-07 are the floor (`lotse eval --file`)."""
-    from app.evaluate import load_queries
+    from ops.evaluate import load_queries
 
     r = quality(services, load_queries(OWN / "own.heldout.jsonl"))
     assert r["overall"]["r3"] >= 0.93 and r["overall"]["r1"] >= 0.85

@@ -120,6 +120,8 @@ def assign(s, staff, ref: Referral, user_id: str | None, version: int) -> None:
 
 
 def add_note(s, staff, ref: Referral, text: str) -> None:
+    if ref.status == "zurueckgezogen":  # withdrawn: its personal data is gone, so no notes
+        raise Conflict("withdrawn")
     note = ReferralNote(referral_id=ref.id, author_id=staff.id, text="")
     s.add(note)
     s.flush()

@@ -19,6 +19,7 @@ from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.i18n import gettext as _
+from app.openapi_doc import IsoDateTime, QueryBool, QueryInt
 from directory.hsds import profile, to_hsds
 from directory.hsds.records import read_records
 from directory.models import (
@@ -116,11 +117,11 @@ def about(request: Request):
 
 
 @router.get("/services", summary="Services (Page)")
-def services(request: Request, page_number: int = PAGE,
-             per_page: int = PER_PAGE, search: str | None = SEARCH,
+def services(request: Request, page_number: QueryInt = PAGE,
+             per_page: QueryInt = PER_PAGE, search: str | None = SEARCH,
              taxonomy_term_id: str | None = TERM, organization_id: str | None = ORG,
-             modified_after: dt.datetime | None = MODIFIED, kommune: str | None = KOMMUNE,
-             full: bool = FULL):
+             modified_after: IsoDateTime | None = MODIFIED, kommune: str | None = KOMMUNE,
+             full: QueryBool = FULL):
     per_page = _per_page(request, per_page)
     with _store(request).session() as s:
         cond = _service_filter(s, search, taxonomy_term_id, organization_id, modified_after,
@@ -157,7 +158,7 @@ def _org(o: Organization) -> dict:
 
 
 @router.get("/organizations", summary="Organizations (Page)")
-def organizations(request: Request, page_number: int = PAGE, per_page: int = PER_PAGE,
+def organizations(request: Request, page_number: QueryInt = PAGE, per_page: QueryInt = PER_PAGE,
         search: str | None = SEARCH):
     per_page = _per_page(request, per_page)
     with _store(request).session() as s:
@@ -182,9 +183,10 @@ def organization(request: Request, organization_id: str):
 
 
 @router.get("/service_at_locations", summary="Services at locations (Page)")
-def service_at_locations(request: Request, page_number: int = PAGE, per_page: int = PER_PAGE,
+def service_at_locations(request: Request, page_number: QueryInt = PAGE,
+        per_page: QueryInt = PER_PAGE,
         search: str | None = SEARCH, taxonomy_term_id: str | None = TERM,
-        organization_id: str | None = ORG, modified_after: dt.datetime | None = MODIFIED,
+        organization_id: str | None = ORG, modified_after: IsoDateTime | None = MODIFIED,
         kommune: str | None = KOMMUNE):
     per_page = _per_page(request, per_page)
     with _store(request).session() as s:
@@ -222,7 +224,7 @@ def service_at_location(request: Request, sal_id: str):
 
 
 @router.get("/taxonomies", summary="Taxonomies (Page)")
-def taxonomies(request: Request, page_number: int = PAGE, per_page: int = PER_PAGE,
+def taxonomies(request: Request, page_number: QueryInt = PAGE, per_page: QueryInt = PER_PAGE,
         search: str | None = SEARCH):
     per_page = _per_page(request, per_page)
     with _store(request).session() as s:
@@ -244,7 +246,7 @@ def taxonomy(request: Request, taxonomy_id: str):
 
 
 @router.get("/taxonomy_terms", summary="Taxonomy terms (Page)")
-def taxonomy_terms(request: Request, page_number: int = PAGE, per_page: int = PER_PAGE,
+def taxonomy_terms(request: Request, page_number: QueryInt = PAGE, per_page: QueryInt = PER_PAGE,
         search: str | None = SEARCH,
         taxonomy_id: str | None = Query(None, max_length=60, description="Only this taxonomy")):
     per_page = _per_page(request, per_page)

@@ -29,6 +29,7 @@ from sqlalchemy.exc import OperationalError
 
 from app import i18n
 from app.i18n import gettext as _
+from app.openapi_doc import QueryBool
 from app.referrals import consent
 from app.referrals.service import (
     CHANNELS,
@@ -284,7 +285,7 @@ def create_referral(request: Request, services: ServicesDep, body: ReferralIn,
 @api.get("/api/v1/referrals/consent")
 def consent_text(request: Request, services: ServicesDep, kommune: str = Query(..., max_length=40),
                  lang: str | None = Query(None, max_length=16),
-                 on_behalf: bool = Query(False)):
+                 on_behalf: QueryBool = Query(False)):
     """The information and consent text to show before submitting, with its fingerprint."""
     k = services.store.kommune(kommune)
     if k is None:

@@ -16,9 +16,9 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -35,6 +35,13 @@ CHANNELS = ("phone", "sms", "whatsapp", "email", "post", "in_person")
 PHONE = re.compile(r"^\+?[0-9 ()/.-]{5,30}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+
+
+def _a_number(value):
+    """A JSON number (27 or 27.0), not the text "27" nor true: the documented type."""
+    if isinstance(value, str | bool):
+        raise ValueError("expected a number")
+    return value
 
 
 class OnBehalf(BaseModel):
@@ -57,9 +64,9 @@ class ReferralIn(BaseModel):
     message: str = Field("", max_length=4000)
     consent: bool = Field(..., strict=True)  # exactly true: "yes" or 1 is not consent
     consent_special: bool = Field(False, strict=True)
-    age: int | None = Field(None, ge=0, le=120)
+    age: Annotated[int | None, BeforeValidator(_a_number)] = Field(None, ge=0, le=120)
     on_behalf: OnBehalf | None = None
-    interpreter: bool = False
+    interpreter: bool = Field(False, strict=True)
     gemeinde: str | None = Field(None, max_length=40)
 
     @field_validator("topics")

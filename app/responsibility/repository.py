@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -134,30 +135,57 @@ def seed(store: Store, *, demo: bool | None = None) -> int:
 
 
 def import_rules(store: Store, rules: list[Rule], *, by: str | None, comment: str = "",
-                 replace_all: bool = False) -> dict:
-    """Upsert rules by key (unchanged ones are skipped); `replace_all` deletes the rest."""
+                 replace_all: bool = False,
+                 allowed: Callable[[str, str | None], bool] | None = None) -> dict:
+    """Upsert rules by key (unchanged ones are skipped); `replace_all` deletes the rest.
+
+    `allowed(scope, scope_id)`: whether the importer may change a rule of that scope
+    (None: every rule). It is asked for the scope in the file AND the scope of the rule
+    stored under the same key, so nobody moves, changes or deletes a rule they may not
+    edit (SEC-22); `replace_all` deletes only rules the importer may change.
+    """
+    from app.responsibility.rules import RuleError
+
     counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
+    keys = {r.key for r in rules}
+    with store.session() as s:  # asked before the write lock: `allowed` may read the store
+        stored = {row.key: (row.scope, row.scope_id, row.data)
+                  for row in s.scalars(select(ResponsibilityRule))}
+    if allowed is not None:
+        refused = [r.key for r in rules if (r.key not in stored or stored[r.key][2]
+                                            != r.to_dict())
+                   and (not allowed(r.scope, r.scope_id) or (
+                       r.key in stored and not allowed(*stored[r.key][:2])))]
+        if refused:
+            raise RuleError([f"Diese Regeln dürfen Sie nicht ändern: "
+                             f"{', '.join(refused[:20])}"])
+    gone = [key for key, (scope, scope_id, _) in stored.items() if key not in keys
+            and (allowed is None or allowed(scope, scope_id))] if replace_all else []
     with store.session.begin() as s:
         for rule in rules:
             check_scope(s, rule)
-        keys = {r.key for r in rules}
         for rule in rules:
             row = get_row(s, rule.key)
             if row is not None and row.data == rule.to_dict():
                 counts["unchanged"] += 1
                 continue
+            if allowed is not None and row is not None and (row.scope, row.scope_id) != \
+                    stored.get(rule.key, (None, None))[:2]:
+                raise RuleError([f"{rule.key}: wurde gerade geändert, bitte erneut einspielen"])
             counts["updated" if row is not None else "created"] += 1
             write_rule(s, rule, action="import", by=by, origin="import", comment=comment)
-        if replace_all:
-            for key in s.scalars(select(ResponsibilityRule.key)).all():
-                if key not in keys:
-                    delete_rule(s, key, by=by, comment=comment or "import --replace-all")
-                    counts["deleted"] += 1
+        for key in gone:
+            if delete_rule(s, key, by=by, comment=comment or "import --replace-all"):
+                counts["deleted"] += 1
     return counts
 
 
-def export_rules(store: Store) -> dict:
-    return rules_file(load_rules(store), title="KIM-Lotse Zuständigkeitsregeln",
+def export_rules(store: Store, visible: Callable[[str, str | None], bool] | None = None
+                 ) -> dict:
+    """The rules in force as a rules file; `visible(scope, scope_id)` picks the ones shown
+    (a Kommune's staff: the NRW rules and their own Kommune's, as the list pages)."""
+    rules = [r for r in load_rules(store) if visible is None or visible(r.scope, r.scope_id)]
+    return rules_file(rules, title="KIM-Lotse Zuständigkeitsregeln",
                       exported=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat())
 
 

@@ -15,6 +15,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from app.i18n import gettext as _
+from app.openapi_doc import IsoDate, QueryInt
 from app.responsibility import vocab
 from app.responsibility.lookup import LookupInputError, lookup, present, term
 from app.responsibility.repository import cached_rules
@@ -95,10 +96,11 @@ def responsibility(
                                  description="Gemeinde id (8-digit AGS, or a demo id)"),
     kommune: str | None = Query(None, max_length=60,
                                 description="Kommune id; optional when `gemeinde` is given"),
-    age: int | None = Query(None, ge=0, le=120, description="Age in years"),
+    age: QueryInt | None = Query(None, ge=0, le=120, description="Age in years"),
     status: StatusCode | None = Query(None, description="Residence status"),
     benefits: BenefitCode | None = Query(None, description="Current benefits; empty = none"),
-    date: dt.date | None = Query(None, description="Day the rules apply for (default: today)"),
+    date: IsoDate | None = Query(None, description="Day the rules apply for (default: today; "
+                                 "2000-01-01 to 2100-12-31)"),
     lang: str | None = Query(None, max_length=20, description="Language of the labels"),
 ):
     """The responsible office(s) as directory entries of the Gemeinde or Kreis, legal domain

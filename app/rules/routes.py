@@ -124,7 +124,9 @@ def rules_list(request: Request, services: ServicesDep, staff: Staff = Depends(A
 @router.get("/staff/rules/export")
 def rules_export(request: Request, services: ServicesDep, staff: Staff = Depends(EDITORS)):
     store = services.store
-    body = json.dumps(repository.export_rules(store), ensure_ascii=False, indent=1)
+    body = json.dumps(repository.export_rules(
+        store, lambda scope, scope_id: editing.may_see(staff, store, scope, scope_id)),
+        ensure_ascii=False, indent=1)
     with store.session.begin() as s:
         audit.record(s, staff, "rules.export", "responsibility_rule", None)
     name = f"kim-lotse-regeln-{today().isoformat()}.json"
@@ -154,8 +156,11 @@ async def rules_import(request: Request, services: ServicesDep, staff: Staff = D
             if refused:
                 raise RuleError([_s("You may not change these rules:") + " " + ", ".join(
                     refused[:20])])
-            counts = repository.import_rules(store, rules, by=staff.id, comment=comment,
-                                             replace_all=replace_all)
+            # the stored rule's scope counts too: no moving or deleting another's rule
+            counts = repository.import_rules(
+                store, rules, by=staff.id, comment=comment, replace_all=replace_all,
+                allowed=lambda scope, scope_id: editing.may_edit(staff, store, scope,
+                                                                 scope_id))
         except (UnicodeDecodeError, json.JSONDecodeError):
             errors.append(_s("The file is not valid JSON."))
         except RuleError as exc:

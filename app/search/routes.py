@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from app.analytics.record import record_search
 from app.i18n import gettext as _
 from app.i18n import pick_language
+from app.openapi_doc import QueryInt
 from app.web.deps import ServicesDep
 
 router = APIRouter()
@@ -19,9 +20,9 @@ def search(
     q: str = Query(..., min_length=1, max_length=1000, description="The question, any language"),
     kommune: str | None = Query(None, max_length=60, description="Kommune id; empty = all"),
     lang: str | None = Query(None, max_length=20, description="UI language; empty = detected"),
-    age: int | None = Query(None, ge=0, le=120),
+    age: QueryInt | None = Query(None, ge=0, le=120),
     gemeinde: str | None = Query(None, max_length=40, description="Gemeinde id (AGS)"),
-    limit: int = Query(5, ge=1, le=50),
+    limit: QueryInt = Query(5, ge=1, le=50),
 ):
     if kommune and services.store.kommune(kommune) is None:
         raise HTTPException(404, _("Unknown Kommune."))
@@ -80,10 +81,11 @@ def healthz():
 @router.get("/readyz", tags=["ops"])
 def readyz(request: Request):
     services = getattr(request.app.state, "services", None)
-    checks = {"store": False, "index": False, "model": False}
+    checks = {"store": False, "index": False, "model": False, "writes": False}
     if services is not None and services.ready:
         try:
             checks["store"] = services.store.ping()
+            checks["writes"] = services.store.writes.probe()  # disk full: not ready (REL-07)
         except Exception:  # an unreadable store is exactly what readyz reports
             checks["store"] = False
         checks["index"] = bool(services.engine.offers)
@@ -91,7 +93,7 @@ def readyz(request: Request):
         degraded = services.degraded
     else:
         degraded = True
-    ok = checks["store"] and checks["index"]
+    ok = checks["store"] and checks["index"] and checks["writes"]
     body = {"status": ("degraded" if degraded else "ready") if ok else "unavailable",
             "search": "lexical" if degraded else "semantic", **checks}
     return JSONResponse(body, status_code=200 if ok else 503)

@@ -2,6 +2,6 @@
 
 `rendering` (page or fragment: the only reader of `HX-Request`; `hx_redirect`),
 `deps` (typed dependencies: `ServicesDep`, `SettingsDep`), `middleware` (access log,
-language and security headers, search limit), `csrf` (same-origin and token checks),
+language and security headers, search limit, body limit), `csrf` (same-origin and token checks),
 `ratelimit` (sliding-window limits per key and IP).
 """

@@ -1,4 +1,5 @@
-"""The app's request middlewares, as plain ASGI: access log, language and headers, search limit.
+"""The app's request middlewares, as plain ASGI: access log, language and headers, body limit,
+search limit.
 
 Each used to be a `@app.middleware("http")` function; Starlette runs those through
 `BaseHTTPMiddleware`, which puts every request through an extra task and memory
@@ -13,9 +14,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from fastapi.responses import JSONResponse
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -39,6 +41,45 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
 }
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(32), 127)} | {
+    c: f"\\u{c:04x}" for c in (*range(0x80, 0xA0), 0x2028, 0x2029)} | {ord("\\"): "\\\\"}
+
+
+def printable(text: str) -> str:
+    """`text` for a log line: control characters (CR, LF, tab, C1, the Unicode line and
+    paragraph separators) and the backslash escaped, so a `%0A` in a path cannot start a
+    forged log line."""
+    return text.translate(_CONTROL)
+
+
+def _escaped(value: object) -> object:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_escaped(v) for v in value)
+    return value
+
+
+def escape_logs() -> None:
+    """Every log record's arguments (the values put into a message: paths, names, error
+    texts) get their control characters escaped, whichever logger writes it, so no input
+    can start a forged log line. Installed once per process (`create_app`)."""
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "escapes", False):
+        return
+
+    def record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        rec = factory(*args, **kwargs)
+        if rec.args:
+            rec.args = _escaped(rec.args)  # type: ignore[assignment]  # same shape back
+        return rec
+
+    record.escapes = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(record)
 
 
 def on_start(send: Send, edit: Callable[[MutableHeaders, int], None]) -> Send:
@@ -117,6 +158,72 @@ class LanguageAndHeaders(HTTPMiddleware):
                 headers.setdefault(k, v)
 
         await self.app(scope, receive, on_start(send, edit))
+
+
+class BodyTooLarge(Exception):
+    """The request body went past its limit (raised from `receive`)."""
+
+
+class BodyLimit(HTTPMiddleware):
+    """Every request body is bounded (SEC-23): `limit_of(path)` bytes, counted as they
+    stream in (a chunked body has no Content-Length), 413 past the limit. A declared
+    Content-Length over the limit is refused before anything is read. Whatever the app
+    answers once the limit was passed (its body parser may turn the error into a 400),
+    the client gets the 413: JSON under /api/, otherwise the error page, in the request's
+    language (this runs inside `LanguageAndHeaders`)."""
+
+    def __init__(self, app: ASGIApp, limit_of: Callable[[str], int]) -> None:
+        super().__init__(app)
+        self.limit_of = limit_of
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = self.limit_of(scope["path"])
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            await self.refuse(scope, send)
+            return
+        state = {"seen": 0, "over": False, "started": False}
+
+        async def counted() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                state["seen"] += len(message.get("body", b""))
+                if state["seen"] > limit:
+                    state["over"] = True
+                    raise BodyTooLarge
+            return message
+
+        async def guarded(message: Message) -> None:
+            if state["over"]:
+                return  # the app's own answer to the cut body is replaced by the 413
+            if message["type"] == "http.response.start":
+                state["started"] = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, guarded)
+        except BodyTooLarge:
+            state["over"] = True
+        if state["over"] and not state["started"]:
+            await self.refuse(scope, send)
+
+    @staticmethod
+    async def refuse(scope: Scope, send: Send) -> None:
+        access_log.warning("request body too large on %s", scope["path"])
+        detail = i18n.gettext("What you sent is too large.")
+        if scope["path"].startswith("/api/"):
+            response: Response = JSONResponse({"detail": detail}, status_code=413)
+        else:
+            from app.web.rendering import render
+
+            response = render(Request(scope), "error.html", {"status": 413, "detail": detail},
+                              status_code=413)
+        response.headers["Connection"] = "close"
+
+        async def nothing() -> Message:
+            return {"type": "http.disconnect"}
+
+        await response(scope, nothing, send)
 
 
 class SearchLimit(HTTPMiddleware):

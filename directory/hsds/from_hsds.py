@@ -11,7 +11,7 @@ not errors.
 
 from __future__ import annotations
 
-from directory.hsds import checks, profile
+from directory.hsds import checks, profile, shape
 from directory.hsds.checks import Context, Findings, Problem, as_uuid
 from directory.hsds.records import (
     Addr,
@@ -209,6 +209,9 @@ def parse_service(obj: dict, ctx: Context, where: str) -> tuple[OfferRecord | No
     f = Findings(where)
     if not isinstance(obj, dict):
         f.error("", "kein HSDS-Objekt (erwartet ein service-Objekt)")
+        return None, f.problems
+    shape.problems(obj, f)  # wrong types, deep nesting, bad characters: named, not a crash
+    if f.failed:
         return None, f.problems
     name = _text(obj, "name")
     if not name:

@@ -11,10 +11,12 @@ place and field in German and counts new, changed and unchanged offers.
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from directory.hsds import sheet, tabular
+from directory.hsds import ownership, sheet, tabular
 from directory.hsds.cells import restore
 from directory.hsds.checks import ERROR, Context, Problem
 from directory.hsds.from_hsds import parse_service
@@ -30,6 +32,8 @@ from directory.hsds.records import OfferRecord, chunks, read_records
 from directory.hsds.sheet_export import keep_stored
 from directory.hsds.writer import WriteResult, plan, write
 from directory.models import Service
+
+INFLATE_STEP = 1 << 16  # bytes inflated at a time while a zip is checked
 
 
 class ImportRefused(ValueError):
@@ -84,12 +88,49 @@ def _rows_ok(n: int, limits: Limits) -> None:
 def _zip(data: bytes, limits: Limits) -> zipfile.ZipFile:
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+        infos = z.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
         raise ImportRefused("Die ZIP- oder XLSX-Datei ist beschädigt.") from exc
-    if sum(i.file_size for i in z.infolist()) > limits.max_unpacked_bytes:
-        raise ImportRefused(f"Die Datei ist entpackt größer als "
-                            f"{limits.max_unpacked_bytes / 1e6:.0f} MB.")
+    if sum(i.file_size for i in infos) > limits.max_unpacked_bytes:
+        raise ImportRefused(_unpacked_message(limits))
+    inflated(z, limits)
     return z
+
+
+def _unpacked_message(limits: Limits) -> str:
+    return f"Die Datei ist entpackt größer als {limits.max_unpacked_bytes / 1e6:.0f} MB."
+
+
+def inflated(z: zipfile.ZipFile, limits: Limits) -> int:
+    """Inflate every member once, in small steps, counting the bytes that really come out
+    (SEC-23): a zip bomb that declares small sizes stops at the limit, and a member whose
+    real size differs from the declared one makes the file refused, so every later read
+    (the CSV package, openpyxl) gets exactly the sizes checked. Returns the total."""
+    total = 0
+    for info in z.infolist():
+        if info.is_dir():
+            continue
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ImportRefused("Die ZIP-Datei nutzt ein Packverfahren, das hier nicht "
+                                "gelesen wird (erlaubt: ohne Packen oder Deflate).")
+        probe = copy.copy(info)
+        probe.file_size = 1 << 62  # the declared size is not trusted: we count
+        size = 0
+        try:
+            with z.open(probe) as member:
+                while chunk := member.read(INFLATE_STEP):
+                    size += len(chunk)
+                    if total + size > limits.max_unpacked_bytes:
+                        raise ImportRefused(_unpacked_message(limits))
+        except ImportRefused:
+            raise
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+            raise ImportRefused("Die ZIP- oder XLSX-Datei ist beschädigt.") from exc
+        if size != info.file_size:
+            raise ImportRefused("Die ZIP- oder XLSX-Datei ist beschädigt: ein Teil ist "
+                                "entpackt anders groß, als die Datei angibt.")
+        total += size
+    return total
 
 
 def _json_items(data: bytes, limits: Limits) -> list[tuple[str, dict]]:
@@ -97,6 +138,9 @@ def _json_items(data: bytes, limits: Limits) -> list[tuple[str, dict]]:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ImportRefused(f"Die JSON-Datei ist nicht lesbar: {exc}") from exc
+    except RecursionError as exc:
+        raise ImportRefused("Die JSON-Datei ist zu tief verschachtelt (HSDS braucht wenige "
+                            "Ebenen).") from exc
     if isinstance(doc, dict) and isinstance(doc.get("contents"), list):
         doc = doc["contents"]  # a page of the HSDS API
     elif isinstance(doc, dict) and isinstance(doc.get("services"), list):
@@ -109,7 +153,9 @@ def _json_items(data: bytes, limits: Limits) -> list[tuple[str, dict]]:
     out = []
     for i, s in enumerate(items, start=1):
         name = s.get("name") if isinstance(s, dict) else None
-        out.append((f"Eintrag {i}" + (f" ('{str(name)[:60]}')" if name else ""), s))
+        label = str(name)[:60].encode("utf-8", "replace").decode() if isinstance(
+            name, str | int | float) and name else ""
+        out.append((f"Eintrag {i}" + (f" ('{label}')" if label else ""), s))
     return out
 
 
@@ -121,9 +167,15 @@ def _sheet_rows_csv(data: bytes, limits: Limits) -> list[list]:
     first = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first.count)
     rows = []
-    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
-        rows.append(row)
-        _rows_ok(len(rows) - 1, limits)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    with tabular.long_fields(limits.max_bytes):
+        try:
+            for row in reader:
+                rows.append(row)
+                _rows_ok(len(rows) - 1, limits)
+        except csv.Error as exc:
+            raise ImportRefused(f"Zeile {reader.line_num}: die CSV-Datei ist nicht lesbar "
+                                f"({exc}).") from exc
     return rows
 
 
@@ -178,6 +230,11 @@ def _foreign(s: Session, report: Report, kommune_id: str) -> None:
                 report.problems.append(Problem(
                     report.places.get(sid, ""), "ID", f"das Angebot {sid} gehört nicht zur "
                     f"Kommune '{kommune_id}' und kann hier nicht geändert werden"))
+    _drop_failed(report)
+
+
+def _drop_failed(report: Report) -> None:
+    """Records of rows with errors leave the report (the figures count the others)."""
     bad = {p.where for p in report.errors}
     report.records = [r for r in report.records if report.places.get(r.id) not in bad]
 
@@ -185,13 +242,34 @@ def _foreign(s: Session, report: Report, kommune_id: str) -> None:
 def _hsds(items: list[tuple[str, dict]], ctx: Context, report: Report) -> None:
     for where, obj in items:
         report.rows += 1
-        _add(report, where, *parse_service(obj, ctx, where))
+        try:
+            _add(report, where, *parse_service(obj, ctx, where))
+        except (AttributeError, TypeError, ValueError, KeyError, RecursionError):
+            # a shape the checks did not foresee: this entry's error, not a crash
+            report.problems.append(Problem(where, "", "der Eintrag hat einen Aufbau, den "
+                                                      "HSDS so nicht vorsieht"))
+
+
+def _texts(source: Path | bytes, limits: Limits) -> dict[str, str]:
+    try:
+        return tabular.read_texts(source)
+    except UnicodeDecodeError as exc:
+        raise ImportRefused("Eine CSV-Datei des Datenpakets ist nicht in UTF-8 gespeichert."
+                            ) from exc
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise ImportRefused("Die ZIP-Datei ist beschädigt.") from exc
 
 
 def _package(texts: dict[str, str], ctx: Context, limits: Limits) -> Report:
     _rows_ok(max(0, texts.get("services.csv", "").count("\n") - 1), limits)
     report = Report("HSDS-CSV-Datenpaket")
-    _hsds(tabular.nest(texts), ctx, report)
+    with tabular.long_fields(limits.max_bytes):
+        try:
+            items = tabular.nest(texts)
+        except csv.Error as exc:
+            raise ImportRefused(f"Eine CSV-Datei des Datenpakets ist nicht lesbar ({exc})."
+                                ) from exc
+    _hsds(items, ctx, report)
     return report
 
 
@@ -203,7 +281,7 @@ def read(name: str, data: bytes, ctx: Context, limits: Limits) -> Report:
         z = _zip(data, limits)
         names = {Path(i.filename).name for i in z.infolist()}
         if "datapackage.json" in names or "services.csv" in names:
-            return _package(tabular.read_texts(data), ctx, limits)
+            return _package(_texts(data, limits), ctx, limits)
         if "workbook.xml" in names:
             report = Report("Tabelle (XLSX)")
             _sheet(_sheet_rows_xlsx(z, data, limits), ctx, report)
@@ -226,7 +304,7 @@ def read(name: str, data: bytes, ctx: Context, limits: Limits) -> Report:
 def read_path(path: Path, ctx: Context, limits: Limits) -> Report:
     """A file, or a folder holding an HSDS CSV data package (command line)."""
     if path.is_dir():
-        texts = tabular.read_texts(path)
+        texts = _texts(path, limits)
         _too_big(sum(len(t.encode()) for t in texts.values()), limits)
         return _package(texts, ctx, limits)
     size = path.stat().st_size
@@ -259,6 +337,11 @@ def run(store, source: Path | tuple[str, bytes], *, kommune_id: str | None = Non
             stored = {r.id: r for r in read_records(s, [r.id for r in report.records])}
         report.records = [keep_stored(r, stored[r.id]) if r.id in stored else r
                           for r in report.records]
+    if report.records:  # every nested record: its Kommune, its ids (SEC-22)
+        with store.session() as s:
+            report.problems += ownership.check(s, report.records, report.places, kommune_id,
+                                               sheet=report.kind.startswith("Tabelle"))
+        _drop_failed(report)
     if not report.ok or dry_run:
         with store.session() as s:
             report.result = plan(s, report.records, stored)[0]

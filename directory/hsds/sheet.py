@@ -173,6 +173,10 @@ def parse_row(values: dict[str, object], ctx: Context, where: str) -> tuple[
     for c in COLUMNS:
         if c.required and not v.get(c.key):
             f.error(c.header, "Pflichtfeld ist leer")
+    longest = checks.MAX_TEXT["description"]
+    for key, text in v.items():
+        if len(text) > longest:
+            f.error(h.get(key, key), f"ist länger als {longest} Zeichen")
     given = v.get("kommune", "")
     kommune = ctx.kommune(given) if given else ctx.kommune_id
     if given and kommune is None:

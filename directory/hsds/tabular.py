@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import zipfile
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -137,10 +138,23 @@ def write(target: Path, flat: dict[str, list[dict]]) -> None:
 # --- reading ---------------------------------------------------------------------------
 
 
+@contextmanager
+def long_fields(limit: int):
+    """Let the csv module read fields up to `limit` characters (its default stops at
+    131,072 with an error that names no field): the file size is bounded already, and the
+    import check names an over-long field by row and column."""
+    before = csv.field_size_limit()
+    csv.field_size_limit(max(before, limit))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
 def _rows(text: str, table: str) -> list[tuple[int, dict]]:
     numbers = {f["name"] for f in tables()[table]["fields"] if f["type"] in NUMBER_TYPES}
     out = []
-    for n, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+    for n, row in enumerate(csv.DictReader(io.StringIO(text, newline="")), start=2):
         clean = {}
         for k, v in row.items():
             if k is None or v is None or v == "":
