@@ -23,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import i18n, openapi_doc
+from app import i18n
 from app.analytics import routes as analytics
 from app.assistant import routes as assistant
 from app.casework import routes as casework
@@ -43,6 +43,7 @@ from app.settings import Settings
 from app.staff import routes as staff
 from app.staff import web as staff_web
 from app.volunteer import routes as volunteer
+from app.web import openapi
 from app.web.middleware import (
     AccessLog,
     BodyLimit,
@@ -106,6 +107,7 @@ def api_facts(app: FastAPI, settings: Settings) -> dict:
     from sqlalchemy import select
 
     from app.referrals.consent import SPECIAL_TOPICS
+    from app.referrals.service import EMAIL, PHONE
     from directory.models import Gemeinde, Kommune, TaxonomyTerm
 
     with app.state.services.store.session() as s:
@@ -116,7 +118,8 @@ def api_facts(app: FastAPI, settings: Settings) -> dict:
                         if re.fullmatch(r"[a-z_]{2,40}", c))  # the codes a referral takes
     return {"kommunen": kommunen, "topics": topics,
             "special": sorted(SPECIAL_TOPICS & set(topics)),
-            "per_page": settings.hsds_max_per_page}
+            "per_page": settings.hsds_max_per_page,
+            "email": EMAIL.pattern, "phone": PHONE.pattern}
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -146,7 +149,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.include_router(feature.router)
     staff_web.install(app)
 
-    openapi_doc.install(app, lambda: api_facts(app, settings))
+    openapi.install(app, lambda: api_facts(app, settings))
 
     # plain ASGI (app.web.middleware); the last added runs first
     app.add_middleware(SearchLimit, per_minute=settings.search_limit_ip)

@@ -24,13 +24,16 @@ def score_run(queries: list[dict], answers: list[dict]) -> dict:
     """Figures for one run; `answers` are search API bodies in query order."""
     per_lang: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     crisis_hits = crisis_total = false_alarms = ordinary = 0
-    oos_ok = oos_total = ordinary_confident = 0
+    oos_ok = oos_total = ordinary_confident = confident_wrong = 0
+    crisis_by_lang: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # [asked, recognised]
     misses = []
     for q, a in zip(queries, answers, strict=True):
         expect = q["expect"]
         if expect == ["crisis"]:
             crisis_total += 1
             crisis_hits += bool(a["crisis"])
+            crisis_by_lang[q["lang"]][0] += 1
+            crisis_by_lang[q["lang"]][1] += bool(a["crisis"])
             continue
         if not expect:
             oos_total += 1
@@ -41,6 +44,8 @@ def score_run(queries: list[dict], answers: list[dict]) -> dict:
         ordinary_confident += bool(a["confident"])
         rank = next((i for i, r in enumerate(a["results"], 1)
                      if set(r["categories"]) & set(expect)), None)
+        # confident, yet no fitting offer among the first three: the answer misleads
+        confident_wrong += bool(a["confident"]) and not (rank is not None and rank <= 3)
         per_lang[q["lang"]].append(
             (float(rank == 1), float(rank is not None and rank <= 3), 1.0 / rank if rank else 0.0)
         )
@@ -61,6 +66,8 @@ def score_run(queries: list[dict], answers: list[dict]) -> dict:
         "crisis_false_alarm_rate": false_alarms / (ordinary or 1),
         "out_of_scope_not_confident": oos_ok / (oos_total or 1),
         "ordinary_confident": ordinary_confident / (ordinary or 1),
+        "confident_but_wrong": confident_wrong / (ordinary or 1),
+        "crisis_languages": {lang: hit / n for lang, (n, hit) in sorted(crisis_by_lang.items())},
         "misses": misses,
     }
 
@@ -116,7 +123,11 @@ def run_eval(settings: Settings, args) -> int:
     print(f"crisis recall {s['crisis_recall']:.2f} (BM25 {b['crisis_recall']:.2f}); "
           f"false alarms on ordinary queries {s['crisis_false_alarm_rate']:.3f}")
     print(f"out-of-scope not confident {s['out_of_scope_not_confident']:.2f}; "
-          f"ordinary queries confident {s['ordinary_confident']:.2f}")
+          f"ordinary queries confident {s['ordinary_confident']:.2f}; "
+          f"confident but no fitting offer in the first three {s['confident_but_wrong']:.3f}")
+    if s["crisis_languages"]:
+        print("crisis recall by language: " + " ".join(
+            f"{lang} {v:.2f}" for lang, v in s["crisis_languages"].items()))
     if args.misses:
         for m in s["misses"]:
             print(f"  miss {m['id']}: {m['q'][:70]!r} expect {m['expect']} got {m['got']}")

@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.i18n import gettext as _
-from app.openapi_doc import IsoDateTime, QueryBool, QueryInt
+from app.web.openapi import IsoDateTime, QueryBool, QueryInt
 from directory.hsds import profile, to_hsds
 from directory.hsds.records import read_records
 from directory.models import (

@@ -29,7 +29,6 @@ from sqlalchemy.exc import OperationalError
 
 from app import i18n
 from app.i18n import gettext as _
-from app.openapi_doc import QueryBool
 from app.referrals import consent
 from app.referrals.service import (
     CHANNELS,
@@ -43,6 +42,7 @@ from app.referrals.service import withdraw as service_withdraw
 from app.referrals.workflow import coarse, public_label
 from app.web.csrf import same_origin
 from app.web.deps import ServicesDep
+from app.web.openapi import QueryBool
 from app.web.ratelimit import limited
 from app.web.rendering import render
 from directory.reference import taxonomy, topic_label

@@ -15,12 +15,12 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from app.i18n import gettext as _
-from app.openapi_doc import IsoDate, QueryInt
 from app.responsibility import vocab
 from app.responsibility.lookup import LookupInputError, lookup, present, term
 from app.responsibility.repository import cached_rules
 from app.responsibility.views import directory_offers, form_options, parse_age, view
 from app.web.deps import ServicesDep
+from app.web.openapi import IsoDate, QueryInt
 from app.web.rendering import render
 
 router = APIRouter()

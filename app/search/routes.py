@@ -8,8 +8,8 @@ from fastapi.responses import JSONResponse
 from app.analytics.record import record_search
 from app.i18n import gettext as _
 from app.i18n import pick_language
-from app.openapi_doc import QueryInt
 from app.web.deps import ServicesDep
+from app.web.openapi import QueryInt
 
 router = APIRouter()
 

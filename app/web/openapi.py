@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Annotated
 
 from fastapi import FastAPI
@@ -22,12 +22,12 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BeforeValidator
 
 
-def _shaped(pattern: str, what: str):
+def _shaped(pattern: str, what: str) -> BeforeValidator:
     """A validator that lets only text of this shape reach pydantic's parser (which would
     also take a number as a Unix time): the wire format the document states."""
     shape = re.compile(pattern)
 
-    def check(value):
+    def check(value: object) -> object:
         if isinstance(value, str) and not shape.match(value):
             raise ValueError(f"expected {what}")
         return value
@@ -70,7 +70,7 @@ TEXT = WS.replace("[", "[^", 1)
 STRIPPED = "^" + WS + "*{}" + WS + "*$"
 
 
-def _errors(op: dict, codes) -> None:
+def _errors(op: dict, codes: Iterable[int]) -> None:
     responses = op.setdefault("responses", {})
     for code in codes:
         responses[str(code)] = {
@@ -109,12 +109,10 @@ def _place_parameter(op: dict, kommunen: dict[str, list[str]]) -> None:
 
 
 def _referral_body(schemas: dict, kommunen: dict[str, list[str]], topics: list[str],
-                   special: list[str]) -> None:
+                   special: list[str], email_pattern: str, phone_pattern: str) -> None:
     body = schemas.get("ReferralIn")
     if not body:
         return
-    from app.referrals.service import EMAIL, PHONE
-
     props = body["properties"]
     props["consent"] = {"const": True, "title": "Consent",
                         "description": "Exactly true: the person agreed to the information "
@@ -125,9 +123,9 @@ def _referral_body(schemas: dict, kommunen: dict[str, list[str]], topics: list[s
     # PHONE and EMAIL are matched on the stripped text: its first and last character are
     # no whitespace (PHONE's class holds a space, so the ends are spelled out)
     phone = (r"(?:\+[0-9 ()/.-]{4,29}[0-9()/.-]|[0-9()/.-][0-9 ()/.-]{3,28}[0-9()/.-])")
-    email = EMAIL.pattern.strip("^$")
-    if PHONE.pattern != r"^\+?[0-9 ()/.-]{5,30}$":
-        raise RuntimeError("app.openapi_doc: keep `phone` in step with referrals' PHONE")
+    email = email_pattern.strip("^$")
+    if phone_pattern != r"^\+?[0-9 ()/.-]{5,30}$":
+        raise RuntimeError("app.web.openapi: keep `phone` in step with referrals' PHONE")
     props["kommune"] = {"type": "string", "title": "Kommune", "description": "Kommune id",
                         "pattern": STRIPPED.format(_one_of(kommunen))}
     props["topics"] = {"type": "array", "maxItems": 10, "title": "Topics", "items": {
@@ -153,7 +151,7 @@ def _referral_body(schemas: dict, kommunen: dict[str, list[str]], topics: list[s
     ]
 
 
-def _one_of(values) -> str:
+def _one_of(values: Iterable[str]) -> str:
     """A regex group matching exactly one of `values` (ids and codes: letters, digits,
     dash, underscore)."""
     values = sorted(values)
@@ -185,7 +183,7 @@ def _stripped_lengths(schema: dict) -> None:
 BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
 
 
-def _bounds(schema) -> None:
+def _bounds(schema: object) -> None:
     """pydantic writes the bounds of an `Annotated[...] | None` as `ge`/`le`, which JSON
     Schema does not know: they become `minimum`/`maximum` (what the code enforces)."""
     if isinstance(schema, dict):
@@ -216,7 +214,8 @@ def install(app: FastAPI, facts: Callable[[], dict]) -> None:
         for name in ("ReferralIn", "OnBehalf"):
             if name in schemas:
                 _stripped_lengths(schemas[name])
-        _referral_body(schemas, known["kommunen"], known["topics"], known["special"])
+        _referral_body(schemas, known["kommunen"], known["topics"], known["special"],
+                       known["email"], known["phone"])
         for path, ops in doc.get("paths", {}).items():
             for method, op in ops.items():
                 if not path.startswith("/api/"):
