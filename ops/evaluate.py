@@ -79,6 +79,9 @@ def run_queries(client, queries: list[dict], kommune: str) -> list[dict]:
         if q.get("age") is not None:
             params["age"] = q["age"]
         r = client.get("/api/v1/search", params=params)
+        if r.status_code == 404:
+            raise SystemExit(f"error: unknown Kommune {kommune!r}: --kommune takes an id "
+                             "of GET /api/v1/kommunen (e.g. kreis-guetersloh)")
         r.raise_for_status()
         out.append(r.json())
     return out
