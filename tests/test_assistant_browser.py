@@ -95,8 +95,8 @@ def test_keyboard_only_conversation_to_referral(live_server, phone):
     page.keyboard.type("Qwxyz blorp")
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
-    swapped(page, "#turn-2 .person a")
-    tab_to(page, "#turn-2 .person a")
+    swapped(page, "#turn-2 .person a.button")
+    tab_to(page, "#turn-2 .person a.button")
     page.keyboard.press("Enter")
     page.wait_for_selector("textarea#message")
     assert page.input_value("textarea#message") == "Qwxyz blorp"  # prefilled on the server
