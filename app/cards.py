@@ -1,7 +1,8 @@
 """How an offer is shown: the card's data in the reader's language.
 
 Name and description come from the translation in the UI language when
-there is one, else the German entry (marked so the template sets lang="de").
+there is one, else the German entry (marked so the template sets lang="de",
+and, outside German and Einfache Sprache, says the text is German only).
 Opening hours use Babel's weekday names; "open now" is read in Europe/Berlin,
 and on an NRW public holiday (`directory.holidays`) an offer keeps its Sunday hours.
 """
@@ -87,6 +88,8 @@ def card(o: Offer, lang: str, score: float | None = None) -> dict:
         "name": name,
         "description": description,
         "text_lang": text_lang,
+        # a reader of another language is told why this text is German
+        "german_only": text_lang == "de" and not lang.startswith("de"),
         "german_name": o.name,
         "german_description": o.description,
         "organization": o.organization,

@@ -95,8 +95,8 @@ def test_keyboard_only_conversation_to_referral(live_server, phone):
     page.keyboard.type("Qwxyz blorp")
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
-    swapped(page, "#turn-2 .person a")
-    tab_to(page, "#turn-2 .person a")
+    swapped(page, "#turn-2 .person a.button")
+    tab_to(page, "#turn-2 .person a.button")
     page.keyboard.press("Enter")
     page.wait_for_selector("textarea#message")
     assert page.input_value("textarea#message") == "Qwxyz blorp"  # prefilled on the server
@@ -136,6 +136,15 @@ def test_conversation_states_pass_axe(live_server, phone, lang):
     page.fill("#q", "Ich will mich umbringen")
     page.click(".ask button")
     swapped(page, "#turn-0")
+    # Dortmund has no local offers in the directory: the answer says so, shows its KIM
+    # case management (contact data still to come) and the referral, and passes axe
+    page.fill("#q", "Ich brauche Hilfe bei der Wohnungssuche")
+    page.click(".ask button")
+    swapped(page, "#turn-1 .person a.button")
+    assert page.locator("#turn-1 .person article h3[lang=de]").inner_text() == (
+        "Kommunales Integrationszentrum / KIM Case Management Dortmund")
+    assert page.locator("#turn-1 bdi[lang=de]").first.inner_text() == "Dortmund"
+    check(page, f"conversation-no-local-offers-{lang}-phone")
     page.click('form.inline button[name="change"]')
     swapped(page, "#place")
     page.fill("#place", "Musterstadt")
@@ -143,7 +152,7 @@ def test_conversation_states_pass_axe(live_server, phone, lang):
     swapped(page, "textarea#q")
     page.fill("#q", "Ich suche eine Migrationsberatung")
     page.click(".ask button")
-    swapped(page, "#turn-1 .clarify")
+    swapped(page, "#turn-2 .clarify")
     check(page, f"conversation-answer-{lang}-phone")
     page.goto(f"{live_server.url}/?lang={lang}")  # the whole page after a reload
     check(page, f"conversation-reloaded-{lang}-phone")

@@ -111,16 +111,29 @@ def run_turn(services, chat: Chat, question: str, lang: str, replace: int | None
 
 
 def referral_href(chat: Chat, turn: dict, lang: str) -> str:
-    """The warm referral, prefilled with the place and topics here and the question from
-    the server-side conversation (`prefill`); the question never goes into the URL."""
+    """The warm referral under every answer, prefilled with the place and topics here and
+    the question, Gemeinde and age from the server-side conversation (`prefill`); the
+    question never goes into the URL."""
     params = {"lang": lang, "from": "assistant"}
     if chat.kommune_id and chat.kommune_id != NATIONAL:
         params["kommune"] = chat.kommune_id
-    if turn.get("asked_topics"):  # the question's topics, not those of offers that did not fit
-        params["topics"] = ",".join(turn["asked_topics"])
+    # the question's topics, not those of offers that did not fit; a follow-up without
+    # one ("and where?") keeps the conversation's earlier ones
+    topics = turn.get("asked_topics") or chat.topics()[:2]
+    if topics:
+        params["topics"] = ",".join(topics)
     if turn.get("answer_id"):  # random per-answer id: the figures count referrals after answers
         params["answer"] = turn["answer_id"]
     return "/referral?" + urlencode(params)
+
+
+def stated_age(chat: Chat) -> int | None:
+    """The age the person stated (in the question or the page's `age`), None when it is
+    only an age band's stand-in from the buttons (15, 22, 35): never passed on as an age."""
+    if chat.age is None:
+        return None
+    band_ages = {age for _label, age in AGE_BANDS}
+    return None if "age" in chat.asked and chat.age in band_ages else chat.age
 
 
 def status_choices() -> list[tuple[str, str]]:

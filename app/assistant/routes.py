@@ -21,6 +21,7 @@ from app.referrals.routes import PREFILL_PROVIDERS
 from app.web.csrf import same_origin
 from app.web.deps import ServicesDep
 from app.web.rendering import is_htmx, render
+from index.shards import NATIONAL
 
 router = APIRouter(include_in_schema=False)
 LANG_COOKIE = "lotse_lang"
@@ -234,19 +235,24 @@ def delete(request: Request, services: ServicesDep):
 
 def prefill(request: Request) -> dict:
     """The referral form's prefill from the conversation (only when the assistant sent the
-    person there): the last question as the message, its topics and the Kommune."""
+    person there): the question of the answer the link was under (its per-answer id in the
+    URL; else the last one) as the message, its topics, the Kommune, Gemeinde and age."""
     if request.query_params.get("from") != "assistant":
         return {}
     chat = state.load(_services(request), request)
     if chat is None or not chat.turns:
         return {}
-    last = chat.turns[-1]
+    answer = request.query_params.get("answer")
+    turn = next((t for t in reversed(chat.turns) if answer and t.get("answer_id") == answer),
+                chat.turns[-1])
     # the question's topics; a follow-up without one ("and where?") keeps the earlier ones
-    out: dict = {"message": last["q"], "topics": last.get("asked_topics") or chat.topics()[:2]}
-    if chat.kommune_id:
+    out: dict = {"message": turn["q"], "topics": turn.get("asked_topics") or chat.topics()[:2]}
+    if chat.kommune_id and chat.kommune_id != NATIONAL:
         out["kommune"] = chat.kommune_id
     if chat.gemeinde_id:
         out["gemeinde"] = chat.gemeinde_id
+    if (age := dialogue.stated_age(chat)) is not None:  # an age band is no age
+        out["age"] = str(age)
     return out
 
 

@@ -3,9 +3,20 @@
 `page_data` turns the stored conversation into the template's data; offers
 are looked up by id in the search engine's current offers (one that was
 removed since simply drops off), cards come from `app.cards`.
+
+Every answer carries the referral ("talk to a person"). When the answer is not
+confident, or the person's Kommune has no local offers in the directory yet
+(`local_facts`), it also shows the Kommune's KIM case management: its directory
+entries, or an entry in its name that says the Kommune has still to fill in its
+contact data (nothing is invented). Without local offers only the nationwide
+offers that fit the question's topics are shown (no emergency line for an
+ordinary question).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from fastapi import Request
 
@@ -16,6 +27,8 @@ from app.assistant.state import Chat
 from app.cards import card
 from app.responsibility.hints import hint_for
 from app.web.rendering import is_htmx
+from directory.store import Offer
+from index.shards import NATIONAL, is_emergency
 
 LANG_COOKIE = "lotse_lang"
 #: Languages of the Hilfetelefon Gewalt gegen Frauen (116 016) besides German.
@@ -38,6 +51,60 @@ def place_of(services, chat: Chat) -> Place | None:
     return Place(f"k:{k.id}", k.name, k.id, k.name, None) if k else None
 
 
+#: Office kind of the KIM case management's directory entries (directory/data/office_kinds.tsv).
+CASE_MANAGEMENT = "kim_case_management"
+MAX_CASE_MANAGEMENT = 2  # entries shown under one answer
+
+
+@dataclass(frozen=True)
+class LocalFacts:
+    """What the current index holds per Kommune: which have local offers, and their KIM
+    case management entries."""
+
+    offers: Mapping[str, Offer]
+    with_offers: frozenset[str]
+    case_management: Mapping[str, tuple[Offer, ...]]
+
+
+_facts: dict[str, LocalFacts] = {}
+
+
+def local_facts(offers: Mapping[str, Offer]) -> LocalFacts:
+    """The facts of this index state, computed once per state (the engine swaps its
+    offers mapping on every change, so a new mapping means new facts)."""
+    held = _facts.get("current")
+    if held is not None and held.offers is offers:
+        return held
+    local = [o for o in offers.values() if o.scope != "national" and o.kommune_id]
+    managers: dict[str, list[Offer]] = {}
+    for o in sorted(local, key=lambda o: (o.name, o.id)):
+        if o.office_kind == CASE_MANAGEMENT and o.kommune_id:
+            managers.setdefault(o.kommune_id, []).append(o)
+    facts = LocalFacts(offers, frozenset(o.kommune_id for o in local if o.kommune_id),
+                       {k: tuple(v) for k, v in managers.items()})
+    _facts["current"] = facts
+    return facts
+
+
+def case_management(facts: LocalFacts, chat: Chat) -> list[Offer]:
+    """The Kommune's KIM case management entries that serve the person's Gemeinde."""
+    if not chat.kommune_id:
+        return []
+    found = [o for o in facts.case_management.get(chat.kommune_id, ())
+             if not o.gemeinde_ids or chat.gemeinde_id is None
+             or chat.gemeinde_id in o.gemeinde_ids]
+    found.sort(key=lambda o: chat.gemeinde_id not in o.gemeinde_ids)  # the town's own first
+    return found[:MAX_CASE_MANAGEMENT]
+
+
+def fits(o: Offer, topics: set[str], crisis: bool) -> bool:
+    """A nationwide offer shown where there are no local ones: it has a topic the question
+    asks about, and an emergency line only answers a crisis."""
+    if crisis:
+        return True
+    return not is_emergency(o) and bool(topics & set(o.categories))
+
+
 def _choices(services, chat: Chat, kind: str | None) -> list[tuple[str, str]]:
     """(value, label) of the buttons of a clarifying question."""
     if kind == "age":
@@ -54,9 +121,18 @@ def _choices(services, chat: Chat, kind: str | None) -> list[tuple[str, str]]:
 def turn_view(services, chat: Chat, i: int, lang: str) -> dict:
     t = chat.turns[i]
     offers = services.engine.offers
+    facts = local_facts(offers)
+    known = chat.kommune_id is not None and chat.kommune_id != NATIONAL
+    no_local = known and chat.kommune_id not in facts.with_offers
+    show_person = no_local or not t["confident"]
+    kommune = services.store.kommune(chat.kommune_id) if known and show_person else None
+    managers = case_management(facts, chat) if show_person else []
+    shown = {o.id for o in managers}
+    asked = set(t.get("asked_topics") or ())
     cards = [card(offers[oid], lang, score) for oid, score in zip(t["ids"], t["scores"],
                                                                    strict=False)
-             if oid in offers]
+             if oid in offers and oid not in shown
+             and (not no_local or fits(offers[oid], asked, t["crisis"]))]
     hint = None
     if not t["crisis"] and t["topics"]:
         hint = hint_for(services.store, t["topics"], kommune=chat.kommune_id,
@@ -66,10 +142,18 @@ def turn_view(services, chat: Chat, i: int, lang: str) -> dict:
         **t,
         "index": i,
         "cards": cards,
-        "choices": _choices(services, chat, t["ask"]) if i == len(chat.turns) - 1 else [],
+        # age and town narrow down offers: without any shown there is nothing to narrow
+        "choices": _choices(services, chat, t["ask"]) if i == len(chat.turns) - 1 and (
+            cards or t["ask"] not in ("age", "gemeinde")) else [],
         "hint": hint,
         "referral": dialogue.referral_href(chat, t, lang),
         "national_only": chat.kommune_id is None,
+        "no_local": no_local,
+        "kommune_name": kommune.name if kommune else "",
+        "show_person": show_person,
+        "case_management": [card(o, lang) for o in managers],
+        # no entry in the directory: the office in the Kommune's name, contact data to come
+        "case_management_missing": bool(show_person and kommune and not managers),
     }
 
 
