@@ -8,6 +8,8 @@ Arabic or Tigrinya to a German entry. The lexical index sees all of it.
 
 from __future__ import annotations
 
+import re
+
 from directory.reference import taxonomy, taxonomy_i18n, topic_label
 from directory.store import Offer
 
@@ -55,14 +57,24 @@ def offer_views(o: Offer) -> list[str]:
 
 
 def offer_lexical_text(o: Offer) -> str:
-    """The offer's own words: entry, organisation, translations, target ages.
+    """The offer's own words: entry, organisation, target ages, and the words its
+    translations add.
 
-    Residence statuses are left out: they decide eligibility (`index.ranking`),
-    they are not what a question is about.
+    The translations bring the words of every language, each once: the German office
+    words and names they keep ("Ausländerbehörde (immigration office)") would otherwise
+    count once per language and outweigh the entry's own text. Residence statuses are
+    left out: they decide eligibility (`index.ranking`), they are not what a question is
+    about.
     """
     parts = [o.name, o.organization, o.description, target_group_text(o, statuses=False)]
+    seen = {w.casefold() for p in parts if p for w in re.findall(r"\w+", p)}
     for name, desc in o.translations.values():
-        parts += [name, desc]
+        words = []
+        for w in re.findall(r"\w+", f"{name} {desc}"):
+            if w.casefold() not in seen:
+                seen.add(w.casefold())
+                words.append(w)
+        parts.append(" ".join(words))
     return "\n".join(p for p in parts if p)
 
 

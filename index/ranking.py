@@ -27,8 +27,8 @@ class Weights:
     """How the evidence is fused (tuned with `lotse eval`)."""
 
     dense: float = 0.7
-    topic: float = 0.7
-    lexical: float = 0.02
+    topic: float = 0.5
+    lexical: float = 0.05
     topic_lexical: float = 0.05
     lexical_k: float = 12.0  # BM25 score that counts as half-way convincing
     age_mismatch: float = 0.10
