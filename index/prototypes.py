@@ -63,11 +63,15 @@ def prototype_texts() -> dict[str, list]:
     }
 
 
-def _top_mean(sims: np.ndarray, n: int) -> float:
-    if not len(sims):
-        return 0.0
+def _top(sims: np.ndarray, n: int) -> np.ndarray:
+    """The `n` largest values (fewer if there are fewer), in no order."""
     n = min(n, len(sims))
-    return float(np.partition(sims, -n)[-n:].mean())
+    return np.partition(sims, -n)[-n:] if n else sims[:0]
+
+
+def _top_mean(sims: np.ndarray, n: int) -> float:
+    best = _top(sims, n)
+    return float(best.mean()) if len(best) else 0.0
 
 
 @dataclass
@@ -122,6 +126,8 @@ class Prototypes:
         bounds = np.cumsum([0] + [len(getattr(self, s)) for s in SETS])
         self._slices = {s: slice(int(a), int(b))
                         for s, a, b in zip(SETS, bounds[:-1], bounds[1:], strict=True)}
+        for s, sl in self._slices.items():  # the sets become views of the one matrix
+            setattr(self, s, self._all[sl])
 
     def read(self, qvec: np.ndarray, top: int = 2) -> Reading:
         """Topic scores, danger and scope of one question vector.
@@ -133,10 +139,14 @@ class Prototypes:
         part = {s: sims[sl] for s, sl in self._slices.items()}
         topic = part["topics"]
         k = NEIGHBOURS
-        not_crisis = np.concatenate([part["topics"], part["ordinary"], part["off_topic"]])
-        in_scope = np.concatenate([part["topics"], part["ordinary"], part["crisis"]])
+        best = {s: _top(v, k) for s, v in part.items()}  # the nearest k of the union of
+        # sets are among the nearest k of each set: no copy of the similarities is made
         return Reading(
             topics={c: _top_mean(topic[ix], top) for c, ix in self._groups.items()},
-            danger=_top_mean(part["crisis"], k), safe=_top_mean(not_crisis, k),
-            off_topic=_top_mean(part["off_topic"], k), in_scope=_top_mean(in_scope, k),
+            danger=_top_mean(best["crisis"], k),
+            safe=_top_mean(np.concatenate([best["topics"], best["ordinary"],
+                                           best["off_topic"]]), k),
+            off_topic=_top_mean(best["off_topic"], k),
+            in_scope=_top_mean(np.concatenate([best["topics"], best["ordinary"],
+                                               best["crisis"]]), k),
         )
