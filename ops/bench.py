@@ -4,12 +4,14 @@ For each size (default 1k and 10k offers; `--sizes 54000` is the NRW case of
 54 Kommunen x 1,000 offers) the demo offers are copied with new ids, spread
 over the 54 Kommunen, and each copy's texts name its Kommune and number, so
 no two offers share a text and the embedding cache cannot shortcut the build.
-Measured in one run: the bare query encoding time (the floor), index build
-time (cold cache, with a progress bar), in-process search latency, the time
-until an upserted offer is found and the peak RSS of this process (which
-built the index); then HTTP latency and the throughput of 8 concurrent
-clients against a uvicorn server in a process of its own (`ops.bench_server`,
-loading the saved index as `lotse serve` does), and that server's peak RSS.
+Measured in one run, with distinct questions in every language (no question repeats):
+the in-process query encoding, the index build (cold cache, with a progress bar), the
+in-process search latency, the time until an upserted offer is found and the peak RSS of
+this process (which built the index); then, against a uvicorn server in a process of its
+own (`ops.bench_server`, loading the saved index as `lotse serve` does), HTTP latency in
+turns with the floor: the same question encoded by plain sentence-transformers in a third
+process (`ops.bench_floor`), as an outside check measures it; the throughput of 8
+concurrent clients and the server's peak RSS.
 `--cold-start` also times `lotse serve` from launch to a green /readyz.
 `--reuse-vectors` gives each copy its demo offer's vector instead of encoding
 it (for the NRW size, where latency and memory are measured, not the build).
@@ -36,12 +38,23 @@ from pathlib import Path
 
 from app.settings import Settings
 
-QUERIES = [
-    "Wo kann ich Deutsch lernen?", "بدي اتعلم الماني", "I need help with the Jobcenter",
-    "Мені потрібна квартира", "kita platz für mein kind", "borç danışmanlığı nerede",
-    "Ausländerbehörde Termin verlängern", "je cherche un médecin", "ወረቐት ካብ ቤት ጽሕፈት",
-    "waxaan rabaa shaqo", "مشاوره حقوقی پناهندگی", "Anerkennung meines Abschlusses",
-]
+
+def questions(n: int, seed: int = 7) -> list[str]:
+    """`n` distinct questions in every language (the labelled questions shipped with the
+    index, shuffled with a fixed seed): no question repeats, so nothing a cache kept for
+    one question can shorten another's path."""
+    import random
+
+    from index.prototypes import DATA
+
+    texts = []
+    with (DATA / "questions.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                texts.append(json.loads(line)["text"])
+    texts = sorted(set(texts))
+    random.Random(seed).shuffle(texts)
+    return texts[:n]
 
 
 def pct(values: list[float], p: float) -> float:
@@ -147,9 +160,9 @@ def measure(settings: Settings, size: int, n_queries: int, reuse: bool = False) 
             MEMO.items = {k: v for k, v in MEMO.items.items() if k in keep}
     work = Path(tempfile.mkdtemp(prefix="lotse-bench-"))
     engine.save(work / "index")  # for the server process, before the upsert changes it
-    qs = [QUERIES[i % len(QUERIES)] for i in range(n_queries)]
-    encoder.queries(qs[:4])  # warm up the model and the search path (batcher thread, shards)
-    for i, q in enumerate(qs[:8]):
+    warm, qs = _split(questions(n_queries + 8))
+    encoder.queries(warm[:4])  # warm up the model and the search path (batcher thread, shards)
+    for i, q in enumerate(warm):
         engine.search(q, kommune=kommunen[i % len(kommunen)][0])
     encode_ms, search_ms = [], []
     for i, q in enumerate(qs):  # floor and search in turns: both see the same machine
@@ -167,10 +180,12 @@ def measure(settings: Settings, size: int, n_queries: int, reuse: bool = False) 
     found = engine.search("Fahrradwerkstatt", kommune=fresh.kommune_id).results[0].id == fresh.id
     upsert_ms = (time.perf_counter() - t) * 1000
     try:
-        http_ms, throughput, server_rss = _over_http(settings, size, work, qs, kommunen)
+        http_ms, floor_ms, throughput, server_rss = _over_http(settings, size, work, warm, qs,
+                                                               kommunen)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     enc_p50 = statistics.median(encode_ms)
+    floor_p50 = statistics.median(floor_ms)
     return {
         "offers": len(offers),
         "vectors": "reused" if reuse else "encoded",
@@ -184,17 +199,61 @@ def measure(settings: Settings, size: int, n_queries: int, reuse: bool = False) 
         "search_over_encode_ms": round(statistics.median(search_ms) - enc_p50, 2),
         "http_p50_ms": round(statistics.median(http_ms), 2),
         "http_p95_ms": round(pct(http_ms, 95), 2),
-        "http_p50_over_encode": round(statistics.median(http_ms) / enc_p50, 2),
+        "floor_p50_ms": round(floor_p50, 2),
+        "http_p50_over_floor": round(statistics.median(http_ms) / floor_p50, 2),
         "throughput_8_clients_per_s": round(throughput, 1),
-        "throughput_target_per_s": round(0.8 * 1000 / enc_p50, 1),
+        "throughput_target_per_s": round(0.8 * 1000 / floor_p50, 1),
         "upsert_to_found_ms": round(upsert_ms, 1) if found else None,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "server_peak_rss_mb": server_rss,
     }
 
 
-def _over_http(settings: Settings, size: int, work: Path, qs: list[str], kommunen):
-    """HTTP p50s, 8-client throughput and peak RSS of a server process on the saved index."""
+def _split(texts: list[str]) -> tuple[list[str], list[str]]:
+    """Eight questions to warm up with, and the rest to measure."""
+    return texts[:8], texts[8:]
+
+
+def _wait_until_up(proc: subprocess.Popen, url: str) -> None:
+    import httpx
+
+    t = time.perf_counter()
+    while True:  # loading the model and the saved index
+        if proc.poll() is not None or time.perf_counter() - t > 600:
+            raise SystemExit("the bench server did not start")
+        try:
+            if httpx.get(url, timeout=1).is_success:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+
+
+def _start_floor(settings: Settings) -> subprocess.Popen:
+    """Plain sentence-transformers in a process of its own (`ops.bench_floor`), ready."""
+    floor = subprocess.Popen(
+        [sys.executable, "-m", "ops.bench_floor", str(settings.resolved_model)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert floor.stdout is not None
+    if floor.stdout.readline().strip() != "ready":
+        floor.kill()
+        raise SystemExit("the floor process (plain sentence-transformers) did not start")
+    return floor
+
+
+def _floor_ms(floor: subprocess.Popen, question: str) -> float:
+    assert floor.stdin is not None and floor.stdout is not None
+    floor.stdin.write(json.dumps(question) + "\n")
+    floor.stdin.flush()
+    return float(floor.stdout.readline())
+
+
+def _over_http(settings: Settings, size: int, work: Path, warm: list[str], qs: list[str],
+               kommunen):
+    """HTTP and floor p50s in turns, 8-client throughput and the server's peak RSS.
+
+    The floor is the same question encoded by plain sentence-transformers in another
+    process; each question goes first over HTTP, then to the floor, so both see the same
+    moment of a shared machine and neither sees a question twice."""
     import httpx
 
     (work / "settings.json").write_text(settings.model_dump_json())
@@ -202,25 +261,20 @@ def _over_http(settings: Settings, size: int, work: Path, qs: list[str], kommune
     proc = subprocess.Popen(
         [sys.executable, "-m", "ops.bench_server", str(work / "settings.json"), str(size),
          str(work / "index"), str(port)], stdout=subprocess.DEVNULL)
+    floor = None
     url = f"http://127.0.0.1:{port}/api/v1/search"
     try:
-        t = time.perf_counter()
-        while True:  # loading the model and the saved index
-            if proc.poll() is not None or time.perf_counter() - t > 600:
-                raise SystemExit("the bench server did not start")
-            try:
-                if httpx.get(url.replace("/api/v1/search", "/healthz"), timeout=1).is_success:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        http_ms = []
+        floor = _start_floor(settings)
+        _wait_until_up(proc, url.replace("/api/v1/search", "/healthz"))
+        http_ms, floor_ms = [], []
         with httpx.Client(timeout=30) as client:
-            for i, q in enumerate(qs[:8]):  # warm up the server and the connection
+            for i, q in enumerate(warm):  # warm up the server and the connection
                 client.get(url, params={"q": q, "kommune": kommunen[i % len(kommunen)][0]})
             for i, q in enumerate(qs):
                 t = time.perf_counter()
                 client.get(url, params={"q": q, "kommune": kommunen[i % len(kommunen)][0]})
                 http_ms.append((time.perf_counter() - t) * 1000)
+                floor_ms.append(_floor_ms(floor, q))
 
             def one(i: int) -> None:
                 client.get(url, params={"q": qs[i], "kommune": kommunen[i % len(kommunen)][0]})
@@ -229,8 +283,10 @@ def _over_http(settings: Settings, size: int, work: Path, qs: list[str], kommune
             with ThreadPoolExecutor(8) as pool:
                 list(pool.map(one, range(len(qs))))
             throughput = len(qs) / (time.perf_counter() - t)
-        return http_ms, throughput, _peak_rss_mb(proc.pid)
+        return http_ms, floor_ms, throughput, _peak_rss_mb(proc.pid)
     finally:
+        if floor is not None:
+            floor.kill()
         proc.terminate()
         proc.wait(30)
 

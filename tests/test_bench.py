@@ -14,6 +14,8 @@ def test_bench_measures_in_process_and_over_http(settings):
     assert r["upsert_to_found_ms"] is not None  # the upserted offer was found
     assert r["encode_p50_ms"] > 0 and r["search_p50_ms"] > 0 and r["index_build_s"] > 0
     assert r["http_p50_ms"] > 0 and r["throughput_8_clients_per_s"] > 0
+    # the floor: plain sentence-transformers in a process of its own, in turns with HTTP
+    assert r["floor_p50_ms"] > 0 and r["http_p50_over_floor"] > 0
     assert r["server_peak_rss_mb"] > 100  # a real server process with the model loaded
 
 
@@ -28,3 +30,12 @@ def test_server_half_loads_the_saved_index_without_rebuilding(settings, encoder,
     loaded = SearchEngine(encoder, cache=EmbeddingCache(None))
     assert loaded.open(again, Path(tmp_path / "index")) is False
     assert loaded.directory_hash == built.directory_hash
+
+
+def test_bench_questions_are_distinct_and_multilingual():
+    from index.language import detect_language
+    from ops.bench import questions
+
+    qs = questions(200)
+    assert len(qs) == 200 and len(set(qs)) == 200  # no question repeats: no cache helps
+    assert len({detect_language(q) for q in qs}) >= 8
