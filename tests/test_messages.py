@@ -223,3 +223,49 @@ def test_email_notice_says_only_that_a_message_waits(make_light_client):
         assert len(handler.received) == 1 and notify.pending(store) == 0
     finally:
         ctl.stop()
+
+
+def test_thread_and_sensor_counts_on_postgres_rel10(make_light_client):
+    from pgserver import postgres_url
+
+    from app.sensors import report
+    from app.sensors.models import InterfaceReport
+
+    c = make_light_client(database_url=postgres_url())
+    rid, ref, secret = new_referral(c)
+    cm = as_user(c, "cm.demo", "demo")
+    assert appointment(cm, rid).status_code == 303
+    page = status(c, ref, secret)
+    mid = re.search(r'name="reply_to" value="([^"]+)"', page.text).group(1)
+    assert c.post("/referral/messages/answer", data={
+        "reference": ref, "secret": secret, "reply_to": mid,
+        "answer": "cannot"}).status_code == 200
+    assert "Kann nicht zum Termin kommen" in cm.get(f"/staff/referrals/{rid}/messages").text
+    now = dt.datetime.now(dt.UTC)
+    store = c.app.state.services.store
+    for _ in range(3):
+        with store.session.begin() as s:
+            report.record(s, "demo", "bamf", "waiting_time", now)
+    with store.session() as s:
+        assert s.scalar(select(InterfaceReport.count)) == 3
+    assert c.post("/referral/withdraw", data={"reference": ref,
+                                              "secret": secret}).status_code == 200
+    with store.session() as s:
+        assert list(s.scalars(select(CaseMessage))) == []
+
+
+def test_after_a_move_each_team_sees_only_its_own_conversation(world):
+    c, cm, rid, ref, secret = world
+    appointment(cm, rid)
+    koeln = as_user(c, "cm.koeln", "koeln")
+    with c.app.state.services.store.session.begin() as s:
+        s.get(Referral, rid).kommune_id = "koeln"  # the case moved (however the hand-over runs)
+    assert cm.get(f"/staff/referrals/{rid}/messages").status_code == 404
+    page = koeln.get(f"/staff/referrals/{rid}/messages").text
+    assert CANARY not in page  # the old team's messages stay with the old team
+    old = re.search(r'name="reply_to" value="([^"]+)"', status(c, ref, secret).text).group(1)
+    assert c.post("/referral/messages/answer", data={
+        "reference": ref, "secret": secret, "reply_to": old,
+        "answer": "callback"}).status_code == 200
+    page = koeln.get(f"/staff/referrals/{rid}/messages").text
+    assert "Bittet um Rückruf" in page and CANARY not in page  # answers reach the new team

@@ -81,8 +81,8 @@ def answer(s, ref: Referral, *, reply_to: str | None, code: str | None, text: st
         if not body:
             raise kinds.Invalid("empty")
         kind, fields, language = "text", {"text": body}, detect_language(body, fallback=lang)
-    kommune_id = target.kommune_id if target is not None else ref.kommune_id
-    msg = _store(s, ref, direction="in", kind=kind, fields=fields, kommune_id=kommune_id,
+    # to the team that has the case now (after a hand-over: the new Kommune's team)
+    msg = _store(s, ref, direction="in", kind=kind, fields=fields, kommune_id=ref.kommune_id,
                  in_reply_to=target.id if target is not None else None, language=language)
     audit.record(s, "public", "message.answer", "referral", ref.id, kommune_id=ref.kommune_id)
     return msg
