@@ -75,7 +75,8 @@ def status_panel(s, ref):
     if ref.status == "zurueckgezogen":
         return None
     lang = i18n.current_language()
-    items = [_public_view(i, _kommunen(s), lang) for i in thread.for_person(s, ref)]
+    kommunen = _kommunen(s)
+    items = [_public_view(i, kommunen, lang) for i in thread.for_person(s, ref)]
     return "messages/_thread.html", {"items": items, "answers": kinds.ANSWERS,
                                      "answer_label": kinds.answer_label}
 
