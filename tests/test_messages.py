@@ -90,6 +90,7 @@ def test_appointment_read_in_arabic_confirmed_and_seen_by_staff(world):
     done = c.post("/referral/messages/answer?lang=ar", data={
         "reference": ref, "secret": secret, "reply_to": mid, "answer": "confirm"})
     assert done.status_code == 200 and 'role="status"' in done.text
+    assert done.headers["cache-control"] == "no-store"
     assert 'name="answer" value="confirm"' not in done.text  # answered: no buttons again
     staff = cm.get(f"/staff/referrals/{rid}/messages", headers={"HX-Request": "true"})
     assert staff.status_code == 200 and "<html" not in staff.text
@@ -116,7 +117,7 @@ def test_free_text_is_marked_with_its_language_and_interpreter(world):
     assert empty.status_code == 422
     wrong = c.post("/referral/messages/answer", data={"reference": ref, "secret": "X",
                                                        "answer": "confirm"})
-    assert wrong.status_code == 404
+    assert wrong.status_code == 404 and wrong.headers["cache-control"] == "no-store"
 
 
 def test_bodies_are_encrypted_reads_audited_and_withdrawal_erases(world, tmp_path):

@@ -144,6 +144,11 @@ async def staff_send(request: Request, referral_id: str, services: ServicesDep,
     return RedirectResponse(f"/staff/referrals/{referral_id}/messages", status_code=303)
 
 
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @router.post("/referral/messages/answer")
 async def person_answer(request: Request, services: ServicesDep):
     form = await request.form()
@@ -152,17 +157,15 @@ async def person_answer(request: Request, services: ServicesDep):
     if not same_origin(request):
         raise HTTPException(403, _("This request came from another site."))
     if limited(request, "status", services.settings.status_limit_ip):
-        return render(request, "referral_status.html", {"found": None, "error": "limited",
-                                                        "reference": reference},
-                      status_code=429)
+        return _no_store(render(request, "referral_status.html", {
+            "found": None, "error": "limited", "reference": reference}, status_code=429))
     code = form.get("answer")
     text = form.get("text")
     with services.store.session.begin() as s:
         ref = find(s, reference, secret)
         if ref is None:
-            return render(request, "referral_status.html", {"found": None, "error": True,
-                                                            "reference": reference},
-                          status_code=404)
+            return _no_store(render(request, "referral_status.html", {
+                "found": None, "error": True, "reference": reference}, status_code=404))
         try:
             thread.answer(s, ref, reply_to=str(form.get("reply_to") or "")[:36] or None,
                           code=str(code) if code else None,
