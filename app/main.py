@@ -33,11 +33,13 @@ from app.imports import routes as imports
 from app.jobs import Background
 from app.keyring import open_keyring
 from app.kommunen import routes as kommunen
+from app.messages import routes as messages
 from app.referrals import routes as referrals
 from app.responsibility import routes as responsibility
 from app.responsibility.repository import seed as seed_rules
 from app.rules import routes as rules
 from app.search import routes as search
+from app.sensors import routes as sensors
 from app.services import Services, encoder_for, migrated_store
 from app.settings import Settings
 from app.staff import routes as staff
@@ -63,7 +65,7 @@ STATIC = Path(__file__).parent / "static"
 #: every feature's routes module, in the order their routes are matched
 #: (tests/test_layout.py checks that each app/<feature>/routes.py is here)
 FEATURES = (search, hsds, responsibility, assistant, volunteer, staff, analytics, rules,
-            referrals, casework, imports, editors, kommunen)
+            referrals, casework, messages, sensors, imports, editors, kommunen)
 
 
 def open_store(settings: Settings) -> Store:

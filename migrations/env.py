@@ -11,8 +11,10 @@ from alembic import context
 
 import app.analytics.models
 import app.assistant.models
+import app.messages.models
 import app.referrals.models
 import app.responsibility.models
+import app.sensors.models
 import app.staff.models
 from directory.models import Base
 

@@ -51,6 +51,7 @@ PUBLIC = {
     ("GET", "/referral/status"),
     ("POST", "/referral/status"),  # needs reference + secret
     ("POST", "/referral/withdraw"),  # needs reference + secret
+    ("POST", "/referral/messages/answer"),  # needs reference + secret (the message thread)
     ("POST", "/api/v1/referrals"),
     ("GET", "/api/v1/referrals/consent"),
     ("POST", "/api/v1/referrals/status"),

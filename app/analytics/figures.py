@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
 
+from app.analytics.interface_figures import interface_figures
 from app.analytics.models import SearchEvent
 from app.analytics.protect import Cell, Protected, protect_all, protect_column
 from app.analytics.record import utcnow
@@ -198,6 +199,9 @@ def build(services, kommune: str | None, year: int, now: dt.datetime | None = No
         table, view.first_contact_days = referral_figures(store, kommune, months, k,
                                                           view.complete)
         view.tables["referrals"] = Table("referrals", list(REFERRAL_ROWS), table)
+        for key, (codes, grid) in interface_figures(store, kommune, months, k,
+                                                    view.complete).items():
+            view.tables[key] = Table(key, codes, grid)  # the case managers' reports
     _stale(view, services, now)
     return view
 

@@ -9,6 +9,7 @@ from babel.dates import format_date
 from app.analytics.figures import NONE, OTHER, UNANSWERED
 from app.i18n import language_name, staff_language
 from app.i18n import staff_gettext as _s
+from app.sensors.report import office_label, problem_label
 from directory import reference
 
 
@@ -45,6 +46,10 @@ def row(table: str, key: str, kommunen: dict[str, str] | None = None) -> str:
         return topic(key)
     if table in ("query_lang", "ui_lang"):
         return language(key)
+    if table == "interfaces_office":
+        return office_label(key)
+    if table == "interfaces_problem":
+        return problem_label(key)
     if table == "kommunen":
         return _s("No Kommune chosen") if key == NONE else (kommunen or {}).get(key, key)
     fixed = {
@@ -79,4 +84,6 @@ def title(table: str) -> str:
         "referral": _s("Answers followed by a referral"),
         "kommunen": _s("Questions per Kommune"),
         "referrals": _s("Warm referrals per month received, by where they stand now"),
+        "interfaces_office": _s("Interface problems reported by case managers, per office"),
+        "interfaces_problem": _s("Interface problems reported by case managers, per problem"),
     }.get(table, table)

@@ -68,7 +68,7 @@ def _charts(view: View, kommunen: dict[str, str]) -> list[charts.Chart]:
             _s("Bar chart of the referrals received per month; the numbers and where the "
                "referrals stand now are in the table below it."), months,
             referrals.protected.column_totals))
-    for key in ("topics", "query_lang", "kommunen"):
+    for key in ("topics", "query_lang", "kommunen", "interfaces_office", "interfaces_problem"):
         table = view.tables.get(key)
         if table is None:
             continue

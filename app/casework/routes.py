@@ -92,7 +92,11 @@ def _change(request: Request, staff: Staff, referral_id: str, action, *args,
             if ref is None:
                 raise HTTPException(404, _s("Not found."))
             action(s, staff, ref, *args)
-    except inbox.Conflict:
+    except inbox.Conflict as exc:
+        if str(exc) == "withdrawn":  # the person withdrew: a clear answer, not "try again"
+            return _detail(request, staff, referral_id, _s(
+                "Not saved: the person has withdrawn this referral and their details are "
+                "deleted. Nothing can be added to it any more."), 409)
         return _detail(request, staff, referral_id, _s(
             "Not saved: someone changed this referral meanwhile, or this step is not "
             "possible from its current status. Please check and try again."), 409)

@@ -4,14 +4,22 @@ SQLite runs with `PRAGMA secure_delete=ON` (directory/db.py), so freed
 pages are overwritten with zeros; after an erasure `checkpoint` copies the
 WAL into the database and truncates it, so the old encrypted values are
 neither in the database file nor in the WAL. Referral text never enters the
-search index (the index is built from offers only).
+search index (the index is built from offers only). Features that keep data
+of a referral elsewhere (the message thread, `app.messages`) register a
+function `(session, referral id)` in `ERASE_HOOKS`; it runs on every erasure
+and deletion, so referrals import no other feature.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import delete
 
 from app.referrals.models import ENCRYPTED, Referral, ReferralNote, utcnow
+
+#: (session, referral id) -> None: erase what another feature keeps of the referral
+ERASE_HOOKS: list[Callable[[object, str], object]] = []
 
 
 def erase_personal_fields(s, ref: Referral) -> None:
@@ -20,10 +28,14 @@ def erase_personal_fields(s, ref: Referral) -> None:
         setattr(ref, column, None)
     ref.erased_at = utcnow()
     s.execute(delete(ReferralNote).where(ReferralNote.referral_id == ref.id))
+    for hook in ERASE_HOOKS:
+        hook(s, ref.id)
 
 
 def delete_referral(s, ref: Referral) -> None:
     s.execute(delete(ReferralNote).where(ReferralNote.referral_id == ref.id))
+    for hook in ERASE_HOOKS:
+        hook(s, ref.id)
     s.delete(ref)
 
 

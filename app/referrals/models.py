@@ -29,6 +29,7 @@ ENCRYPTED = {
     "referral_note": ("text",),
     "staff_user": ("totp_secret",),
     "conversation": ("turns",),  # the newcomer's questions (app.assistant.state)
+    "case_message": ("body",),  # the thread with the person (app.messages)
 }
 
 

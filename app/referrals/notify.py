@@ -8,7 +8,11 @@ a failure (refused, timeout, no server) keeps the mail and schedules the next
 attempt with exponential back-off (1 min, 2, 4 … at most 1 h). Mails are
 never deleted for failing; `attempts` and `last_error` tell the operator.
 The body names neither the person nor the topics: only that there is
-something new and where to log in.
+something new and where to log in. A recipient written `scheme:id` (e.g.
+`referral:<id>`, the person's own address, queued by `app.messages`) is looked
+up only when sending, through `RECIPIENTS[scheme]`, so no personal address
+rests in the outbox; if it is gone by then (withdrawn, erased), the mail is
+dropped (marked done with `last_error` "recipient gone") and never sent.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+from collections.abc import Callable
 from email.message import EmailMessage
+from typing import Any
 
 from sqlalchemy import select
 
@@ -25,6 +31,8 @@ from directory.models import Kommune
 
 log = logging.getLogger("lotse")
 MAX_BACKOFF = dt.timedelta(hours=1)
+#: scheme -> (session, id) -> address or None, for recipients stored as "scheme:id"
+RECIPIENTS: dict[str, Callable[[Any, str], str | None]] = {}
 
 
 def queue_new_referral(s, settings, kommune_id: str) -> OutboxMail | None:
@@ -46,10 +54,18 @@ def queue_new_referral(s, settings, kommune_id: str) -> OutboxMail | None:
     return mail
 
 
-def _send(settings, mail: OutboxMail) -> None:
+def _address(store, recipient: str) -> str | None:
+    scheme, _, ident = recipient.partition(":")
+    if "@" in recipient or scheme not in RECIPIENTS:
+        return recipient
+    with store.session.begin() as s:
+        return RECIPIENTS[scheme](s, ident)
+
+
+def _send(settings, mail: OutboxMail, address: str) -> None:
     msg = EmailMessage()
     msg["From"] = settings.smtp_from
-    msg["To"] = mail.recipient
+    msg["To"] = address
     msg["Subject"] = mail.subject
     msg["Message-ID"] = f"<{mail.id}@kim-lotse>"  # the same id on every retry
     msg.set_content(mail.body)
@@ -77,8 +93,14 @@ def deliver_due(store, settings, limit: int = 50) -> tuple[int, int]:
     sent = failed = 0
     for mail in due:
         error = None
+        address = _address(store, mail.recipient)
+        if address is None:
+            with store.session.begin() as s:
+                row = s.get(OutboxMail, mail.id)
+                row.sent_at, row.last_error = utcnow(), "recipient gone"
+            continue
         try:
-            _send(settings, mail)
+            _send(settings, mail, address)
         except (OSError, smtplib.SMTPException) as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
         with store.session.begin() as s:

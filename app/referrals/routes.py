@@ -53,6 +53,9 @@ api = APIRouter(tags=["referrals"])
 PREFILL_PROVIDERS: list[Callable[[Request], dict]] = []
 #: called with (services, answer id) when a sent referral followed a shown answer
 REFERRAL_FOLLOWED: list[Callable[[Any, str], object]] = []
+#: (session, referral) -> (template, data) or None: panels of the status page (the message
+#: thread of app.messages registers one), rendered below the status for reference + secret
+STATUS_PANELS: list[Callable[[Any, Any], tuple[str, dict] | None]] = []
 ANSWER_ID = re.compile(r"[\w-]{8,64}", re.ASCII)  # app.analytics.record's per-answer id
 #: Languages a person can name for the conversation (ISO 639 codes).
 PERSON_LANGUAGES = ("de", "en", "ar", "fa", "prs", "tr", "ku", "ckb", "uk", "ru", "ps", "ti",
@@ -198,14 +201,25 @@ async def status_lookup(request: Request, services: ServicesDep):
     reference, secret, refused = await _credentials(request)
     if refused is not None:
         return refused
-    with services.store.session() as s:
+    with services.store.session.begin() as s:
         ref = find(s, reference, secret)
-        found = None if ref is None else {"reference": ref.reference, "secret": secret,
-                                          "status": public_label(coarse(ref.status)),
-                                          "withdrawn": ref.status == "zurueckgezogen"}
-    return _page(request, "referral_status.html", {"found": found, "error": found is None,
-                                                   "reference": reference},
-                 200 if found else 404)
+        if ref is not None:
+            return status_page(request, s, ref, secret)
+    return _page(request, "referral_status.html", {"found": None, "error": True,
+                                                   "reference": reference}, 404)
+
+
+def status_page(request: Request, s, ref, secret: str, notice: str = "",
+                status_code: int = 200):
+    """The status page of a found referral with every registered panel (inside `s`)."""
+    found = {"reference": ref.reference, "secret": secret,
+             "status": public_label(coarse(ref.status)),
+             "withdrawn": ref.status == "zurueckgezogen"}
+    panels = [p for p in (panel(s, ref) for panel in STATUS_PANELS) if p is not None]
+    return _page(request, "referral_status.html", {"found": found, "error": False,
+                                                   "reference": ref.reference,
+                                                   "panels": panels, "notice": notice},
+                 status_code)
 
 
 @pages.post("/referral/withdraw")

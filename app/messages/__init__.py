@@ -1,0 +1,1 @@
+"""The secure message thread between a case manager and the person (issue 14, deliverable 4)."""
