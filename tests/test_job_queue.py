@@ -56,6 +56,7 @@ def test_exactly_one_worker_claims_a_job(make_light_client):
     assert not lease.complete(store, first, "w2")  # only the holder may finish it
     assert lease.heartbeat(store, first, "w1", {"done": 3})
     assert lease.status(store, job_id).progress == {"done": 3}
+    assert lease.backlog(store) == 1 and lease.lag_seconds(store) == 0.0  # running, not due
     assert lease.complete(store, first, "w1", {"ok": True})
     st = lease.status(store, job_id)
     assert st.state == "done" and st.result == {"ok": True}
@@ -81,8 +82,10 @@ def test_a_lease_that_runs_out_is_claimed_again_and_retries_back_off(make_light_
     assert lease.fail(store, job, "w1", "try again")
     assert lease.status(store, retried).state == "queued"
     assert lease.claim(store, "w1", ("nothing",)) is None  # waits for its back-off
-    with time_machine.travel(dt.datetime.now(dt.UTC) + lease.backoff(1), tick=False):
+    with time_machine.travel(dt.datetime.now(dt.UTC) + lease.backoff(1) * 2, tick=False):
+        assert 9 < lease.lag_seconds(store) < 11  # due for 10 s, nobody took it
         assert lease.claim(store, "w1", ("nothing",)).attempts == 2
+        assert lease.lag_seconds(store) == 0.0
 
 
 def test_a_periodic_task_runs_once_per_period_across_workers(make_light_client):

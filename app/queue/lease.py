@@ -254,3 +254,19 @@ def prune(store, kind: str, keep: int, keep_uploads: int) -> None:
         if ids[keep_uploads:]:
             s.execute(update(Job).where(finished, Job.id.in_(ids[keep_uploads:]))
                       .values(upload=None).execution_options(synchronize_session=False))
+
+
+def lag_seconds(store) -> float:
+    """How long the oldest due job has waited for a worker (0 when none waits): the job
+    lag for `/metrics`."""
+    from sqlalchemy import func
+
+    now = utcnow()
+    with store.session() as s:
+        oldest = s.scalar(select(func.min(Job.run_after)).where(
+            Job.state == "queued", Job.run_after <= now))
+    if oldest is None:
+        return 0.0
+    if oldest.tzinfo is None:  # SQLite gives naive UTC back
+        oldest = oldest.replace(tzinfo=dt.UTC)
+    return max(0.0, (now - oldest).total_seconds())
