@@ -80,3 +80,23 @@ def test_two_instances_share_the_referral_limit_on_postgres(pg_url, make_light_c
     two = second_instance(one, light_engine)
     codes = [refer(one if n % 2 else two).status_code for n in range(12)]
     assert codes == [201] * 10 + [429, 429]
+
+
+def test_an_import_job_on_postgres_answers_on_another_instance(pg_url, make_light_client,
+                                                               tmp_path):
+    from staffkit import add_user, csrf_of, login
+    from test_hsds_upload import ROW, _finished, _upload, _xlsx
+    from test_import_jobs_shared import instance
+
+    one = make_light_client(database_url=pg_url)
+    _, secret = add_user(one, "edi", ("editor",))
+    two = instance(one.app.state.settings)
+    assert login(two, "edi", secret).status_code == 303
+    url = _upload(two, csrf_of(two), _xlsx([ROW])).headers["location"]
+    assert 'action="' + url + '/apply"' in _finished(two, url)
+    assert two.post(url + "/apply", data={"csrf_token": csrf_of(two)},
+                    follow_redirects=False).status_code in (200, 303)
+    assert "/staff/offers" in _finished(two, url)
+    three = instance(one.app.state.settings)
+    assert login(three, "edi", secret, step=1).status_code == 303
+    assert "/staff/offers" in three.get(url).text  # the same job, read on another instance

@@ -140,13 +140,16 @@ def run(services: Services, job: lease.Claimed, worker) -> dict:
     def audited(s, report: Report) -> None:
         audit.record(s, staff, "offer.import", "import", None, kommune_id=p.get("kommune_id"))
 
-    # no progress writes while the import's own transaction holds the store (SQLite has one
-    # writer): the page shows "writing" until then, the lease (LEASE) covers the longest run
+    # SQLite has one writer: no progress writes while the import's own transaction holds
+    # the store (the page shows "writing", the lease covers the longest run); PostgreSQL
+    # writes progress (and extends the lease) from its own connection meanwhile
     beat("write", 0, 0, force=True)
+    concurrent = store.engine.dialect.name == "postgresql"
     try:
         report = run_import(store, (p["name"], data), kommune_id=p.get("kommune_id"),
                             allow_national=p.get("state_wide", False),
                             dry_run=p.get("phase") == "check", limits=limits,
+                            progress=(lambda d, t: beat("write", d, t)) if concurrent else None,
                             on_write=audited,
                             history=ImportHistory(actor, settings.import_history_max))
     except ImportRefused as exc:
