@@ -114,3 +114,35 @@ def test_a_value_no_key_opens_gives_a_clear_page_not_a_500(make_light_client, ca
     r = login(c, "lost", secret)
     assert r.status_code == 503 and "Log" in r.text  # de: "im Log"
     assert any("decryption failed" in rec.getMessage() for rec in caplog.records)
+
+
+def test_a_running_server_takes_the_new_key_on_sighup(tmp_path):
+    import signal
+
+    import httpx
+
+    from directory.store import Store
+    from ops.drill import HOST, Server, body, free_port
+
+    server = Server(tmp_path, free_port())
+    server.env["LOTSE_KEY_CHECK_SECONDS"] = "3600"  # only SIGHUP (or an unknown key) reloads
+    server.start(timeout=120)
+    url = f"http://{HOST}:{server.port}/api/v1/referrals"
+    try:
+        assert httpx.post(url, json=body(1), timeout=30).status_code == 201
+        env = {**os.environ, "LOTSE_DATA_DIR": str(tmp_path), "LOTSE_MODEL": ""}
+        subprocess.run([str(BIN), "keys", "rotate", "--settle", "0", "--keep-old"], env=env,
+                       check=True, capture_output=True, timeout=120)
+        assert httpx.post(url, json=body(2), timeout=30).status_code == 201  # not noticed yet
+        server.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        assert httpx.post(url, json=body(3), timeout=30).status_code == 201
+        assert server.proc.poll() is None  # SIGHUP reloads keys, it does not end the server
+    finally:
+        server.stop()
+    store = Store(f"sqlite:///{tmp_path / 'lotse.db'}")
+    with store.session() as s:
+        kids = [Keyring.key_id(r.name)
+                for r in s.scalars(select(Referral).order_by(Referral.created_at))]
+    # 1: re-encrypted by the rotation; 2: written before the server noticed; 3: after SIGHUP
+    assert kids == ["k2", "k1", "k2"]
