@@ -1,15 +1,21 @@
-"""The one place background work is scheduled: the timers of a running app.
+"""The one place background work is scheduled: tasks, periods, and the workers that run them.
 
-`Background(services)` is started by the app's lifespan and stopped at shutdown:
-- every `LOTSE_JOBS_INTERVAL_SECONDS` (`Jobs`): the mail outbox
-  (`app.referrals.notify.deliver_due`), referral retention
-  (`app.referrals.retention.run_once`) and expired conversations
-  (`app.assistant.state.purge_expired`), so none of them needs a cron job;
-- at start-up and every `LOTSE_ANALYTICS_MAINTENANCE_MINUTES`: the anonymous
-  figures' retention, WAL checkpoint and the embedding of new unanswered questions
+Every task runs as a job of the queue in the store (`app.queue.lease`: a lease
+table with claim by conditional UPDATE, on SQLite and PostgreSQL alike), so
+exactly one worker of all processes runs each job, and a periodic task runs
+once per period across all of them:
+- every `LOTSE_JOBS_INTERVAL_SECONDS`: the mail outbox
+  (`app.referrals.notify.deliver_due`, which also claims each mail before it is
+  sent), referral retention (`app.referrals.retention.run_once`) and expired
+  conversations (`app.assistant.state.purge_expired`), so none needs a cron job;
+- every `LOTSE_ANALYTICS_MAINTENANCE_MINUTES`: the anonymous figures' retention,
+  WAL checkpoint and the embedding of new unanswered questions
   (`app.analytics.maintenance.run_once`);
-- at shutdown the analytics queue is written before the process ends.
-An error in one round is logged (without content) and the next round runs.
+- on demand: what a feature queued with `app.queue.lease.enqueue` (`TASKS`).
+Each process looks for due jobs every `LOTSE_JOBS_POLL_SECONDS` (0: this process
+runs none, e.g. a web-only process beside a worker). At shutdown the analytics
+queue is written before the process ends. An error in a job is logged (without
+content); periodic tasks run again next period, others retry with back-off.
 Features hold the work; only this module decides when it runs.
 """
 
@@ -21,29 +27,119 @@ from collections.abc import Callable
 
 from app.analytics import maintenance
 from app.assistant.state import purge_expired as purge_conversations
+from app.imports import jobs as imports
+from app.queue import lease
 from app.referrals import notify, retention
 from app.services import Services
 from app.settings import Settings
-from directory.store import Store
 
 log = logging.getLogger("lotse")
+
+Task = Callable[[Services, lease.Claimed, "Worker"], dict | None]
+
+
+def _outbox(services: Services, job: lease.Claimed, worker: Worker) -> None:
+    notify.deliver_due(services.store, services.settings, worker=worker.id)
+
+
+def _retention(services: Services, job: lease.Claimed, worker: Worker) -> None:
+    retention.run_once(services.store, services.settings)
+
+
+def _conversations(services: Services, job: lease.Claimed, worker: Worker) -> None:
+    purge_conversations(services.store, services.settings)
+
+
+def _analytics(services: Services, job: lease.Claimed, worker: Worker) -> None:
+    maintenance.run_once(services)
+
+
+#: every task by the job kind it runs
+TASKS: dict[str, Task] = {
+    "outbox": _outbox, "retention": _retention, "conversations": _conversations,
+    "analytics": _analytics, imports.KIND: imports.run,
+}
+
+
+DEFAULT_PERIOD = 60.0
+UPKEEP = ("outbox", "retention", "conversations", "analytics")  # the periodic tasks
+
+
+def periods(settings: Settings) -> dict[str, float]:
+    """Seconds between runs of each periodic task (a period of 0 = never)."""
+    every = settings.jobs_interval_seconds
+    analytics = settings.analytics_maintenance_minutes * 60
+    return {kind: seconds for kind, seconds in (
+        ("outbox", every), ("retention", every), ("conversations", every),
+        ("analytics", analytics)) if seconds > 0}
+
+
+class Worker:
+    """Claims due jobs of some kinds and runs them, one at a time, in the calling thread."""
+
+    def __init__(self, services: Services, kinds: tuple[str, ...] | None = None) -> None:
+        self.services = services
+        # the longest lease any of its kinds needs (an import runs for minutes)
+        self.lease = imports.LEASE if imports.KIND in (kinds or TASKS) else lease.LEASE
+        self.id = lease.worker_id()
+        self.periods = periods(services.settings)
+        self.kinds = kinds or tuple(TASKS)
+        self.runs = 0
+        self._scheduled = False
+
+    def schedule(self) -> None:
+        for kind in self.periods:
+            if kind in self.kinds:
+                lease.ensure_periodic(self.services.store, kind)
+        self._scheduled = True
+
+    def run_due(self, most: int = 100) -> int:
+        """Run due jobs until none is left (at most `most`); returns how many ran."""
+        if not self._scheduled:
+            self.schedule()
+        ran = 0
+        while ran < most:
+            job = lease.claim(self.services.store, self.id, self.kinds, self.lease)
+            if job is None:
+                break
+            self.run(job)
+            ran += 1
+        return ran
+
+    def run(self, job: lease.Claimed) -> None:
+        store = self.services.store
+        # a periodic row keeps its period (a process without one for it still re-queues it)
+        every = self.periods.get(job.kind, DEFAULT_PERIOD) if job.key else None
+        try:
+            result = TASKS[job.kind](self.services, job, self)
+        except lease.Refused as refused:  # bad input: no retry, the result says why
+            lease.fail(store, job, self.id, "refused", retry=False, result=refused.result)
+        except Exception as exc:  # the job fails; the worker goes on
+            log.error("background job %s failed: %s", job.kind, type(exc).__name__)
+            lease.fail(store, job, self.id, type(exc).__name__, every=every)
+        else:
+            lease.complete(store, job, self.id, result, every=every)
+        self.runs += 1
 
 
 class Timer:
     """A daemon thread that runs `work` every `interval` seconds until stopped."""
 
-    def __init__(self, name: str, interval: float, work: Callable[[], None], *,
-                 at_start: bool = False, join_timeout: float = 15) -> None:
+    def __init__(self, name: str, interval: float, work: Callable[[], object], *,
+                 join_timeout: float = 15) -> None:
         self.name, self.interval, self.work = name, interval, work
-        self.at_start, self.join_timeout = at_start, join_timeout
+        self.join_timeout = join_timeout
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def _loop(self) -> None:
-        if self.at_start:
-            self.work()
-        while not self._stop.wait(self.interval):
-            self.work()
+        while True:
+            try:
+                self.work()
+            except Exception as exc:  # e.g. the store is briefly locked: try next round
+                log.error("%s round failed: %s", self.name, type(exc).__name__)
+            if self._stop.wait(self.interval):
+                return
 
     def start(self) -> None:
         if self.interval > 0 and self._thread is None:
@@ -57,46 +153,35 @@ class Timer:
             self._thread = None
 
 
-class Jobs:
-    """The outbox, referral retention and expired conversations, one round per interval."""
-
-    def __init__(self, store: Store, settings: Settings) -> None:
-        self.store, self.settings = store, settings
-        self.rounds = 0
-        self._timer = Timer("lotse-jobs", settings.jobs_interval_seconds, self.run_round)
-
-    def run_round(self) -> None:
-        for job in (notify.deliver_due, retention.run_once, purge_conversations):
-            try:
-                job(self.store, self.settings)
-            except Exception as exc:  # keep the timer alive; the next round tries again
-                log.error("background job %s failed: %s", job.__name__, type(exc).__name__)
-        self.rounds += 1
-
-    def start(self) -> None:
-        self._timer.start()
-
-    def stop(self) -> None:
-        self._timer.stop()
-
-
 class Background:
-    """Every timer of one app: started by the lifespan, stopped at shutdown."""
+    """The workers of one process: started by the lifespan, stopped at shutdown.
+
+    Periodic upkeep and queued feature jobs (imports) have a worker thread each, so a
+    long import never holds up the outbox."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.jobs = Jobs(services.store, services.settings)
-        minutes = services.settings.analytics_maintenance_minutes
-        self.maintenance = Timer("analytics-maintenance", minutes * 60,
-                                 lambda: maintenance.run_once(services),
-                                 at_start=True, join_timeout=30)
+        poll = services.settings.jobs_poll_seconds
+        upkeep = tuple(k for k in TASKS if k in periods(services.settings))
+        on_demand = tuple(k for k in TASKS if k not in UPKEEP)
+        self.workers = [Worker(services, kinds) for kinds in (upkeep, on_demand) if kinds]
+        self.timers = [Timer(f"lotse-jobs-{i}", poll, w.run_due, join_timeout=30)
+                       for i, w in enumerate(self.workers)]
 
     def start(self) -> None:
-        self.maintenance.start()
-        self.jobs.start()
+        for timer in self.timers:
+            timer.start()
 
     def stop(self) -> None:
-        self.jobs.stop()
-        self.maintenance.stop()
+        for timer in self.timers:
+            timer.stop()
         if self.services.events is not None:
             self.services.events.close()  # what is queued is written before exit
+
+
+def wake(services: Services) -> None:
+    """Run due on-demand jobs (an upload just queued) now, on a thread of this process,
+    instead of waiting for the next poll; the claim still lets only one worker run each."""
+    kinds = tuple(k for k in TASKS if k not in UPKEEP)
+    threading.Thread(target=Worker(services, kinds).run_due, name="lotse-jobs-wake",
+                     daemon=True).start()

@@ -18,6 +18,14 @@ with a random 96-bit nonce and the associated data `table:id:field`, so a
 value copied into another row or column does not decrypt. `lotse keys
 rotate` adds a key, makes it current and re-encrypts every row
 (`app.referrals.rotation`).
+
+Running processes follow a rotation without a restart: before encrypting, a
+keyring looks at its file's modification time (at most every
+`LOTSE_KEY_CHECK_SECONDS`; at once after SIGHUP, `request_reload`) and takes
+the file's keys and current key, keeping the keys it already knew; a value
+under a key id it does not know makes it read the file at once. Decryption
+tries the value's own key first, then every other known key (the associated
+data still binds the value to its row and column).
 """
 
 from __future__ import annotations
@@ -29,6 +37,8 @@ import json
 import logging
 import os
 import secrets
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +47,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 log = logging.getLogger("lotse")
 PREFIX = "v1"
+CHECK_SECONDS = 2.0  # default of LOTSE_KEY_CHECK_SECONDS
 
 
 class KeyringMissing(RuntimeError):
@@ -62,6 +73,11 @@ class Keyring:
     audit_key: bytes
     path: Path | None = None
     _cache: dict[str, AESGCM] = field(default_factory=dict, repr=False)
+    check_seconds: float = CHECK_SECONDS
+    _mtime: float = field(default=0.0, repr=False)
+    _checked: float = field(default=0.0, repr=False)
+    _reload: bool = field(default=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # --- file -----------------------------------------------------------------
 
@@ -77,7 +93,41 @@ class Keyring:
             raise ValueError(f"{path}: the key file is damaged")
         if path.stat().st_mode & 0o077:
             log.warning("%s is readable by others; chmod 600 it", path)
-        return cls(keys, data["current"], _unb64(data["audit"]), path)
+        ring = cls(keys, data["current"], _unb64(data["audit"]), path)
+        ring._mtime, ring._checked = path.stat().st_mtime, time.monotonic()
+        return ring
+
+    # --- following the file (rotation while running) ---------------------------
+
+    def request_reload(self) -> None:
+        """Read the file again before the next use (safe to call from a signal handler)."""
+        self._reload = True
+
+    def refresh(self, force: bool = False) -> bool:
+        """Take new keys and the current key from the file if it changed; True if it did."""
+        if self.path is None:
+            return False
+        now = time.monotonic()
+        if not (force or self._reload or now - self._checked >= self.check_seconds):
+            return False
+        with self._lock:
+            self._checked, self._reload = now, False
+            try:
+                mtime = self.path.stat().st_mtime
+                if mtime == self._mtime and not force:
+                    return False
+                fresh = Keyring.load(self.path)
+            except (OSError, ValueError, KeyError) as exc:  # mid-write or damaged: keep ours
+                log.error("key file not reloaded: %s", type(exc).__name__)
+                return False
+            added = [k for k in fresh.keys if k not in self.keys]
+            self.keys = {**self.keys, **fresh.keys}
+            changed = added or fresh.current != self.current
+            self.current, self._mtime = fresh.current, fresh._mtime
+        if changed:
+            log.warning("key file reloaded: current key %s, %d keys known", self.current,
+                        len(self.keys))
+        return bool(changed)
 
     def save(self, path: Path | None = None) -> None:
         """Write atomically with mode 0600 (temp file, fsync, rename)."""
@@ -96,6 +146,7 @@ class Keyring:
             os.fsync(f.fileno())
         os.replace(tmp, path)
         self.path = path
+        self._mtime = path.stat().st_mtime
 
     def add_key(self) -> str:
         """A new data key that becomes current; returns its id."""
@@ -109,13 +160,15 @@ class Keyring:
     # --- fields ---------------------------------------------------------------
 
     def _aead(self, kid: str) -> AESGCM:
-        if kid not in self._cache:
-            self._cache[kid] = AESGCM(self.keys[kid])
-        return self._cache[kid]
+        aead = self._cache.get(kid)
+        if aead is None:
+            aead = self._cache[kid] = AESGCM(self.keys[kid])
+        return aead
 
     def encrypt(self, table: str, row_id: str, column: str, plaintext: str | None) -> str | None:
         if plaintext is None:
             return None
+        self.refresh()  # a rotation elsewhere: encrypt under the new current key
         nonce = secrets.token_bytes(12)
         ad = f"{table}:{row_id}:{column}".encode()
         ct = self._aead(self.current).encrypt(nonce, plaintext.encode("utf-8"), ad)
@@ -127,12 +180,20 @@ class Keyring:
         try:
             prefix, kid, body = value.split(":", 2)
             raw = _unb64(body)
-            if prefix != PREFIX or kid not in self.keys:
-                raise DecryptionFailed(f"unknown key {kid!r}")
-            ad = f"{table}:{row_id}:{column}".encode()
-            return self._aead(kid).decrypt(raw[:12], raw[12:], ad).decode("utf-8")
-        except (ValueError, InvalidTag) as exc:
-            raise DecryptionFailed(f"{table}.{column} of {row_id} does not decrypt") from exc
+        except ValueError as exc:
+            raise DecryptionFailed(f"{table}.{column} of {row_id} is no encrypted value") \
+                from exc
+        if prefix != PREFIX:
+            raise DecryptionFailed(f"{table}.{column} of {row_id}: unknown format")
+        if kid not in self.keys:
+            self.refresh(force=True)  # a key added by a rotation in another process
+        ad = f"{table}:{row_id}:{column}".encode()
+        for candidate in [kid] * (kid in self.keys) + [k for k in self.keys if k != kid]:
+            try:
+                return self._aead(candidate).decrypt(raw[:12], raw[12:], ad).decode("utf-8")
+            except (ValueError, InvalidTag):
+                continue
+        raise DecryptionFailed(f"{table}.{column} of {row_id} does not decrypt")
 
     @staticmethod
     def key_id(value: str | None) -> str | None:
@@ -168,6 +229,7 @@ def open_keyring(settings, store) -> Keyring:
         keyring.save(path)
         log.warning("created a new key file at %s (mode 0600); back it up apart from the data",
                     path)
+    keyring.check_seconds = settings.key_check_seconds
     bind(store, keyring)
     return keyring
 

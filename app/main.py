@@ -10,8 +10,10 @@ the responsibility rules), for the app and for the `lotse` command.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -30,8 +32,8 @@ from app.casework import routes as casework
 from app.editors import routes as editors
 from app.hsds import routes as hsds
 from app.imports import routes as imports
-from app.jobs import Background
-from app.keyring import open_keyring
+from app.jobs import Background, wake
+from app.keyring import DecryptionFailed, open_keyring
 from app.kommunen import routes as kommunen
 from app.messages import routes as messages
 from app.referrals import routes as referrals
@@ -55,6 +57,7 @@ from app.web.middleware import (
 )
 from app.web.ratelimit import RateLimits
 from app.web.rendering import render
+from app.web.shared_limits import StoreLimits
 from directory.store import Store
 from index.cache import EmbeddingCache
 from index.engine import Progress, SearchEngine
@@ -124,6 +127,16 @@ def api_facts(app: FastAPI, settings: Settings) -> dict:
             "email": EMAIL.pattern, "phone": PHONE.pattern}
 
 
+def _reload_keys_on_sighup(app: FastAPI) -> None:
+    """`kill -HUP` makes this process read the key file again (after `lotse keys rotate`)."""
+    keyring = getattr(app.state, "keyring", None)
+    if keyring is None or not hasattr(signal, "SIGHUP"):
+        return
+    # not in the main thread (an in-process test client): the mtime check still works
+    with contextlib.suppress(ValueError):
+        signal.signal(signal.SIGHUP, lambda *_: keyring.request_reload())
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     settings = settings or Settings()
     escape_logs()  # control characters in logged values are escaped (no forged lines)
@@ -134,8 +147,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             app.state.services = start(settings)
             app.state.keyring = open_keyring(settings, app.state.services.store)
         app.state.background = Background(app.state.services)
-        app.state.jobs = app.state.background.jobs
         app.state.background.start()  # outbox, retention, analytics: by themselves
+        _reload_keys_on_sighup(app)
         yield
         app.state.background.stop()
 
@@ -143,7 +156,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
     app.state.settings = settings
     app.state.services = services
-    app.state.limits = RateLimits()
+    app.state.limits = RateLimits()  # questions per minute: this process
+    app.state.shared_limits = StoreLimits(lambda: app.state.services.store)  # all processes
+    # a feature that queued work asks for it to run now (app.jobs.wake), not next poll
+    app.state.wake_jobs = lambda: wake(app.state.services)
     if services is not None:  # no key file where one is needed: refuse to start
         app.state.keyring = open_keyring(settings, services.store)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -196,6 +212,31 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 q = ""
         response = render(request, "error.html", {"status": 503, "detail": detail,
                                                   "q": q[:2000]}, status_code=503)
+        response.headers["Retry-After"] = "30"
+        return response
+
+    @app.exception_handler(DecryptionFailed)
+    async def undecryptable(request: Request, exc: DecryptionFailed) -> Response:
+        """A value no known key opens (a key file older than the data): a clear page and
+        a log line, never a 500; the key file is read again before the next request."""
+        log.error("decryption failed on %s: %s; is the key file (LOTSE_KEY_FILE) the one "
+                  "the data was written with?", request.url.path, exc)
+        keyring = getattr(request.app.state, "keyring", None)
+        if keyring is not None:
+            keyring.request_reload()
+        if request.url.path.startswith("/staff"):
+            detail = i18n.staff_gettext(
+                "Stored data cannot be decrypted with the key file of this server right now "
+                "(a key rotation may be under way). The operator finds the details in the "
+                "log. Please try again in a minute.")
+        else:
+            detail = i18n.gettext("We cannot take your request right now. Nothing was "
+                                  "stored. Please try again in a minute.")
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": detail}, status_code=503,
+                                headers={"Retry-After": "30"})
+        response = render(request, "error.html", {"status": 503, "detail": detail},
+                          status_code=503)
         response.headers["Retry-After"] = "30"
         return response
 

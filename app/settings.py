@@ -46,6 +46,9 @@ class Settings(BaseSettings):
         "", description="Key file (data keys for field encryption, audit HMAC key); "
         "empty = keyring.json in the data dir. Keep it outside the repository and the database.",
     )
+    key_check_seconds: float = Field(
+        2.0, ge=0, description="How often a running process looks whether the key file "
+        "changed (`lotse keys rotate`), in seconds; SIGHUP makes it look at once.")
     create_key: bool = Field(
         True, description="Create the key file on the first start of a store without encrypted "
         "data; false = refuse to start without a key file.",
@@ -85,6 +88,9 @@ class Settings(BaseSettings):
                                      "many days are deleted.")
     jobs_interval_seconds: float = Field(60, ge=0, description="How often the outbox and "
                                          "retention run in the background; 0 = never.")
+    jobs_poll_seconds: float = Field(1.0, ge=0, description="How often this process looks "
+                                     "for due background jobs (imports, outbox, retention), "
+                                     "in seconds; 0 = this process runs no jobs.")
     smtp_host: str = Field("", description="SMTP server for notification mails; empty = mails "
                            "wait in the outbox.")
     smtp_port: int = Field(25, description="SMTP port.")
@@ -100,6 +106,10 @@ class Settings(BaseSettings):
                                    "hour before 429.")
     status_limit_ip: int = Field(30, ge=1, description="Status lookups and withdrawals per "
                                  "IP address per hour before 429.")
+    trusted_proxies: str = Field(
+        "", description="Addresses or networks (comma-separated, e.g. 127.0.0.1,10.0.0.0/8) "
+        "of reverse proxies whose Forwarded / X-Forwarded-For header names the client; "
+        "the right-most address not in this list counts. Empty = the direct peer counts.")
     search_limit_ip: int = Field(60, ge=1, description="Questions (search API, answer page, "
                                  "conversation) per IP address per minute before 429.")
     conversation_hours: int = Field(

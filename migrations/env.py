@@ -12,14 +12,17 @@ from alembic import context
 import app.analytics.models
 import app.assistant.models
 import app.messages.models
+import app.queue.models
 import app.referrals.models
 import app.responsibility.models
 import app.sensors.models
 import app.staff.models
+import app.web.shared_limits
 from directory.models import Base
 
-MODELS = (app.analytics.models, app.assistant.models, app.referrals.models,
-          app.responsibility.models, app.staff.models)
+MODELS = (app.analytics.models, app.assistant.models, app.messages.models, app.queue.models,
+          app.referrals.models, app.responsibility.models, app.sensors.models, app.staff.models,
+          app.web.shared_limits)
 
 config = context.config
 target_metadata = Base.metadata

@@ -65,7 +65,9 @@ def cmd_rotate(args, settings: Settings) -> int:
     except KeyringMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    result = rotate(store, store.keyring, retire=not args.keep_old)
+    # running processes look at the key file every LOTSE_KEY_CHECK_SECONDS: wait for them
+    settle = settings.key_check_seconds + 1.0 if args.settle is None else args.settle
+    result = rotate(store, store.keyring, retire=not args.keep_old, settle=settle)
     print(json.dumps(result))
     return 0
 
@@ -86,4 +88,8 @@ def register(sub) -> None:
     k = sub.add_parser("keys", help="encryption keys").add_subparsers(dest="sub", required=True)
     kr = k.add_parser("rotate", help="new data key; re-encrypt every encrypted field")
     kr.add_argument("--keep-old", action="store_true", help="keep the old keys in the key file")
+    kr.add_argument("--settle", type=float, default=None,
+                    help="seconds to wait for running processes to take the new key, before "
+                    "and after re-encrypting (default LOTSE_KEY_CHECK_SECONDS + 1; 0 when "
+                    "no process runs)")
     kr.set_defaults(func=cmd_rotate)

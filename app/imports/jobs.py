@@ -1,128 +1,173 @@
-"""Import jobs: a check (dry run) or an apply, run on a thread, with progress and a report.
+"""Import jobs: a check (dry run) or an apply, run as a queued job, with progress and a report.
 
 A job belongs to the staff member who uploaded the file (nobody else sees it)
-and is bound to their Kommune. Applying writes all or nothing in one
-transaction (with an audit entry), then brings the search index up to date:
-offer by offer for small imports, one rebuild above `LOTSE_IMPORT_REINDEX_ABOVE`.
-Jobs live in memory; the newest `KEEP` are kept, the uploaded files of the newest
-`KEEP_FILES` only (an older check must be uploaded again to be applied).
+and is bound to their Kommune. It lives in the store (`app.queue`: the upload,
+the phase, the progress, the report), so it survives a restart and its page
+answers on every process; exactly one worker of all processes runs it
+(`app.jobs` registers `run` as the task "import"). Applying writes all or
+nothing in one transaction (with an audit entry), then brings this process's
+search index up to date: offer by offer for small imports, one rebuild above
+`LOTSE_IMPORT_REINDEX_ABOVE`. The newest `KEEP` jobs are kept, the uploaded files
+of the newest `KEEP_FILES` only (an older check must be uploaded again to be
+applied).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import logging
-import secrets
-import threading
+import time
 from dataclasses import dataclass, field
 
+from app.queue import lease
 from app.services import Services
 from app.staff import audit
+from app.staff.auth import Staff
+from app.staff.models import StaffUser
 from directory.editing import Actor
 from directory.hsds.history import ImportHistory
-from directory.hsds.importer import ImportRefused, Limits, Report, run
+from directory.hsds.importer import ImportRefused, Limits, Report
+from directory.hsds.importer import run as run_import
 
 log = logging.getLogger("lotse.import")
+KIND = "import"
 KEEP = 20  # jobs (reports) kept
 KEEP_FILES = 5  # jobs whose uploaded file is kept, so they can still be applied
+REPORT_LIMIT = 500  # problems kept with the report (the summary counts them all)
+BEAT = 0.5  # seconds between progress writes
+LEASE = dt.timedelta(minutes=30)  # a worker's claim on an import job (app.jobs)
 
 
-@dataclass
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    field: str
+    message: str
+    level: str
+
+
+@dataclass(frozen=True)
+class ReportView:
+    ok: bool
+    summary: dict
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Job:
+    """One import job as its page shows it: read from the store, on any process."""
+
     id: str
     owner: str
     kommune_id: str | None
     state_wide: bool
     name: str
-    data: bytes = field(repr=False)
-    phase: str = "check"  # check | apply
-    state: str = "running"  # running | done | failed
-    step: str = "read"  # read | write | index
-    done: int = 0
-    total: int = 0
-    report: Report | None = None
-    refused: str = ""
+    phase: str  # check | apply
+    state: str  # running | done | failed
+    step: str  # read | write | index
+    done: int
+    total: int
+    report: ReportView | None
+    refused: str
+    has_upload: bool
 
     @property
     def percent(self) -> int | None:
         return round(100 * self.done / self.total) if self.total else None
 
 
-class Jobs:
-    def __init__(self) -> None:
-        self._jobs: dict[str, Job] = {}
-        self._lock = threading.Lock()
-
-    def get(self, job_id: str, staff) -> Job | None:
-        job = self._jobs.get(job_id)
-        return job if job is not None and job.owner == staff.id else None
-
-    def start_check(self, services: Services, staff, name: str, data: bytes) -> Job:
-        job = Job(secrets.token_urlsafe(16), staff.id, staff.kommune_id, staff.state_wide,
-                  name, data)
-        with self._lock:
-            self._jobs[job.id] = job
-            for old in list(self._jobs)[:-KEEP]:
-                if self._jobs[old].state != "running":
-                    del self._jobs[old]
-            for old in list(self._jobs)[:-KEEP_FILES]:  # uploads can be large: few in memory
-                if self._jobs[old].state != "running":
-                    self._jobs[old].data = b""
-        self._spawn(services, staff, job)
-        return job
-
-    def start_apply(self, services: Services, staff, job: Job) -> bool:
-        with self._lock:
-            if job.phase != "check" or job.state != "done" or not job.report or \
-                    not job.report.ok or not job.data:
-                return False
-            job.phase, job.state, job.step, job.done, job.total = "apply", "running", "read", 0, 0
-        self._spawn(services, staff, job)
-        return True
-
-    def _spawn(self, services: Services, staff, job: Job) -> None:
-        threading.Thread(target=self._run, args=(services, staff, job), daemon=True,
-                         name=f"import-{job.phase}").start()
-
-    def _run(self, services: Services, staff, job: Job) -> None:
-        settings = services.settings
-        limits = Limits(settings.import_max_bytes, settings.import_max_rows,
-                        settings.import_max_unpacked_bytes)
-
-        def progress(done: int, total: int) -> None:
-            job.step, job.done, job.total = "write", done, total
-
-        def audited(s, report: Report) -> None:
-            audit.record(s, staff, "offer.import", "import", None, kommune_id=job.kommune_id)
-
-        try:
-            history = ImportHistory(Actor(staff.id, staff.display_name),
-                                    settings.import_history_max)
-            report = run(services.store, (job.name, job.data), kommune_id=job.kommune_id,
-                         allow_national=job.state_wide, dry_run=job.phase == "check",
-                         limits=limits, progress=progress, on_write=audited, history=history)
-            if report.applied:
-                job.step, job.done, job.total = "index", 0, len(report.result.touched)
-                reindex(services, report.result.touched, job)
-            job.report = report
-            job.state = "done"
-        except ImportRefused as exc:
-            job.refused, job.state = str(exc), "failed"
-        except Exception:  # the job page says it failed; the log has the details
-            log.exception("import job failed")
-            job.state = "failed"
-        finally:
-            if job.state == "failed" or job.phase == "apply":
-                job.data = b""
+def _view(st: lease.Status, has_upload: bool) -> Job:
+    p, progress, result = st.payload, st.progress or {}, st.result or {}
+    report = None
+    if "summary" in result:
+        report = ReportView(result["ok"], result["summary"],
+                            [Problem(**x) for x in result.get("problems", [])])
+    state = {"queued": "running", "running": "running"}.get(st.state, st.state)
+    return Job(st.id, p["owner"], p.get("kommune_id"), p.get("state_wide", False),
+               p.get("name", ""), p.get("phase", "check"), state,
+               progress.get("step", "read"), progress.get("done", 0),
+               progress.get("total", 0), report, result.get("refused", ""), has_upload)
 
 
-def reindex(services: Services, ids: list[str], job: Job | None = None) -> None:
+def get(store, job_id: str, staff) -> Job | None:
+    st = lease.status(store, job_id)
+    if st is None or st.kind != KIND or st.payload.get("owner") != staff.id:
+        return None
+    return _view(st, lease.has_upload(store, job_id))
+
+
+def start_check(services: Services, staff, name: str, data: bytes) -> str:
+    """Queue the check of an uploaded file; returns the job id."""
+    store = services.store
+    job_id = lease.enqueue(store, KIND, {
+        "owner": staff.id, "kommune_id": staff.kommune_id, "state_wide": staff.state_wide,
+        "name": name, "phase": "check"}, upload=data, max_attempts=1)
+    lease.prune(store, KIND, KEEP, KEEP_FILES)
+    return job_id
+
+
+def start_apply(services: Services, staff, job: Job) -> bool:
+    """Queue the apply of a checked job; False if it cannot be applied (again)."""
+    if job.phase != "check" or job.state != "done" or job.report is None or \
+            not job.report.ok or not job.has_upload:
+        return False
+    payload = {"owner": job.owner, "kommune_id": job.kommune_id,
+               "state_wide": job.state_wide, "name": job.name, "phase": "apply"}
+    return lease.restart(services.store, job.id, payload)
+
+
+def run(services: Services, job: lease.Claimed, worker) -> dict:
+    """The task: check or apply the job's upload (in whichever process claimed it)."""
+    store, settings, p = services.store, services.settings, job.payload
+    limits = Limits(settings.import_max_bytes, settings.import_max_rows,
+                    settings.import_max_unpacked_bytes)
+    data = lease.upload_of(store, job.id) or b""
+    with store.session() as s:
+        user = s.get(StaffUser, p["owner"])
+        if user is None:
+            raise lease.Refused({"refused": ""})
+        staff = Staff.of(user, "")
+    actor = Actor(staff.id, staff.display_name)
+    last = [0.0]
+
+    def beat(step: str, done: int, total: int, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - last[0] >= BEAT:
+            last[0] = now
+            lease.heartbeat(store, job, worker.id, {"step": step, "done": done, "total": total})
+
+    def audited(s, report: Report) -> None:
+        audit.record(s, staff, "offer.import", "import", None, kommune_id=p.get("kommune_id"))
+
+    # SQLite has one writer: no progress writes while the import's own transaction holds
+    # the store (the page shows "writing", the lease covers the longest run); PostgreSQL
+    # writes progress (and extends the lease) from its own connection meanwhile
+    beat("write", 0, 0, force=True)
+    concurrent = store.engine.dialect.name == "postgresql"
+    try:
+        report = run_import(store, (p["name"], data), kommune_id=p.get("kommune_id"),
+                            allow_national=p.get("state_wide", False),
+                            dry_run=p.get("phase") == "check", limits=limits,
+                            progress=(lambda d, t: beat("write", d, t)) if concurrent else None,
+                            on_write=audited,
+                            history=ImportHistory(actor, settings.import_history_max))
+    except ImportRefused as exc:
+        lease.drop_upload(store, job.id)
+        raise lease.Refused({"refused": str(exc)}) from exc
+    if report.applied:
+        touched = report.result.touched if report.result else []
+        beat("index", 0, len(touched), force=True)
+        reindex(services, touched, lambda d, t: beat("index", d, t))
+        lease.drop_upload(store, job.id)
+    return {"ok": report.ok, "summary": report.summary(),
+            "problems": [dataclasses.asdict(x) for x in report.problems[:REPORT_LIMIT]]}
+
+
+def reindex(services: Services, ids: list[str], step=None) -> None:
     """Make imported offers searchable: one by one, or one rebuild for a big import."""
     engine = services.engine
     if len(ids) > services.settings.import_reindex_above:
-        def step(done: int, total: int) -> None:
-            if job is not None:
-                job.done, job.total = done, total
-
         engine.build(services.store.offers(), step)
         if engine.encoder is not None:
             engine.save(services.settings.index_dir)
@@ -133,5 +178,5 @@ def reindex(services: Services, ids: list[str], job: Job | None = None) -> None:
             engine.upsert(found[offer_id])
         else:
             engine.remove(offer_id)
-        if job is not None:
-            job.done = i
+        if step is not None:
+            step(i, len(ids))

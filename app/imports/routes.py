@@ -9,13 +9,11 @@ Kommune only; a state-wide admin may also import nationwide offers.
 
 from __future__ import annotations
 
-import dataclasses
-
 from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from app.i18n import staff_gettext as _s
-from app.imports.jobs import Jobs
+from app.imports import jobs
 from app.staff.auth import Staff, require_staff
 from app.staff.routes import HOME_LINKS
 from app.staff.web import render_staff
@@ -26,18 +24,11 @@ from directory.reference import taxonomy
 
 router = APIRouter(include_in_schema=False)
 EDITORS = require_staff("editor", "admin")
-REPORT_LIMIT = 500  # problems shown in the table (the count says how many there are)
 
 HOME_LINKS.append(("editor", "/staff/import", lambda: _s("Import offers (spreadsheet, HSDS)")))
 HOME_LINKS.append(("admin", "/staff/import", lambda: _s("Import offers (spreadsheet, HSDS)")))
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _jobs(request: Request) -> Jobs:
-    if getattr(request.app.state, "import_jobs", None) is None:
-        request.app.state.import_jobs = Jobs()
-    return request.app.state.import_jobs
 
 
 def _topics() -> dict[str, str]:
@@ -89,33 +80,36 @@ async def upload(request: Request, services: ServicesDep, file: UploadFile | Non
                             {"columns": sheet.COLUMNS, "error": error, "max_mb": limit / 1e6},
                             status_code=422)
     name = (file.filename or "upload")[-200:]
-    job = _jobs(request).start_check(services, staff, name, data)
-    return RedirectResponse(f"/staff/import/jobs/{job.id}", status_code=303)
+    job_id = jobs.start_check(services, staff, name, data)
+    request.app.state.wake_jobs()
+    return RedirectResponse(f"/staff/import/jobs/{job_id}", status_code=303)
 
 
-def _job_or_404(request: Request, staff: Staff, job_id: str):
-    job = _jobs(request).get(job_id[:40], staff)
+def _job_or_404(services, staff: Staff, job_id: str) -> jobs.Job:
+    job = jobs.get(services.store, job_id[:40], staff)
     if job is None:
         raise HTTPException(404, _s("Not found."))
     return job
 
 
 @router.get("/staff/import/jobs/{job_id}")
-def job_page(request: Request, job_id: str, staff: Staff = Depends(EDITORS)):
-    # one consistent snapshot: the worker thread sets the report before the state "done",
-    # and a copy reads the state first, so "done" always comes with its report
-    job = dataclasses.replace(_job_or_404(request, staff, job_id))
+def job_page(request: Request, services: ServicesDep, job_id: str,
+             staff: Staff = Depends(EDITORS)):
+    # one row, read at once: "done" always comes with its report (the job's state in the
+    # store, so any process answers, also after a restart)
+    job = _job_or_404(services, staff, job_id)
     report = job.report
-    problems = report.problems[:REPORT_LIMIT] if report else []
+    problems = report.problems if report else []
     return render_staff(request, staff, "staff/import_job.html",
                         {"job": job, "report": report, "problems": problems,
-                         "summary": report.summary() if report else None},
+                         "summary": report.summary if report else None},
                         block="job")
 
 
 @router.post("/staff/import/jobs/{job_id}/apply")
 def apply(request: Request, services: ServicesDep, job_id: str, staff: Staff = Depends(EDITORS)):
-    job = _job_or_404(request, staff, job_id)
-    if not _jobs(request).start_apply(services, staff, job):
+    job = _job_or_404(services, staff, job_id)
+    if not jobs.start_apply(services, staff, job):
         raise HTTPException(409, _s("This import cannot be applied (again)."))
+    request.app.state.wake_jobs()
     return hx_redirect(request, f"/staff/import/jobs/{job.id}")

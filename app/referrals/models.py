@@ -102,3 +102,6 @@ class OutboxMail(Base):
                                                          default=utcnow, index=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     last_error: Mapped[str | None] = mapped_column(String(300))
+    # the claim of the worker sending it (app.referrals.notify): one sender per mail
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

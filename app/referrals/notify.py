@@ -13,6 +13,13 @@ something new and where to log in. A recipient written `scheme:id` (e.g.
 up only when sending, through `RECIPIENTS[scheme]`, so no personal address
 rests in the outbox; if it is gone by then (withdrawn, erased), the mail is
 dropped (marked done with `last_error` "recipient gone") and never sent.
+
+Several workers (processes, machines) may run `deliver_due` at once: each mail
+is claimed before it is sent (a conditional UPDATE that only one worker wins,
+`claimed_by`/`claimed_until`), and the result is written only by the worker
+that holds the claim, which it gives up in the same UPDATE. A worker that dies
+mid-send loses its claim after `CLAIM`; only then may the mail go out again
+(with the same Message-ID, so a receiving system can tell).
 """
 
 from __future__ import annotations
@@ -20,11 +27,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+import uuid
 from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from app.referrals.models import OutboxMail, utcnow
 from directory.models import Kommune
@@ -33,6 +41,7 @@ log = logging.getLogger("lotse")
 MAX_BACKOFF = dt.timedelta(hours=1)
 #: scheme -> (session, id) -> address or None, for recipients stored as "scheme:id"
 RECIPIENTS: dict[str, Callable[[Any, str], str | None]] = {}
+CLAIM = dt.timedelta(minutes=5)  # longer than any SMTP conversation (timeout 10 s per step)
 
 
 def queue_new_referral(s, settings, kommune_id: str) -> OutboxMail | None:
@@ -79,33 +88,62 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-def deliver_due(store, settings, limit: int = 50) -> tuple[int, int]:
-    """Send the mails that are due; returns (sent, failed)."""
+def _claim(store, mail_id: str, worker: str) -> OutboxMail | None:
+    """Take this mail for `worker` if it is still due and nobody holds it."""
+    now = utcnow()
+    with store.session.begin() as s:
+        taken = s.execute(
+            update(OutboxMail)
+            .where(OutboxMail.id == mail_id, OutboxMail.sent_at.is_(None),
+                   OutboxMail.next_attempt_at <= now,
+                   or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < now))
+            .values(claimed_by=worker, claimed_until=now + CLAIM)
+            .execution_options(synchronize_session=False)).rowcount
+        if taken != 1:
+            return None
+        mail = s.get(OutboxMail, mail_id)
+        s.expunge(mail)  # a plain record: the SMTP talk happens outside any transaction
+        return mail
+
+
+def deliver_due(store, settings, limit: int = 50, worker: str = "") -> tuple[int, int]:
+    """Send the mails that are due and that this worker claims; returns (sent, failed)."""
     if not settings.smtp_host:
         return 0, 0
+    worker = worker or f"notify-{uuid.uuid4()}"
     now = utcnow()
     with store.session() as s:
-        due = list(s.scalars(select(OutboxMail)
+        due = list(s.scalars(select(OutboxMail.id)
                              .where(OutboxMail.sent_at.is_(None),
-                                    OutboxMail.next_attempt_at <= now)
+                                    OutboxMail.next_attempt_at <= now,
+                                    or_(OutboxMail.claimed_until.is_(None),
+                                        OutboxMail.claimed_until < now))
                              .order_by(OutboxMail.next_attempt_at).limit(limit)))
-        s.expunge_all()  # plain records now; the SMTP talk happens outside any transaction
     sent = failed = 0
-    for mail in due:
+    for mail_id in due:
+        mail = _claim(store, mail_id, worker)
+        if mail is None:
+            continue  # sent or taken by another worker meanwhile
         error = None
         address = _address(store, mail.recipient)
         if address is None:
             with store.session.begin() as s:
                 row = s.get(OutboxMail, mail.id)
-                row.sent_at, row.last_error = utcnow(), "recipient gone"
+                if row is not None and row.claimed_by == worker:
+                    row.sent_at, row.last_error = utcnow(), "recipient gone"
+                    row.claimed_by = row.claimed_until = None
             continue
         try:
             _send(settings, mail, address)
         except (OSError, smtplib.SMTPException) as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
         with store.session.begin() as s:
-            row = s.get(OutboxMail, mail.id)
+            row = s.get(OutboxMail, mail_id)
+            if row is None or row.claimed_by != worker:  # our claim ran out (very slow send)
+                log.warning("mail %s: claim lost before the result was written", mail_id)
+                continue
             row.attempts += 1
+            row.claimed_by = row.claimed_until = None
             if error is None:
                 row.sent_at = utcnow()
                 row.last_error = None

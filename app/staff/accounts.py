@@ -18,7 +18,7 @@ from app.i18n import staff_gettext as _s
 from app.keyring import keyring_of
 from app.staff import audit, passwords, sessions, totp
 from app.staff.models import ROLES, STATE_WIDE_ROLES, StaffUser, utcnow
-from app.web.ratelimit import RateLimits
+from app.web.ratelimit import Limits
 from directory.models import Kommune
 
 NOT_YET = ""  # the TOTP key is set (encrypted) once the row has its id
@@ -106,7 +106,7 @@ def change_password(s: Session, user: StaffUser, current: str, new: str) -> None
     audit.record(s, user.id, "user.password", "staff_user", user.id, kommune_id=user.kommune_id)
 
 
-def authenticate(s: Session, limits: RateLimits, conf: LoginLimits, username: str,
+def authenticate(s: Session, limits: Limits, conf: LoginLimits, username: str,
                  password: str, code: str, ip: str) -> tuple[str, StaffUser | None, int]:
     """("ok" | "wrong" | "limited", user on success, seconds to wait when limited)."""
     name = (username or "").strip().lower()[:64]

@@ -70,8 +70,8 @@ def login(request: Request, username: str = Form("", max_length=200),
     ip = client_ip(request)
     store = app.state.services.store
     with store.session.begin() as s:
-        outcome, user, wait = accounts.authenticate(s, app.state.limits, conf, username,
-                                                    password, code, ip)
+        outcome, user, wait = accounts.authenticate(s, app.state.shared_limits.bound(s), conf,
+                                                    username, password, code, ip)
         token = sessions.create(s, user.id) if user else None
     if outcome == "limited":
         response = _login_page(request, next_path, _s(

@@ -238,7 +238,7 @@ class SearchLimit(HTTPMiddleware):
         path = scope["path"]
         request = Request(scope, receive)
         if path in SEARCH_PATHS or (path == "/" and request.query_params.get("q")):
-            wait = limited(request, "search", self.per_minute, window=60)
+            wait = limited(request, "search", self.per_minute, window=60, local=True)
             if wait:
                 response = await self.refusal(request, wait)
                 await response(scope, receive, send)

@@ -1,20 +1,42 @@
-"""Rate limits in memory: a sliding window of events per key (SEC-03, SEC-17).
+"""Rate limits in memory, and the client's address behind trusted proxies (SEC-03, SEC-17).
 
 `limits.hit("login-ip:1.2.3.4", limit=30, window=900)` records an event and
 says whether the key is over its limit; `retry_after` gives the seconds to
 wait (sent as `Retry-After` with 429). Windows slide, so nobody is locked
-out for good. One `RateLimits` lives on `app.state.limits`; it is per
-process (`lotse serve` runs one), and keys hold no personal content (an IP
-address or a user name stays in memory only, never in logs or the store).
+out for good. The `RateLimits` on `app.state.limits` is per process and
+counts the questions per minute (one store write per question would cost
+more than the limit protects; with N processes it allows N times the figure,
+see README, Operations); referrals, status lookups and logins count in the
+store for all processes (`app.state.shared_limits`, `app.web.shared_limits`).
+Keys hold no personal content in logs or the store.
+
+`client_ip` is the direct peer unless that peer is one of
+`LOTSE_TRUSTED_PROXIES`: then the right-most address of `Forwarded` (or, without
+it, `X-Forwarded-For`) that is not a trusted proxy, so a client cannot forge
+its address by sending the header itself.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import threading
 import time
 from collections import deque
+from functools import lru_cache
+from typing import Protocol
 
+from starlette.datastructures import Headers
 from starlette.requests import Request
+
+
+class Limits(Protocol):
+    """What a login or a route needs of rate limits (in memory or in the store)."""
+
+    def hit(self, key: str, limit: int, window: float) -> bool: ...
+    def blocked(self, key: str, limit: int, window: float) -> bool: ...
+    def retry_after(self, key: str, window: float) -> int: ...
+    def reset(self, key: str) -> None: ...
 
 
 class RateLimits:
@@ -67,14 +89,70 @@ class RateLimits:
             self._events.pop(key, None)
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+FOR = re.compile(r'for=("?)([^";,]*)\1', re.I)
+
+
+@lru_cache(maxsize=8)
+def trusted_networks(setting: str) -> tuple[Network, ...]:
+    """`LOTSE_TRUSTED_PROXIES`: addresses or networks, separated by commas or spaces."""
+    return tuple(ipaddress.ip_network(part, strict=False)
+                 for part in re.split(r"[,\s]+", setting.strip()) if part)
+
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _address(text: str) -> Address | None:
+    text = text.strip().strip('"')
+    if text.startswith("["):  # Forwarded: "[2001:db8::1]:4711"
+        text = text[1:].split("]", 1)[0]
+    elif text.count(":") == 1:  # "192.0.2.1:4711"
+        text = text.split(":", 1)[0]
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def _trusted(addr: Address | None, networks: tuple[Network, ...]) -> bool:
+    return addr is not None and any(addr in net for net in networks)
+
+
+def forwarded_chain(headers: Headers) -> list[str]:
+    """The addresses the proxies recorded, left (client) to right (last proxy)."""
+    forwarded = headers.getlist("forwarded")
+    if forwarded:
+        return [m.group(2) for value in forwarded for m in FOR.finditer(value)]
+    return [part for value in headers.getlist("x-forwarded-for")
+            for part in value.split(",") if part.strip()]
+
+
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    peer = request.client.host if request.client else "unknown"
+    settings = getattr(request.app.state, "settings", None)
+    networks = trusted_networks(getattr(settings, "trusted_proxies", "") or "")
+    if not networks or not _trusted(_address(peer), networks):
+        return peer
+    chain = forwarded_chain(request.headers)
+    for hop in reversed(chain):
+        addr = _address(hop)
+        if addr is None:  # garbage (or "unknown") before any untrusted hop: stop here
+            return peer
+        if not _trusted(addr, networks):
+            return str(addr)
+    first = _address(chain[0]) if chain else None
+    return str(first) if first is not None else peer  # every hop is ours
 
 
-def limited(request: Request, kind: str, limit: int, window: float = 3600) -> int:
+def limited(request: Request, kind: str, limit: int, window: float = 3600,
+            local: bool = False) -> int:
     """Count one `kind` event for this IP; seconds to wait if it is over `limit` per
-    `window` (the app's `RateLimits` on `app.state.limits`), else 0."""
-    limits: RateLimits = request.app.state.limits
+    `window`, else 0. Counted in the store for all processes
+    (`app.state.shared_limits`), or with `local` in this process's memory
+    (`app.state.limits`)."""
+    state = request.app.state
+    limits: Limits = state.limits if local else getattr(state, "shared_limits", state.limits)
     key = f"{kind}-ip:{client_ip(request)}"
     if limits.hit(key, limit, window):
         return limits.retry_after(key, window)
