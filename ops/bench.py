@@ -53,7 +53,7 @@ def questions(n: int, seed: int = 7) -> list[str]:
             if line.strip():
                 texts.append(json.loads(line)["text"])
     texts = sorted(set(texts))
-    random.Random(seed).shuffle(texts)
+    random.Random(seed).shuffle(texts)  # nosec B311: a fixed order of questions, no secret
     return texts[:n]
 
 
@@ -233,15 +233,15 @@ def _start_floor(settings: Settings) -> subprocess.Popen:
     floor = subprocess.Popen(
         [sys.executable, "-m", "ops.bench_floor", str(settings.resolved_model)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert floor.stdout is not None
-    if floor.stdout.readline().strip() != "ready":
+    if floor.stdout is None or floor.stdout.readline().strip() != "ready":
         floor.kill()
         raise SystemExit("the floor process (plain sentence-transformers) did not start")
     return floor
 
 
 def _floor_ms(floor: subprocess.Popen, question: str) -> float:
-    assert floor.stdin is not None and floor.stdout is not None
+    if floor.stdin is None or floor.stdout is None:
+        raise SystemExit("the floor process has no pipes")
     floor.stdin.write(json.dumps(question) + "\n")
     floor.stdin.flush()
     return float(floor.stdout.readline())
