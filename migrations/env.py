@@ -11,12 +11,13 @@ from alembic import context
 
 import app.analytics.models
 import app.assistant.models
+import app.casework.models
 import app.referrals.models
 import app.responsibility.models
 import app.staff.models
 from directory.models import Base
 
-MODELS = (app.analytics.models, app.assistant.models, app.referrals.models,
+MODELS = (app.analytics.models, app.assistant.models, app.casework.models, app.referrals.models,
           app.responsibility.models, app.staff.models)
 
 config = context.config

@@ -9,9 +9,22 @@ search index (the index is built from offers only).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import delete
 
+from app.referrals import blind
 from app.referrals.models import ENCRYPTED, Referral, ReferralNote, utcnow
+
+#: Features that keep data about a referral register here (`fn(session, referral_id)`)
+#: and remove it with the person's data: the case file (`app.casework.models`), messages.
+ERASERS: list[Callable] = []
+
+
+def _others(s, referral_id: str) -> None:
+    blind.erase(s, referral_id)
+    for eraser in ERASERS:
+        eraser(s, referral_id)
 
 
 def erase_personal_fields(s, ref: Referral) -> None:
@@ -20,10 +33,12 @@ def erase_personal_fields(s, ref: Referral) -> None:
         setattr(ref, column, None)
     ref.erased_at = utcnow()
     s.execute(delete(ReferralNote).where(ReferralNote.referral_id == ref.id))
+    _others(s, ref.id)
 
 
 def delete_referral(s, ref: Referral) -> None:
     s.execute(delete(ReferralNote).where(ReferralNote.referral_id == ref.id))
+    _others(s, ref.id)
     s.delete(ref)
 
 
