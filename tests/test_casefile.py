@@ -326,3 +326,19 @@ def test_isolation_every_new_route_is_404_for_another_kommune(world):
     with c.app.state.services.store.session() as s:
         assert s.get(Referral, rid).kommune_id == "dortmund"
         assert s.scalar(select(CaseGoal.done)) is False
+
+
+def test_inbox_and_due_list_come_in_pages_of_100(world):
+    from ops.bench_cases import _fill
+
+    c, cm = world
+    _fill(c.app.state.services.store, 105)  # every tenth has a follow-up due now
+    first = cm.get("/staff/referrals")
+    refs = set(re.findall(r"R-[0-9A-Z]{4}-[0-9A-Z]{4}", first.text))
+    assert len(refs) == 100 and 'rel="next"' in first.text
+    nxt = re.search(r'href="([^"]+)" rel="next"', first.text).group(1).replace("&amp;", "&")
+    second = cm.get(nxt)
+    rest = set(re.findall(r"R-[0-9A-Z]{4}-[0-9A-Z]{4}", second.text))
+    assert len(rest) == 5 and not rest & refs and 'rel="next"' not in second.text
+    due = cm.get("/staff/cases/due").text
+    assert len(set(re.findall(r"R-[0-9A-Z]{4}-[0-9A-Z]{4}", due))) == 11

@@ -204,7 +204,8 @@ def missing(s, ref: Referral, kommune_id: str) -> list[str]:
 
 def pending_handover(s, ref: Referral) -> CaseHandover | None:
     return s.scalar(select(CaseHandover).where(
-        CaseHandover.referral_id == ref.id, CaseHandover.accepted_at.is_(None),
+        CaseHandover.referral_id == ref.id, CaseHandover.to_kommune == ref.kommune_id,
+        CaseHandover.accepted_at.is_(None),
         CaseHandover.taken_back_at.is_(None)).order_by(CaseHandover.sent_at.desc()).limit(1))
 
 

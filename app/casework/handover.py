@@ -111,12 +111,13 @@ def panel(s, h: CaseHandover) -> dict:
             "consent": h.summary_consent, "sent_at": h.sent_at, "accepted_at": h.accepted_at}
 
 
-def sent_records(s, staff, limit: int = 500) -> list[dict]:
+def sent_records(s, staff, page: int = 0, size: int = 100) -> list[dict]:
     """The sender's record of every hand-over (no personal data: reference, where, when)."""
     rows = s.execute(select(CaseHandover, Kommune.name)
                      .join(Kommune, Kommune.id == CaseHandover.to_kommune)
                      .where(CaseHandover.from_kommune == staff.kommune_id)
-                     .order_by(CaseHandover.sent_at.desc()).limit(limit))
+                     .order_by(CaseHandover.sent_at.desc(), CaseHandover.id)
+                     .limit(size + 1).offset(page * size))
     return [{"id": h.id, "reference": h.reference, "to": name, "sent_at": h.sent_at,
              "accepted_at": h.accepted_at, "taken_back_at": h.taken_back_at}
             for h, name in rows]

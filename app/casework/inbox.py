@@ -41,8 +41,13 @@ def _scoped(staff):
     return select(Referral).where(referral_filter(staff, Referral.kommune_id))
 
 
-def listing(s, staff, f: Filters) -> list[Referral]:
-    q = _scoped(staff).order_by(Referral.created_at.desc()).limit(500)
+#: Rows per page of the inbox and the lists (one more is read to know of a next page).
+PAGE = 100
+
+
+def listing(s, staff, f: Filters, page: int = 0) -> list[Referral]:
+    q = (_scoped(staff).order_by(Referral.created_at.desc(), Referral.id)
+         .limit(PAGE + 1).offset(page * PAGE))
     if f.status:
         q = q.where(Referral.status == f.status)
     else:

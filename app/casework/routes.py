@@ -14,11 +14,13 @@ in are Europe/Berlin wall time.
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
 
-from app.casework import casefile, handover, inbox, labels, page, team
+from app.casework import casefile, handover, inbox, labels, team
+from app.casework import page as case_page
 from app.casework.models import AREAS, LINK_KINDS, OUTCOMES, REQUIRABLE
 from app.i18n import staff_gettext as _s
 from app.referrals import notify, workflow
@@ -40,6 +42,11 @@ HOME_LINKS.append(("admin", "/staff/cases/requirements",
 env.filters["berlin"] = labels.berlin
 
 
+def _next_page(request: Request, page: int) -> str:
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+    return request.url.path + "?" + urlencode([*params, ("page", str(page + 1))])
+
+
 @router.get("/staff/referrals")
 def listing(request: Request, services: ServicesDep, staff: Staff = Depends(CASE_MANAGER),
             status: str | None = Query(None, max_length=30),
@@ -47,29 +54,35 @@ def listing(request: Request, services: ServicesDep, staff: Staff = Depends(CASE
             language: str | None = Query(None, max_length=16),
             assigned: str | None = Query(None, max_length=5),
             older: int | None = Query(None, ge=0, le=3650),
-            q: str = Query("", max_length=100), sent: str = Query("", max_length=40)):
+            q: str = Query("", max_length=100), sent: str = Query("", max_length=40),
+            page: int = Query(0, ge=0, le=10000)):
     f = inbox.Filters(status if status in workflow.STATUSES else None, topic or None,
                       language or None, assigned if assigned in ("me", "none") else None, older)
     store = services.store
     with store.session.begin() as s:
-        rows = team.search(s, staff, q) if q.strip() else inbox.listing(s, staff, f)
+        rows = team.search(s, staff, q) if q.strip() else inbox.listing(s, staff, f, page)
+        more = len(rows) > inbox.PAGE
+        rows = rows[:inbox.PAGE]
         names = {u.id: u.display_name or u.username
                  for u in inbox.case_managers(s, staff.kommune_id)}
         items = [{"id": r.id, "reference": r.reference, "created": r.created_at,
                   "status": workflow.staff_label(r.status), "topics": r.topics,
                   "language": r.language, "interpreter": r.interpreter,
                   "assigned": names.get(r.assigned_to, "")} for r in rows]
-        handed = handover.sent_records(s, staff) if f.status == "weitergeleitet" else []
+        handed = handover.sent_records(s, staff, page) if f.status == "weitergeleitet" else []
+        more = more or len(handed) > inbox.PAGE
+        handed = handed[:inbox.PAGE]
     done = next((k.name for k in store.kommunen() if k.id == sent), "") if sent else ""
     return render_staff(request, staff, "staff/referrals.html", {
         "items": items, "f": f, "q": q, "handed": handed, "sent_to": done,
+        "page": page, "next_page": _next_page(request, page) if more else None,
         "statuses": [(c, workflow.staff_label(c)) for c in workflow.STATUSES],
-        "topic_labels": page.topics(), "languages": PERSON_LANGUAGES}, block="results")
+        "topic_labels": case_page.topics(), "languages": PERSON_LANGUAGES}, block="results")
 
 
 @router.get("/staff/referrals/{referral_id}")
 def detail(request: Request, referral_id: str, staff: Staff = Depends(CASE_MANAGER)):
-    return page.detail(request, staff, referral_id)
+    return case_page.detail(request, staff, referral_id)
 
 
 @router.post("/staff/referrals/{referral_id}/status")
@@ -77,26 +90,26 @@ def set_status(request: Request, referral_id: str, staff: Staff = Depends(CASE_M
                status: str = Form(..., max_length=30), version: int = Form(...),
                reason_code: str = Form("", max_length=30),
                reason: str = Form("", max_length=2000)):
-    return page.change(request, staff, referral_id, inbox.change_status, status, version,
+    return case_page.change(request, staff, referral_id, inbox.change_status, status, version,
                   reason_code, reason.strip())
 
 
 @router.post("/staff/referrals/{referral_id}/reopen")
 def reopen(request: Request, referral_id: str, staff: Staff = Depends(CASE_MANAGER),
            reason: str = Form(..., min_length=1, max_length=2000), version: int = Form(...)):
-    return page.change(request, staff, referral_id, inbox.reopen, reason, version)
+    return case_page.change(request, staff, referral_id, inbox.reopen, reason, version)
 
 
 @router.post("/staff/referrals/{referral_id}/assign")
 def set_assignee(request: Request, referral_id: str, staff: Staff = Depends(CASE_MANAGER),
                  assignee: str = Form("", max_length=36), version: int = Form(...)):
-    return page.change(request, staff, referral_id, inbox.assign, assignee or None, version)
+    return case_page.change(request, staff, referral_id, inbox.assign, assignee or None, version)
 
 
 @router.post("/staff/referrals/{referral_id}/notes")
 def add_note(request: Request, referral_id: str, staff: Staff = Depends(CASE_MANAGER),
              text: str = Form(..., min_length=1, max_length=4000)):
-    return page.change(request, staff, referral_id, inbox.add_note, text.strip())
+    return case_page.change(request, staff, referral_id, inbox.add_note, text.strip())
 
 
 @router.post("/staff/referrals/{referral_id}/handover")
@@ -112,13 +125,13 @@ def send_handover(request: Request, referral_id: str, staff: Staff = Depends(CAS
         with store.session() as s:  # 404 before any message for a referral not ours
             if inbox.get(s, staff, referral_id) is None:
                 raise HTTPException(404, _s("Not found."))
-        return page.detail(request, staff, referral_id, _s(
+        return case_page.detail(request, staff, referral_id, _s(
             "Please choose the receiving Kommune and give a reason for the hand-over."), 422)
     if confirm != "yes":
         with store.session() as s:
             if inbox.get(s, staff, referral_id) is None:
                 raise HTTPException(404, _s("Not found."))
-        return page.detail(request, staff, referral_id, confirm={
+        return case_page.detail(request, staff, referral_id, confirm={
             "kommune": target.id, "name": target.name, "reason": reason.strip(),
             "summary": summary.strip(), "consent": consent == "on" and bool(summary.strip()),
             "version": version})
@@ -128,13 +141,13 @@ def send_handover(request: Request, referral_id: str, staff: Staff = Depends(CAS
         handover.send(s, staff, ref, target.id, reason, summary, consent == "on", version)
         notify.queue_new_referral(s, settings, target.id)
 
-    return page.change(request, staff, referral_id, move,
+    return case_page.change(request, staff, referral_id, move,
                   done=f"/staff/referrals?status=weitergeleitet&sent={target.id}")
 
 
 @router.post("/staff/referrals/{referral_id}/handover/accept")
 def accept_handover(request: Request, referral_id: str, staff: Staff = Depends(CASE_MANAGER)):
-    return page.change(request, staff, referral_id, handover.accept)
+    return case_page.change(request, staff, referral_id, handover.accept)
 
 
 @router.post("/staff/handovers/{handover_id}/takeback")
@@ -162,7 +175,7 @@ def _date(text: str) -> dt.date | None:
 
 
 def _change(request, staff, referral_id, action, *args):
-    return page.change(request, staff, referral_id, action, *args)
+    return case_page.change(request, staff, referral_id, action, *args)
 
 
 @router.post("/staff/referrals/{referral_id}/intake")
@@ -238,14 +251,17 @@ def followup_done(request: Request, referral_id: str, followup_id: str,
 
 @router.get("/staff/cases/due")
 def due(request: Request, services: ServicesDep, staff: Staff = Depends(CASE_MANAGER),
-        mine: bool = Query(False)):
+        mine: bool = Query(False), page: int = Query(0, ge=0, le=10000)):
     with services.store.session.begin() as s:
         names = {u.id: u.display_name or u.username
                  for u in inbox.case_managers(s, staff.kommune_id or "")}
+        found = team.due(s, staff, mine, page, inbox.PAGE)
         rows = [{"id": r.id, "reference": r.reference, "due_at": f.due_at, "kind": f.kind,
                  "assigned": names.get(f.assigned_to or "", "–"),
-                 "status": workflow.staff_label(r.status)} for f, r in team.due(s, staff, mine)]
-    return render_staff(request, staff, "staff/cases_due.html", {"rows": rows, "mine": mine})
+                 "status": workflow.staff_label(r.status)} for f, r in found[:inbox.PAGE]]
+    return render_staff(request, staff, "staff/cases_due.html", {
+        "rows": rows, "mine": mine,
+        "next_page": _next_page(request, page) if len(found) > inbox.PAGE else None})
 
 
 @router.get("/staff/cases/caseload")

@@ -45,13 +45,14 @@ def caseload(s, staff) -> dict[str | None, dict[str, int]]:
     return out
 
 
-def due(s, staff, mine: bool = False) -> list[tuple[CaseFollowUp, Referral]]:
+def due(s, staff, mine: bool = False, page: int = 0,
+        size: int = 100) -> list[tuple[CaseFollowUp, Referral]]:
     """Open follow-ups and appointments due by the end of today (Europe/Berlin)."""
     q = (select(CaseFollowUp, Referral).join(Referral, Referral.id == CaseFollowUp.referral_id)
          .where(referral_filter(staff, Referral.kommune_id),
                 CaseFollowUp.kommune_id == Referral.kommune_id,
                 CaseFollowUp.done_at.is_(None), CaseFollowUp.due_at < end_of_today_utc())
-         .order_by(CaseFollowUp.due_at).limit(500))
+         .order_by(CaseFollowUp.due_at, CaseFollowUp.id).limit(size + 1).offset(page * size))
     if mine:
         q = q.where(CaseFollowUp.assigned_to == staff.id)
     return [(f, r) for f, r in s.execute(q)]
