@@ -149,8 +149,8 @@ def followup_done(s, staff, ref: Referral, followup_id: str) -> bool:
 
 def record_phase(s, staff, ref: Referral, old: str | None, new: str, reason_code: str | None
                  = None, reason: str | None = None, kommune_id: str | None = None) -> None:
-    actor = getattr(staff, "id", None)
-    row = CaseEvent(referral_id=ref.id, kommune_id=kommune_id or staff.kommune_id,
+    actor = staff if isinstance(staff, str) else staff.id  # "cli", "system" or a Staff
+    row = CaseEvent(referral_id=ref.id, kommune_id=kommune_id or ref.kommune_id,
                     actor_id=actor, from_status=old, to_status=new, reason_code=reason_code)
     s.add(row)
     s.flush()

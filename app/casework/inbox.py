@@ -119,7 +119,7 @@ def change_status(s, staff, ref: Referral, new: str, version: int, reason_code: 
         raise Conflict("transition") from exc
     if new == "abgeschlossen" and reason_code not in CLOSE_REASONS:
         raise Conflict("reason")
-    lacking = casefile.missing(s, ref, staff.kommune_id)
+    lacking = casefile.missing(s, ref, ref.kommune_id)
     if lacking:
         raise casefile.Incomplete(lacking)
     casefile.record_phase(s, staff, ref, ref.status, new, reason_code or None, reason or None)
