@@ -342,3 +342,18 @@ def test_inbox_and_due_list_come_in_pages_of_100(world):
     assert len(rest) == 5 and not rest & refs and 'rel="next"' not in second.text
     due = cm.get("/staff/cases/due").text
     assert len(set(re.findall(r"R-[0-9A-Z]{4}-[0-9A-Z]{4}", due))) == 11
+
+
+def test_names_stored_before_the_blind_index_are_indexed_by_backfill(world):
+    from sqlalchemy import delete
+
+    from app.referrals.blind import backfill
+
+    c, cm = world
+    rid, _, _ = submit(c, name="Olena Kovalenko")
+    store = c.app.state.services.store
+    with store.session.begin() as s:
+        s.execute(delete(ReferralNameToken))
+    assert rid not in cm.get("/staff/referrals", params={"q": "kovalenko"}).text
+    assert backfill(store) == 1 and backfill(store) == 0
+    assert rid in cm.get("/staff/referrals", params={"q": "kovalenko"}).text

@@ -62,3 +62,28 @@ def find_ids(s, kommune_id: str, query: str, limit: int = 200) -> list[str]:
          .having(func.count(func.distinct(ReferralNameToken.token)) == len(set(hashed)))
          .limit(limit))
     return list(s.scalars(q))
+
+
+def backfill(store, batch: int = 500) -> int:
+    """Index the names of referrals stored before the blind index existed; returns how many.
+
+    Run once after the upgrade (`lotse referrals index-names`); safe to repeat.
+    """
+    from app.referrals.models import Referral
+
+    done = 0
+    last = ""
+    while True:
+        with store.session.begin() as s:
+            indexed = select(ReferralNameToken.referral_id).distinct()
+            rows = list(s.scalars(select(Referral).where(
+                Referral.id > last, Referral.name.is_not(None), Referral.id.not_in(indexed))
+                .order_by(Referral.id).limit(batch)))
+            if not rows:
+                return done
+            keys = keyring_of(s)
+            for ref in rows:
+                index_name(s, ref.id, ref.kommune_id,
+                           keys.decrypt("referral", ref.id, "name", ref.name))
+            done += len(rows)
+            last = rows[-1].id
