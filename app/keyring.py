@@ -204,6 +204,12 @@ class Keyring:
     def mac(self, message: bytes) -> str:
         return hmac.new(self.audit_key, message, hashlib.sha256).hexdigest()
 
+    def blind(self, token: str) -> str:
+        """Keyed blind-index value of a normalised search token (a key derived for this use
+        only from the audit key, which is never rotated, so the index stays valid)."""
+        key = hmac.new(self.audit_key, b"lotse/blind-index/v1", hashlib.sha256).digest()
+        return hmac.new(key, token.encode("utf-8"), hashlib.sha256).hexdigest()
+
 
 def key_path(settings) -> Path:
     return Path(settings.key_file) if settings.key_file else settings.data_dir / "keyring.json"

@@ -11,6 +11,7 @@ from alembic import context
 
 import app.analytics.models
 import app.assistant.models
+import app.casework.models
 import app.messages.models
 import app.queue.models
 import app.referrals.models
@@ -20,8 +21,9 @@ import app.staff.models
 import app.web.shared_limits
 from directory.models import Base
 
-MODELS = (app.analytics.models, app.assistant.models, app.messages.models, app.queue.models,
-          app.referrals.models, app.responsibility.models, app.sensors.models, app.staff.models,
+MODELS = (app.analytics.models, app.assistant.models, app.casework.models,
+          app.messages.models, app.queue.models, app.referrals.models,
+          app.responsibility.models, app.sensors.models, app.staff.models,
           app.web.shared_limits)
 
 config = context.config

@@ -328,6 +328,11 @@ def cold_start(settings: Settings) -> float:
 
 
 def run_bench(settings: Settings, args) -> int:
+    if getattr(args, "cases", 0):
+        from ops.bench_cases import print_case_bench, run_case_bench
+
+        print_case_bench(run_case_bench(settings, args.cases), args.json)
+        return 0
     if getattr(args, "import_offers", 0):
         from ops.bench_import import print_import_bench, run_import_bench
 
@@ -371,5 +376,8 @@ def register(sub) -> None:
     be.add_argument("--import-offers", type=int, default=0, metavar="N",
                     help="instead: import N synthetic offers (50000: the NRW scale) from a "
                     "spreadsheet and an HSDS package; wall, CPU, peak RSS per step")
+    be.add_argument("--cases", type=int, default=0, metavar="N",
+                    help="instead: page load of the case-management pages with N cases "
+                    "(10000: the issue-14 target) in one Kommune")
     be.add_argument("--json", action="store_true")
     be.set_defaults(func=cmd_bench)

@@ -1,4 +1,5 @@
-"""`lotse referrals list --json` and `lotse keys rotate`: server-side commands, audited.
+"""`lotse referrals list --json`, `referrals index-names` and `lotse keys rotate`: server-side
+commands, audited.
 
 `referrals list` prints the referrals (all Kommunen or `--kommune ID`) with
 their workflow data; the personal fields only with `--personal` (decrypted
@@ -72,6 +73,24 @@ def cmd_rotate(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_index_names(args, settings: Settings) -> int:
+    from app.keyring import KeyringMissing
+    from app.referrals.blind import backfill
+    from app.services import migrated_store
+    from app.staff import audit
+
+    try:
+        store = migrated_store(settings, keys=True)
+    except KeyringMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    done = backfill(store)
+    with store.session.begin() as s:
+        audit.record(s, "cli", "referral.index_names", "referral", None)
+    print(json.dumps({"indexed": done}))
+    return 0
+
+
 def register(sub) -> None:
     """The parser lines of this command group (called by `ops.cli.parser`)."""
     rf = sub.add_parser("referrals", help="referrals").add_subparsers(dest="sub", required=True)
@@ -80,6 +99,9 @@ def register(sub) -> None:
     rl.add_argument("--kommune", help="only this Kommune")
     rl.add_argument("--personal", action="store_true", help="include decrypted personal fields")
     rl.set_defaults(func=cmd_list)
+    ri = rf.add_parser("index-names", help="blind index for the search by name of "
+                       "referrals stored before it existed (once after the upgrade)")
+    ri.set_defaults(func=cmd_index_names)
     rd = rf.add_parser("drill", help="reliability drill: load + SIGKILLs on 127.0.0.1")
     rd.add_argument("--clients", type=int, default=8)
     rd.add_argument("--posts", type=int, default=200, help="referrals per client")

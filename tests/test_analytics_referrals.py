@@ -30,7 +30,8 @@ def move(c, ref_id: str, *statuses: str) -> None:
     with c.app.state.services.store.session.begin() as s:
         ref = s.get(Referral, ref_id)
         for new in statuses:
-            inbox.change_status(s, "test", ref, new, ref.version)
+            inbox.change_status(s, "test", ref, new, ref.version,
+                                "goals_reached" if new == "abgeschlossen" else "")
 
 
 def test_referral_figures_by_month_stage_and_wait(make_light_client):

@@ -73,8 +73,12 @@ def test_workflow_enforced_and_stale_versions_refused_sec09(world):
     assert post(cm, f"{base}/status", status="erstkontakt", version=1).status_code == 303
     assert post(cm, f"{base}/status", status="assessment", version=1).status_code == 409  # stale
     for step, version in (("assessment", 2), ("hilfeplanung", 3), ("linking", 4),
-                          ("monitoring", 5), ("abgeschlossen", 6)):
+                          ("monitoring", 5)):
         assert post(cm, f"{base}/status", status=step, version=version).status_code == 303
+    # closing needs a reason
+    assert post(cm, f"{base}/status", status="abgeschlossen", version=6).status_code == 409
+    assert post(cm, f"{base}/status", status="abgeschlossen", version=6,
+                reason_code="goals_reached").status_code == 303
     assert post(cm, f"{base}/status", status="neu", version=7).status_code == 409  # closed
     assert post(cm, f"{base}/status", status="zurueckgezogen", version=7).status_code == 409
     ref2 = referral(c)
@@ -113,12 +117,17 @@ def test_notes_are_encrypted_and_assignment_is_checked(world):
 def test_handover_moves_the_referral_and_drops_notes(world):
     c, cm, ref, _ = world
     post(cm, f"/staff/referrals/{ref}/notes", text="interne Notiz")
-    r = post(cm, f"/staff/referrals/{ref}/handover", kommune="koeln", version=1)
-    assert r.status_code == 303 and r.headers["location"] == "/staff/referrals"
+    r = post(cm, f"/staff/referrals/{ref}/handover", kommune="koeln", version=1,
+             reason="Umzug", confirm="yes")
+    assert r.status_code == 303
+    assert r.headers["location"] == "/staff/referrals?status=weitergeleitet&sent=koeln"
     assert cm.get(f"/staff/referrals/{ref}").status_code == 404  # gone from this inbox
     koeln = as_user(c, "cm.koeln2", ["case_manager"], "koeln")
     page = koeln.get(f"/staff/referrals/{ref}")
     assert page.status_code == 200 and "interne Notiz" not in page.text
+    assert post(koeln, f"/staff/referrals/{ref}/handover/accept").status_code == 303
+    with c.app.state.services.store.session() as s:
+        assert s.scalar(select(ReferralNote)) is None  # the old team's notes went on accepting
     with c.app.state.services.store.session() as s:
         row = s.get(Referral, ref)
         assert row.kommune_id == "koeln" and row.status == "neu" and row.assigned_to is None
@@ -128,7 +137,9 @@ ROUTES = [("GET", "/staff/referrals/{id}", {}),
           ("POST", "/staff/referrals/{id}/status", {"status": "erstkontakt", "version": "1"}),
           ("POST", "/staff/referrals/{id}/assign", {"assignee": "", "version": "1"}),
           ("POST", "/staff/referrals/{id}/notes", {"text": "x"}),
-          ("POST", "/staff/referrals/{id}/handover", {"kommune": "demo", "version": "1"})]
+          ("POST", "/staff/referrals/{id}/handover", {"kommune": "demo", "version": "1"}),
+          ("POST", "/staff/referrals/{id}/handover", {"kommune": "demo", "version": "1",
+                                                       "reason": "x", "confirm": "yes"})]
 
 
 def test_tenant_isolation_matrix_priv12(world):

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app.casework import casefile
+from app.casework.models import CLOSE_REASONS
 from app.keyring import keyring_of
 from app.referrals import workflow
 from app.referrals.models import Referral, ReferralNote, utcnow
 from app.staff import audit
 from app.staff.models import StaffUser
 from app.staff.scope import referral_filter
-from directory.models import Kommune
 
 
 class Conflict(ValueError):
@@ -40,8 +41,13 @@ def _scoped(staff):
     return select(Referral).where(referral_filter(staff, Referral.kommune_id))
 
 
-def listing(s, staff, f: Filters) -> list[Referral]:
-    q = _scoped(staff).order_by(Referral.created_at.desc()).limit(500)
+#: Rows per page of the inbox and the lists (one more is read to know of a next page).
+PAGE = 100
+
+
+def listing(s, staff, f: Filters, page: int = 0) -> list[Referral]:
+    q = (_scoped(staff).order_by(Referral.created_at.desc(), Referral.id)
+         .limit(PAGE + 1).offset(page * PAGE))
     if f.status:
         q = q.where(Referral.status == f.status)
     else:
@@ -95,13 +101,28 @@ def _guard(ref: Referral, version: int) -> None:
         raise Conflict("stale")
 
 
-def change_status(s, staff, ref: Referral, new: str, version: int) -> None:
+def _not_pending(s, ref: Referral) -> None:
+    if casefile.pending_handover(s, ref) is not None:  # accept the hand-over first
+        raise Conflict("pending")
+
+
+def change_status(s, staff, ref: Referral, new: str, version: int, reason_code: str = "",
+                  reason: str = "") -> None:
+    """One step of the workflow, kept in the case's history; closing needs a reason and
+    leaving a phase the Kommune's minimum documentation of it (`casefile.Incomplete`)."""
     _guard(ref, version)
+    _not_pending(s, ref)
     try:
         workflow.check(ref.status, new)
     except workflow.IllegalTransition as exc:
         audit.record(s, staff, "referral.status", "referral", ref.id, "conflict")
         raise Conflict("transition") from exc
+    if new == "abgeschlossen" and reason_code not in CLOSE_REASONS:
+        raise Conflict("reason")
+    lacking = casefile.missing(s, ref, ref.kommune_id)
+    if lacking:
+        raise casefile.Incomplete(lacking)
+    casefile.record_phase(s, staff, ref, ref.status, new, reason_code or None, reason or None)
     ref.status = new
     ref.status_changed_at = utcnow()
     if new == "erstkontakt" and ref.first_contact_at is None:
@@ -110,8 +131,21 @@ def change_status(s, staff, ref: Referral, new: str, version: int) -> None:
     audit.record(s, staff, "referral.status", "referral", ref.id)
 
 
+def reopen(s, staff, ref: Referral, reason: str, version: int) -> None:
+    """A closed case opens again (Re-Assessment), with the reason in its history."""
+    _guard(ref, version)
+    if ref.status not in ("abgeschlossen", "nicht_erreicht") or not reason.strip():
+        raise Conflict("reopen")
+    casefile.record_phase(s, staff, ref, ref.status, "assessment", "reopened", reason.strip())
+    ref.status = "assessment"
+    ref.status_changed_at = utcnow()
+    ref.version += 1
+    audit.record(s, staff, "referral.reopen", "referral", ref.id)
+
+
 def assign(s, staff, ref: Referral, user_id: str | None, version: int) -> None:
     _guard(ref, version)
+    _not_pending(s, ref)
     if user_id and user_id not in {u.id for u in case_managers(s, ref.kommune_id)}:
         raise Conflict("assignee")
     ref.assigned_to = user_id or None
@@ -122,31 +156,9 @@ def assign(s, staff, ref: Referral, user_id: str | None, version: int) -> None:
 def add_note(s, staff, ref: Referral, text: str) -> None:
     if ref.status == "zurueckgezogen":  # withdrawn: its personal data is gone, so no notes
         raise Conflict("withdrawn")
+    _not_pending(s, ref)
     note = ReferralNote(referral_id=ref.id, author_id=staff.id, text="")
     s.add(note)
     s.flush()
     note.text = keyring_of(s).encrypt("referral_note", note.id, "text", text)
     audit.record(s, staff, "referral.note", "referral", ref.id)
-
-
-def handover(s, staff, ref: Referral, kommune_id: str, version: int) -> None:
-    """Hand the referral to another Kommune (the person moved): new inbox, fresh start.
-
-    Internal notes stay with the old team and are deleted; the person's own details go.
-    """
-    _guard(ref, version)
-    if kommune_id == ref.kommune_id or s.get(Kommune, kommune_id) is None:
-        raise Conflict("kommune")
-    if ref.status in workflow.CLOSED or ref.status == "zurueckgezogen":
-        raise Conflict("closed")
-    old = ref.kommune_id
-    for n in s.scalars(select(ReferralNote).where(ReferralNote.referral_id == ref.id)):
-        s.delete(n)
-    ref.kommune_id = kommune_id
-    ref.gemeinde_id = None
-    ref.assigned_to = None
-    ref.status = "neu"
-    ref.status_changed_at = utcnow()
-    ref.version += 1
-    audit.record(s, staff, "referral.handover_out", "referral", ref.id, kommune_id=old)
-    audit.record(s, staff, "referral.handover_in", "referral", ref.id, kommune_id=kommune_id)

@@ -24,7 +24,7 @@ from app import i18n
 from app.i18n import gettext as _
 from app.i18n import staff_gettext as _s
 from app.messages import kinds, notify, thread
-from app.referrals.erasure import ERASE_HOOKS
+from app.referrals.erasure import ERASERS
 from app.referrals.routes import STATUS_PANELS, status_page
 from app.referrals.service import find
 from app.sensors import report as sensors
@@ -41,7 +41,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 router = APIRouter(include_in_schema=False)
 CASE_MANAGER = require_staff("case_manager")
-ERASE_HOOKS.append(thread.erase)
+ERASERS.append(thread.erase)
 
 
 def _berlin(at: dt.datetime) -> str:

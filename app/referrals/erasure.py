@@ -6,7 +6,7 @@ WAL into the database and truncates it, so the old encrypted values are
 neither in the database file nor in the WAL. Referral text never enters the
 search index (the index is built from offers only). Features that keep data
 of a referral elsewhere (the message thread, `app.messages`) register a
-function `(session, referral id)` in `ERASE_HOOKS`; it runs on every erasure
+function `(session, referral id)` in `ERASERS`; it runs on every erasure
 and deletion, so referrals import no other feature.
 """
 
@@ -16,10 +16,18 @@ from collections.abc import Callable
 
 from sqlalchemy import delete
 
+from app.referrals import blind
 from app.referrals.models import ENCRYPTED, Referral, ReferralNote, utcnow
 
-#: (session, referral id) -> None: erase what another feature keeps of the referral
-ERASE_HOOKS: list[Callable[[object, str], object]] = []
+#: Features that keep data about a referral register here (`fn(session, referral_id)`)
+#: and remove it with the person's data: the case file (`app.casework.models`), messages.
+ERASERS: list[Callable] = []
+
+
+def _others(s, referral_id: str) -> None:
+    blind.erase(s, referral_id)
+    for eraser in ERASERS:
+        eraser(s, referral_id)
 
 
 def erase_personal_fields(s, ref: Referral) -> None:
@@ -28,14 +36,12 @@ def erase_personal_fields(s, ref: Referral) -> None:
         setattr(ref, column, None)
     ref.erased_at = utcnow()
     s.execute(delete(ReferralNote).where(ReferralNote.referral_id == ref.id))
-    for hook in ERASE_HOOKS:
-        hook(s, ref.id)
+    _others(s, ref.id)
 
 
 def delete_referral(s, ref: Referral) -> None:
     s.execute(delete(ReferralNote).where(ReferralNote.referral_id == ref.id))
-    for hook in ERASE_HOOKS:
-        hook(s, ref.id)
+    _others(s, ref.id)
     s.delete(ref)
 
 

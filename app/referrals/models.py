@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from directory.models import Base
@@ -30,6 +30,14 @@ ENCRYPTED = {
     "staff_user": ("totp_secret",),
     "conversation": ("turns",),  # the newcomer's questions (app.assistant.state)
     "case_message": ("body",),  # the thread with the person (app.messages)
+    # the case file (app.casework.models)
+    "case_file": ("intake",),
+    "case_assessment": ("areas",),
+    "case_goal": ("goal", "measure", "who"),
+    "case_link": ("note",),
+    "case_followup": ("note",),
+    "case_event": ("reason",),
+    "case_handover": ("reason", "summary"),
 }
 
 
@@ -105,3 +113,18 @@ class OutboxMail(Base):
     # the claim of the worker sending it (app.referrals.notify): one sender per mail
     claimed_by: Mapped[str | None] = mapped_column(String(80))
     claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReferralNameToken(Base):
+    """Blind index for the search by name: HMAC of each normalised name token (keyring key).
+
+    The name itself stays encrypted; a search computes the same HMAC of the words typed
+    and looks them up here, so no table-wide decryption is needed.
+    """
+
+    __tablename__ = "referral_name_token"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), index=True)
+    kommune_id: Mapped[str] = mapped_column(String(40))
+    token: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (Index("ix_referral_name_token_lookup", "kommune_id", "token"),)

@@ -21,6 +21,10 @@ from app.referrals.models import OutboxMail, Referral, utcnow
 from app.referrals.workflow import OPEN
 from app.staff import audit
 
+#: Features with their own periods register `fn(session, settings, now) -> None` here
+#: (the sender's hand-over records of `app.casework`).
+PERIODS: list = []
+
 
 def cutoffs(settings, now: dt.datetime) -> list[tuple[tuple[str, ...], dt.datetime]]:
     days = dt.timedelta(days=1)
@@ -45,6 +49,8 @@ def run_once(store, settings) -> int:
             delete_referral(s, ref)
             removed += 1
         s.execute(delete(OutboxMail).where(OutboxMail.sent_at < now - dt.timedelta(days=30)))
+        for period in PERIODS:
+            period(s, settings, now)
     if removed:
         checkpoint(store)
     return removed

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.i18n import gettext as _
 from app.keyring import keyring_of
-from app.referrals import consent, notify
+from app.referrals import blind, consent, notify
 from app.referrals.erasure import checkpoint, erase_personal_fields
 from app.referrals.models import Referral, utcnow
 from app.referrals.workflow import coarse
@@ -188,6 +188,7 @@ def submit(store, settings, data: ReferralIn, *, lang: str, shown: consent.Conse
                 ref.on_behalf_name = enc("on_behalf_name", data.on_behalf.name)
                 ref.on_behalf_contact = enc("on_behalf_contact", data.on_behalf.contact or None)
             ref.secret = enc("secret", secret)
+            blind.index_name(s, ref.id, data.kommune, data.name or None)
             audit.record(s, "public", "referral.create", "referral", ref.id,
                          kommune_id=data.kommune)
             notify.queue_new_referral(s, settings, data.kommune)

@@ -1,0 +1,187 @@
+"""The case-management journey of issue 14 in a real browser (Debian chromium, headless)
+against a real server: a newcomer's referral from the assistant -> intake -> assessment
+-> Hilfeplan with two goals -> linking to a directory offer -> a follow-up due today ->
+hand-over to a second Kommune with a reason -> accepted there with the summary -> closed
+with a reason; the sender still sees the record. The inbox and the case page reflow at
+360 px (no horizontal scrolling). Screenshots go to var/screenshots/case-journey-*.
+
+(The message thread with the newcomer, deliverable 4, joins this journey on its branch.)
+"""
+
+import datetime as dt
+import re
+import time
+from zoneinfo import ZoneInfo
+
+import pytest
+from browserkit import LiveServer, assert_no_axe, assert_reflow, light_app, screenshot
+
+from app.staff import accounts, totp
+
+PASSWORD = "korrekt pferd batterie"
+
+
+@pytest.fixture
+def server(tmp_path):
+    with LiveServer(light_app(tmp_path)) as srv:
+        secrets = {}
+        with srv.store.session.begin() as s:
+            for user, name, kommune in (("anna.cm", "Anna Beispiel", "demo"),
+                                        ("kai.cm", "Kai Köln", "koeln")):
+                _, secrets[user] = accounts.create_user(s, "cli", user, PASSWORD,
+                                                        ["case_manager"], kommune, name)
+        yield srv.url, secrets
+
+
+def swapped(page, selector: str) -> None:
+    page.wait_for_selector(selector)
+    page.wait_for_load_state("networkidle")
+
+
+def log_in(browser, base, user, secret, step=0):
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.goto(f"{base}/staff/login")
+    page.fill("#username", user)
+    page.fill("#password", PASSWORD)
+    page.fill("#code", totp.code_now(secret, time.time() + 30 * step))
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r".*/staff$"))
+    return page
+
+
+def status(page, code: str, label: str) -> None:
+    from playwright.sync_api import expect
+
+    page.select_option("#status", code)
+    page.click("text=Save status")
+    expect(page.locator(".case-status")).to_have_text(label)
+
+
+def test_case_journey_from_the_assistant_to_closing_after_a_hand_over(server, browser):
+    from playwright.sync_api import expect
+
+    base, secrets = server
+    # the newcomer asks the assistant in Musterstadt and asks for a person
+    person = browser.new_context(locale="de-DE", viewport={"width": 360, "height": 740})
+    p = person.new_page()
+    p.goto(f"{base}/")
+    p.click('a[hreflang="de"]')
+    p.wait_for_selector("#place")
+    p.fill("#place", "Musterst")
+    swapped(p, "#place-choices button")
+    p.click("#place-choices button")
+    swapped(p, "textarea#q")
+    p.fill("#q", "Ich suche einen Deutschkurs am Abend")
+    p.focus("#q")
+    p.keyboard.press("Tab")
+    p.keyboard.press("Enter")
+    swapped(p, "#turn-0 .person a.button")
+    p.click("#turn-0 .person a.button")
+    p.wait_for_selector("textarea#message")
+    assert "Deutschkurs" in p.input_value("textarea#message")  # from the conversation
+    p.fill("#name", "Amira Al-Hassan")
+    p.check("#channel-phone")
+    p.fill("#contact", "0151 2345678")
+    p.check("#consent")
+    if p.locator("#consent_special").count():  # topics of the conversation may need it
+        p.check("#consent_special")
+    with p.expect_navigation():
+        p.click('form.referral button[type="submit"]')
+    assert p.locator(".error").all_inner_texts() == []
+    p.wait_for_selector(".code")
+    reference = re.search(r"R-[0-9A-Z]{4}-[0-9A-Z]{4}", p.inner_text("main")).group(0)
+
+    # the case manager of the demo Kommune finds the case by name
+    cm = log_in(browser, base, "anna.cm", secrets["anna.cm"])
+    cm.goto(f"{base}/staff/referrals")
+    assert_reflow(cm, 360)
+    screenshot(cm, "case-journey-inbox-360")
+    cm.set_viewport_size({"width": 1100, "height": 900})
+    cm.fill("#q", "al-hassan")
+    cm.click("form.case-search button")
+    cm.click(f"text={reference}")
+    expect(cm.locator(".case-gemeinde")).to_have_text("Musterstadt")
+    status(cm, "erstkontakt", "First contact (intake)")
+    cm.fill("#intake", "Erstberatung: sucht Abendkurs, arbeitet tagsüber")
+    cm.click("text=Save intake")
+    swapped(cm, "#intake")
+    status(cm, "assessment", "Assessment")
+    cm.fill("#area-language", "A2, Abendkurs B1 gewünscht")
+    cm.fill("#area-work", "Helferin in der Pflege, Anerkennung offen")
+    cm.click("text=Save assessment")
+    expect(cm.locator("#area-work")).to_have_value("Helferin in der Pflege, Anerkennung offen")
+    status(cm, "hilfeplanung", "Goals and support plan")
+    for goal, who in (("Deutsch B1 bis Sommer", "Frau Al-Hassan"),
+                      ("Anerkennung der Pflegeausbildung", "Case Management")):
+        cm.fill("#goal", goal)
+        cm.fill("#measure", "Anmeldung und Unterlagen")
+        cm.fill("#who", who)
+        cm.fill("#due", "2027-06-30")
+        cm.check("#agreed")
+        cm.click("text=Add goal")
+        expect(cm.locator("table.goals")).to_contain_text(goal)
+    assert cm.locator("table.goals tbody tr").count() == 2
+    status(cm, "linking", "Linking")
+    cm.select_option("#link-kind", "offer")
+    offer = cm.locator("#link-offer option").nth(1)
+    offer_name = offer.inner_text()
+    cm.select_option("#link-offer", index=1)
+    cm.select_option("#link-outcome", "contacted")
+    cm.click("text=Add linking")
+    expect(cm.locator("table.links")).to_contain_text(offer_name)
+    status(cm, "monitoring", "Monitoring")
+    today = dt.datetime.now(ZoneInfo("Europe/Berlin")).date()
+    cm.fill("#fu-day", today.isoformat())
+    cm.fill("#fu-time", "00:05")
+    cm.fill("#fu-note", "Kursbeginn nachfragen")
+    cm.click("text=Add follow-up")
+    expect(cm.locator("table.followups")).to_contain_text(today.strftime("%d.%m.%Y") + " 00:05")
+    screenshot(cm, "case-journey-case-desktop")
+    assert_no_axe(cm, "case page with a full case file")
+    assert_reflow(cm, 360)
+    screenshot(cm, "case-journey-case-360")
+    cm.set_viewport_size({"width": 1100, "height": 900})
+    cm.goto(f"{base}/staff/cases/due")
+    expect(cm.locator("table.due-list")).to_contain_text(reference)
+    cm.click(f"text={reference}")
+
+    # hand-over: no default Kommune, a reason, a summary with consent, a confirmation
+    assert cm.input_value("#kommune") == ""
+    cm.select_option("#kommune", "koeln")
+    cm.fill("#handover-reason", "Umzug nach Köln zum 1.1.")
+    cm.fill("#handover-summary", "Ziele: Deutsch B1, Anerkennung Pflege; VHS kontaktiert")
+    cm.check("#handover-consent")
+    cm.click("text=Continue to confirmation")
+    expect(cm.locator(".handover-confirm")).to_contain_text("Köln")
+    cm.click("text=Confirm the hand-over")
+    cm.wait_for_url(re.compile(r".*status=weitergeleitet.*"))
+    expect(cm.locator("table.handed")).to_contain_text("not yet accepted")
+
+    # the receiving team sees who sent it, why, and the summary, and accepts it
+    koeln = log_in(browser, base, "kai.cm", secrets["kai.cm"], step=1)
+    koeln.goto(f"{base}/staff/referrals")
+    koeln.click(f"text={reference}")
+    panel = koeln.locator(".handover-in")
+    expect(panel).to_contain_text("Anna Beispiel")
+    expect(panel).to_contain_text("Umzug nach Köln zum 1.1.")
+    expect(panel).to_contain_text("Ziele: Deutsch B1, Anerkennung Pflege")
+    assert "Erstberatung: sucht Abendkurs" not in koeln.inner_text("main")  # not the old file
+    screenshot(koeln, "case-journey-handover-received")
+    assert_no_axe(koeln, "case page with a hand-over to accept")
+    koeln.click("text=Accept the hand-over")
+    expect(koeln.locator(".handover-in")).to_have_count(0)
+    status(koeln, "erstkontakt", "First contact (intake)")
+    koeln.select_option("#close-reason", "goals_reached")
+    koeln.fill("#close-text", "Kurs in Köln gefunden")
+    koeln.click("text=Close the case")
+    expect(koeln.locator(".case-status")).to_have_text("Closed")
+    expect(koeln.locator("ol.history")).to_contain_text("Kurs in Köln gefunden")
+
+    # the sender still has the record, with the time it was accepted
+    cm.goto(f"{base}/staff/referrals?status=weitergeleitet")
+    row = cm.locator("table.handed tr", has_text=reference)
+    expect(row).to_contain_text("Köln")
+    expect(row).not_to_contain_text("not yet accepted")
+    assert re.search(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", row.locator("td").nth(3).inner_text())
+    screenshot(cm, "case-journey-sender-record")
