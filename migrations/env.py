@@ -14,9 +14,10 @@ import app.assistant.models
 import app.referrals.models
 import app.responsibility.models
 import app.staff.models
+import directory.changes
 from directory.models import Base
 
-MODELS = (app.analytics.models, app.assistant.models, app.referrals.models,
+MODELS = (directory.changes, app.analytics.models, app.assistant.models, app.referrals.models,
           app.responsibility.models, app.staff.models)
 
 config = context.config

@@ -29,6 +29,7 @@ BROWSER_FIXTURES = frozenset({"browser", "phone", "live_server"})
 #: the drills: real servers SIGKILLed under load, a PostgreSQL server, backups through
 #: `lotse` processes, the CLI bootstrap and listing in processes of their own
 DRILLS = frozenset({"test_reliability.py", "test_postgres.py", "test_backup.py",
+                    "test_two_processes.py",
                     "test_referral_cli.py"})
 PROCESS_TESTS = frozenset({"test_no_default_account_and_one_time_bootstrap_sec04"})
 
