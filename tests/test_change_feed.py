@@ -11,6 +11,7 @@ the import from the upload page, `lotse import`, `lotse restore`, and the demo l
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from conftest import copy_store
 from sqlalchemy import select
@@ -236,3 +237,35 @@ def test_a_big_change_rebuilds_once(tmp_path):
     assert p2.poll() == n
     assert calls == [len(store.offers())]
     assert all(p2.engine.offers[o.id].description.endswith("samstags.") for o in offers)
+
+
+def test_postgres_notify_wakes_the_follower_without_polling(tmp_path):
+    """On PostgreSQL the commit's NOTIFY makes the listener poll at once (no timer here)."""
+    from pgserver import postgres_url
+
+    from index.follow import Listener
+
+    url = postgres_url()
+    store = Store(url)
+    store.init()
+    store.load_demo_if_empty()
+    p2 = Other(url)
+    woke = []
+    listener = Listener(p2.store, lambda: woke.append(p2.poll()))
+    listener.start()
+    try:
+        assert listener.listening.wait(30)
+        offer = store.offers()[0]
+        t0 = time.monotonic()
+        with store.session.begin() as s:
+            editing.set_status(s, offer.id, "inactive", Actor("u", "U"))
+        while not woke and time.monotonic() - t0 < 10:  # the listener's poll has returned
+            time.sleep(0.02)
+        elapsed = time.monotonic() - t0
+        assert woke == [1] and offer.id not in p2.engine.offers
+        print(f"postgresql NOTIFY to applied: {elapsed:.3f} s")
+        assert elapsed < 2  # within the issue's 2 s, without any poll timer
+    finally:
+        listener.stop()
+        p2.store.engine.dispose()
+        store.engine.dispose()
