@@ -13,14 +13,20 @@ once per period across all of them:
   (`app.analytics.maintenance.run_once`);
 - on demand: what a feature queued with `app.queue.lease.enqueue` (`TASKS`).
 Each process looks for due jobs every `LOTSE_JOBS_POLL_SECONDS` (0: this process
-runs none, e.g. a web-only process beside a worker). At shutdown the analytics
-queue is written before the process ends. An error in a job is logged (without
-content); periodic tasks run again next period, others retry with back-off.
+runs none, e.g. a web-only process beside a worker). Apart from the queue, each
+process follows the change feed of offers (`index.follow`) every
+`LOTSE_CHANGES_POLL_SECONDS`: other processes' writes (editors, imports, `lotse
+import`, restores) reach this process's search index; on PostgreSQL a listener
+thread polls at once on NOTIFY; old rows of the feed are pruned as a periodic task.
+At shutdown the analytics queue is written before the process ends. An error in
+a job is logged (without content); periodic tasks run again next period, others
+retry with back-off.
 Features hold the work; only this module decides when it runs.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
@@ -32,8 +38,11 @@ from app.queue import lease
 from app.referrals import notify, retention
 from app.services import Services
 from app.settings import Settings
+from directory import changes
+from index.follow import Follower, Listener
 
 log = logging.getLogger("lotse")
+FEED_KEPT = dt.timedelta(days=1)  # rows of the change feed older than this are pruned
 
 Task = Callable[[Services, lease.Claimed, "Worker"], dict | None]
 
@@ -54,15 +63,20 @@ def _analytics(services: Services, job: lease.Claimed, worker: Worker) -> None:
     maintenance.run_once(services)
 
 
+def _prune_feed(services: Services, job: lease.Claimed, worker: Worker) -> None:
+    with services.store.session.begin() as s:
+        changes.prune(s, FEED_KEPT)
+
+
 #: every task by the job kind it runs
 TASKS: dict[str, Task] = {
     "outbox": _outbox, "retention": _retention, "conversations": _conversations,
-    "analytics": _analytics, imports.KIND: imports.run,
+    "analytics": _analytics, "feed": _prune_feed, imports.KIND: imports.run,
 }
 
 
 DEFAULT_PERIOD = 60.0
-UPKEEP = ("outbox", "retention", "conversations", "analytics")  # the periodic tasks
+UPKEEP = ("outbox", "retention", "conversations", "analytics", "feed")  # the periodic tasks
 
 
 def periods(settings: Settings) -> dict[str, float]:
@@ -71,7 +85,7 @@ def periods(settings: Settings) -> dict[str, float]:
     analytics = settings.analytics_maintenance_minutes * 60
     return {kind: seconds for kind, seconds in (
         ("outbox", every), ("retention", every), ("conversations", every),
-        ("analytics", analytics)) if seconds > 0}
+        ("analytics", analytics), ("feed", every)) if seconds > 0}
 
 
 class Worker:
@@ -153,6 +167,39 @@ class Timer:
             self._thread = None
 
 
+class Feed:
+    """Other processes' offer writes into this process's index: a timer, and a listener
+    on PostgreSQL that wakes it by NOTIFY."""
+
+    def __init__(self, services: Services) -> None:
+        if services.follower is None:  # services built by hand (tools, tests): follow from now
+            services.follower = Follower(services.store, services.engine,
+                                         services.settings.import_reindex_above)
+            services.follower.start()
+        self.services = services
+        self.follower: Follower = services.follower
+        interval = services.settings.changes_poll_seconds
+        self.timer = Timer("lotse-feed", interval, self.poll, join_timeout=30)
+        self.listener = Listener(services.store, self.poll) if interval > 0 else None
+
+    def poll(self) -> None:
+        self.follower.engine = self.services.engine  # a test may have swapped it
+        try:
+            self.follower.poll()
+        except Exception as exc:  # the store is busy or away: the next round tries again
+            log.error("change feed round failed: %s", type(exc).__name__)
+
+    def start(self) -> None:
+        self.timer.start()
+        if self.listener is not None:
+            self.listener.start()
+
+    def stop(self) -> None:
+        if self.listener is not None:
+            self.listener.stop()
+        self.timer.stop()
+
+
 class Background:
     """The workers of one process: started by the lifespan, stopped at shutdown.
 
@@ -167,12 +214,15 @@ class Background:
         self.workers = [Worker(services, kinds) for kinds in (upkeep, on_demand) if kinds]
         self.timers = [Timer(f"lotse-jobs-{i}", poll, w.run_due, join_timeout=30)
                        for i, w in enumerate(self.workers)]
+        self.feed = Feed(services)
 
     def start(self) -> None:
+        self.feed.start()
         for timer in self.timers:
             timer.start()
 
     def stop(self) -> None:
+        self.feed.stop()
         for timer in self.timers:
             timer.stop()
         if self.services.events is not None:

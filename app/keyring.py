@@ -225,18 +225,26 @@ def open_keyring(settings, store) -> Keyring:
     if path.exists():
         keyring = Keyring.load(path)
     else:
-        if not settings.create_key:
-            raise KeyringMissing(f"no key file at {path} (LOTSE_KEY_FILE); refusing to start")
-        if holds_encrypted_data(store):
-            raise KeyringMissing(
-                f"the store holds encrypted data but there is no key file at {path}; "
-                "restore the key file (LOTSE_KEY_FILE) — refusing to start")
-        keyring = Keyring.generate()
-        keyring.save(path)
-        log.warning("created a new key file at %s (mode 0600); back it up apart from the data",
-                    path)
+        with store.exclusive():  # processes started together create one key file, not two
+            keyring = _load_or_create(settings, store, path)
     keyring.check_seconds = settings.key_check_seconds
     bind(store, keyring)
+    return keyring
+
+
+def _load_or_create(settings, store, path: Path) -> Keyring:
+    if path.exists():  # another process created it while this one waited for the lock
+        return Keyring.load(path)
+    if not settings.create_key:
+        raise KeyringMissing(f"no key file at {path} (LOTSE_KEY_FILE); refusing to start")
+    if holds_encrypted_data(store):
+        raise KeyringMissing(
+            f"the store holds encrypted data but there is no key file at {path}; "
+            "restore the key file (LOTSE_KEY_FILE) — refusing to start")
+    keyring = Keyring.generate()
+    keyring.save(path)
+    log.warning("created a new key file at %s (mode 0600); back it up apart from the data",
+                path)
     return keyring
 
 

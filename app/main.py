@@ -42,7 +42,7 @@ from app.responsibility.repository import seed as seed_rules
 from app.rules import routes as rules
 from app.search import routes as search
 from app.sensors import routes as sensors
-from app.services import Services, encoder_for, migrated_store
+from app.services import Services, encoder_for
 from app.settings import Settings
 from app.staff import routes as staff
 from app.staff import web as staff_web
@@ -61,6 +61,7 @@ from app.web.shared_limits import StoreLimits
 from directory.store import Store
 from index.cache import EmbeddingCache
 from index.engine import Progress, SearchEngine
+from index.follow import Follower
 
 log = logging.getLogger("lotse")
 STATIC = Path(__file__).parent / "static"
@@ -72,11 +73,15 @@ FEATURES = (search, hsds, responsibility, assistant, volunteer, staff, analytics
 
 
 def open_store(settings: Settings) -> Store:
-    """The app's store: migrated, the demo directory if empty, the rules seeded."""
-    store = migrated_store(settings)
-    if settings.load_demo:
-        store.load_demo_if_empty()
-    seed_rules(store)
+    """The app's store: migrated, the demo directory if empty, the rules seeded; all under
+    the schema lock, so processes started together on an empty store take turns."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.resolved_database_url)
+    with store.exclusive():
+        store.init(migrate_schema=settings.auto_migrate)
+        if settings.load_demo:
+            store.load_demo_if_empty()
+        seed_rules(store)
     return store
 
 
@@ -86,8 +91,10 @@ def start(settings: Settings, progress: Progress | None = None) -> Services:
     encoder = encoder_for(settings)
     engine = SearchEngine(encoder, cache=EmbeddingCache(settings.embedding_cache_dir),
                           encode_budget_ms=settings.encode_budget_ms)
+    follower = Follower(store, engine, settings.import_reindex_above)
+    follower.start()  # before the offers are read: what is written meanwhile is applied
     engine.open(store.offers(), settings.index_dir, progress)
-    return Services(settings, store, engine, ready=True)
+    return Services(settings, store, engine, ready=True, follower=follower)
 
 
 #: routes that take a file: their body may be as large as an import file

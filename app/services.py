@@ -39,6 +39,7 @@ class Services:
     engine: SearchEngine
     ready: bool = False
     events: Any = None  # app.analytics.writer.EventWriter, started on the first answer
+    follower: Any = None  # index.follow.Follower: other processes' offer writes (app.jobs)
 
     @property
     def model_loaded(self) -> bool:
@@ -52,10 +53,11 @@ class Services:
 
 def migrated_store(settings: Settings, keys: bool = False) -> Store:
     """The store, migrated (no demo data, no rules seeded): for the command-line tools.
+    Without `auto_migrate` an outdated schema raises `SchemaOutdated` instead.
     With `keys`, the key file is opened too (KeyringMissing if it is needed and gone)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(settings.resolved_database_url)
-    store.init()
+    store.init(migrate_schema=settings.auto_migrate)
     if keys:
         from app.keyring import open_keyring
 

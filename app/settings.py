@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `lotse serve` listens on.")
     port: int = Field(8000, description="Port `lotse serve` listens on.")
     default_language: str = Field("de", description="UI language when none is chosen.")
+    auto_migrate: bool = Field(
+        True, description="Bring the database schema up to date on start (under the schema "
+        "lock, so processes started together take turns); false = `lotse serve` and the "
+        "other commands refuse to run on an outdated schema and name `lotse migrate`, the "
+        "step that migrates. True suits development (`make run`); production runs "
+        "`lotse migrate` before starting the new version.")
     load_demo: bool = Field(True, description="Load the demo directory into an empty store.")
     search_limit: int = Field(5, ge=1, le=50, description="Offers shown per answer.")
     torch_threads: int = Field(0, ge=0, description="CPU threads for the encoder; 0 = default.")
@@ -86,6 +92,11 @@ class Settings(BaseSettings):
                                           "are deleted this many days later.")
     retention_open_days: int = Field(365, ge=1, description="Open referrals untouched this "
                                      "many days are deleted.")
+    changes_poll_seconds: float = Field(
+        1.0, ge=0, description="How often a running process reads the change feed of "
+        "offers and applies other processes' writes (editors, imports, `lotse import`, "
+        "restores) to its search index; on PostgreSQL a NOTIFY also wakes it at once. "
+        "0 = never (one process alone).")
     jobs_interval_seconds: float = Field(60, ge=0, description="How often the outbox and "
                                          "retention run in the background; 0 = never.")
     jobs_poll_seconds: float = Field(1.0, ge=0, description="How often this process looks "

@@ -5,13 +5,21 @@ SQLite runs in WAL mode with a busy timeout, foreign keys on and
 PostgreSQL gets the same lock timeout (`lock_timeout`); any other URL is
 used as it is. The schema is owned
 by the Alembic migrations in `migrations/` at the repository root.
+
+Changing the schema (and seeding data on an empty store) is one process's job at a
+time: `schema_lock` is a PostgreSQL advisory lock, or on SQLite an exclusive lock
+on the file `<database>.lock` beside the database, so processes started at the
+same moment take turns instead of racing for `alembic_version`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -19,6 +27,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations"
 LOCK_TIMEOUT_MS = 10_000  # SQLite's busy timeout, and PostgreSQL's lock_timeout
+SCHEMA_LOCK_KEY = 0x4C6F747365  # "Lotse": the advisory lock of schema changes
+SCHEMA_LOCK_WAIT = 600.0  # seconds a process waits for another one's migration
+
+
+class SchemaOutdated(RuntimeError):
+    """The store's schema is not the newest migration (and migrating was not allowed)."""
+
+    def __init__(self, current: str | None, head: str):
+        self.current, self.head = current, head
+        super().__init__(f"the database schema is at revision {current or 'none (empty)'}, "
+                         f"this version needs {head}")
 
 
 def private_file(path: Path) -> None:
@@ -45,8 +64,8 @@ def make_engine(url: str) -> Engine:
                              connect_args={"options": f"-c lock_timeout={LOCK_TIMEOUT_MS}"})
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        path = Path(url.removeprefix("sqlite:///").split("?", 1)[0])
+    path = sqlite_path(url)
+    if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         private_file(path)
     engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
@@ -152,8 +171,76 @@ def alembic_config(engine: Engine):
     return cfg
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The database file of an SQLite URL (None for memory and other databases)."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        return Path(url.removeprefix("sqlite:///").split("?", 1)[0])
+    return None
+
+
+@contextlib.contextmanager
+def schema_lock(engine: Engine, wait: float = SCHEMA_LOCK_WAIT) -> Iterator[None]:
+    """Hold the store's schema lock (blocking up to `wait` seconds, then TimeoutError)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            deadline = time.monotonic() + wait
+            while not conn.exec_driver_sql(
+                    f"SELECT pg_try_advisory_lock({SCHEMA_LOCK_KEY})").scalar():
+                conn.rollback()
+                if time.monotonic() > deadline:
+                    raise TimeoutError("another process holds the schema lock")
+                time.sleep(0.2)
+            conn.commit()  # the session-level lock outlives the transaction
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({SCHEMA_LOCK_KEY})")
+                conn.commit()
+        return
+    path = sqlite_path(str(engine.url)) if engine.dialect.name == "sqlite" else None
+    if path is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(f"{path}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("another process holds the schema lock") from None
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def schema_revisions(engine: Engine) -> tuple[str | None, str]:
+    """(the store's current revision, the newest migration's)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    return current, str(head)
+
+
+def check_schema(engine: Engine) -> None:
+    """SchemaOutdated unless the store is at the newest migration."""
+    current, head = schema_revisions(engine)
+    if current != head:
+        raise SchemaOutdated(current, head)
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration."""
+    """Bring the schema to the newest migration (the caller holds `schema_lock`)."""
     from alembic import command
 
     command.upgrade(alembic_config(engine), "head")

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from directory import changes as changes_feed
 from directory import drafts
 from directory.drafts import Choices
 from directory.models import OfferChange, Service
@@ -143,6 +144,7 @@ def _record(session: Session, svc: Service, actor: Actor, action: str, changes: 
                         changes=json.loads(json.dumps(changes, default=str)), undo_of=undo_of)
     session.add(entry)
     session.flush()
+    changes_feed.record(session, svc.id, svc.kommune_id, action)  # every process reindexes
     return entry
 
 

@@ -8,14 +8,24 @@ translations and target group already joined in.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import func, or_, select, text
 
-from directory.db import WriteHealth, make_engine, make_sessionmaker, migrate
+from directory import changes
+from directory.db import (
+    WriteHealth,
+    check_schema,
+    make_engine,
+    make_sessionmaker,
+    migrate,
+    schema_lock,
+)
 from directory.hsds.records import service_query
 from directory.models import (
     Attribute,
@@ -81,12 +91,35 @@ class Store:
         self.engine = make_engine(url)
         self.session = make_sessionmaker(self.engine)
         self.writes = WriteHealth(self.engine, self.session)
+        self._exclusive = 0
 
-    def init(self) -> None:
-        """Migrate the schema and (re)load the NRW reference data."""
-        migrate(self.engine)
-        with self.session.begin() as s:
-            load_reference(s)
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """The schema lock: one process at a time migrates or seeds (re-entrant)."""
+        if self._exclusive:
+            self._exclusive += 1
+            try:
+                yield
+            finally:
+                self._exclusive -= 1
+            return
+        with schema_lock(self.engine):
+            self._exclusive = 1
+            try:
+                yield
+            finally:
+                self._exclusive = 0
+
+    def init(self, migrate_schema: bool = True) -> None:
+        """Migrate the schema (or, with `migrate_schema=False`, raise SchemaOutdated unless
+        it is current) and (re)load the NRW reference data, under the schema lock."""
+        with self.exclusive():
+            if migrate_schema:
+                migrate(self.engine)
+            else:
+                check_schema(self.engine)
+            with self.session.begin() as s:
+                load_reference(s)
 
     def load_demo_if_empty(self) -> bool:
         from directory.demo import load_demo
@@ -95,6 +128,7 @@ class Store:
             if s.scalar(select(func.count(Service.id))):
                 return False
             load_demo(s)
+            changes.record_all(s, "demo")
         return True
 
     def ping(self) -> bool:

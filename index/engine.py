@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -51,6 +52,8 @@ from index.ranking import (
 from index.shards import NATIONAL, Shard, shard_of
 from index.signals import crisis_term, residence_statuses, without_statuses
 from index.vectors import ShardVectors
+
+log = logging.getLogger("lotse")
 
 __all__ = ["Answer", "Hit", "SearchEngine", "Weights", "read_manifest"]
 Progress = Callable[[int, int], None]
@@ -148,11 +151,15 @@ class SearchEngine:
                 self.vocab = vocab
                 self._swap(shards, prototypes, fp)
                 return False
-            except (OSError, ValueError, KeyError):
-                pass  # a damaged index is rebuilt
+            except Exception as exc:  # torn, foreign or mismatched files: rebuild  # noqa: BLE001
+                log.warning("saved index in %s cannot be loaded (%s: %s); rebuilding",
+                            folder, type(exc).__name__, str(exc)[:200])
         self.build(offers, progress, fingerprint=fp)
         if self.encoder:
-            self.save(folder)
+            try:
+                self.save(folder)
+            except OSError as exc:  # serving from memory; the next start builds again
+                log.warning("index could not be saved to %s: %s", folder, type(exc).__name__)
         return True
 
     def build(self, offers: list[Offer], progress: Progress | None = None,

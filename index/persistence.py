@@ -6,10 +6,19 @@ global BM25 statistics), per shard `shards/<n>.faiss` (view vectors) and
 `shards/<n>.npz` (BM25 postings, which view belongs to which offer), and
 `prototypes.npz`. Loading needs the offers themselves (from the store) and
 fails with ValueError when the saved index does not match them.
+
+Saving is crash-safe: every file of the fresh folder and the folder itself are
+fsynced before the rename, and the parent directory after it, so a power cut
+leaves either the old index or the new one, never a torn file under the final
+name; two processes saving at once take turns (a lock file beside the folder).
+Whatever still goes wrong on loading (a torn or foreign file from elsewhere)
+is the caller's cue to rebuild (`SearchEngine.open`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -32,9 +41,41 @@ FORMAT = 3  # 3: postings in compressed rows (index.lexical)
 
 def read_manifest(folder: Path) -> dict:
     try:
-        return json.loads((folder / "manifest.json").read_text())
+        manifest = json.loads((folder / "manifest.json").read_text())
     except (OSError, ValueError):
         return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file or a directory to the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(root: Path) -> None:
+    """Flush every file below `root`, then each directory (deepest first)."""
+    dirs = []
+    for here, _subdirs, files in os.walk(root):
+        dirs.append(Path(here))
+        for name in files:
+            fsync_path(Path(here) / name)
+    for d in reversed(dirs):
+        fsync_path(d)
+
+
+@contextlib.contextmanager
+def swap_lock(folder: Path):
+    """One process at a time swaps a folder into `folder` (a lock file beside it)."""
+    with open(folder.with_name(f".{folder.name}.lock"), "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def save(folder: Path, shards: dict[str, Shard], vocab: Vocabulary,
@@ -65,15 +106,18 @@ def save(folder: Path, shards: dict[str, Shard], vocab: Vocabulary,
                     "shards": sorted(shards),
                     "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1))
+        fsync_tree(tmp)
+        with swap_lock(folder):
+            old = folder.with_name(folder.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            if folder.exists():
+                os.replace(folder, old)
+            os.replace(tmp, folder)
+            fsync_path(folder.parent)
+            shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    old = folder.with_name(folder.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if folder.exists():
-        os.replace(folder, old)
-    os.replace(tmp, folder)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def load(folder: Path, offers: list[Offer], dim: int
@@ -97,6 +141,8 @@ def load(folder: Path, offers: list[Offer], dim: int
             view_doc = z["view_doc"]
         blob = (folder / "shards" / f"{e['file']}.faiss").read_bytes()
         vectors = ShardVectors.restore(blob, view_doc)
+        if vectors.dim != dim:
+            raise ValueError("vectors of another dimension")
         if len(lexical.length) != len(members) or (
                 len(view_doc) and int(view_doc.max()) >= len(members)):
             raise ValueError("shard does not match its offers")
@@ -106,8 +152,17 @@ def load(folder: Path, offers: list[Offer], dim: int
     if seen != set(by_id):
         raise ValueError("index does not match the directory")
     voc = json.loads((folder / "vocabulary.json").read_text())
-    vocab = Vocabulary.restore(voc["terms"], np.load(folder / "df.npy"), voc["n_docs"],
+    df = np.load(folder / "df.npy")
+    if df.ndim != 1 or len(df) != len(voc["terms"]):
+        raise ValueError("vocabulary and its counts disagree")
+    vocab = Vocabulary.restore(voc["terms"], df, voc["n_docs"],
                                voc["total_len"])
     if not (folder / PROTOTYPES_FILE).exists():
         raise ValueError("index without prototypes")
-    return shards, vocab, Prototypes.load(folder)
+    prototypes = Prototypes.load(folder)
+    if any(m.ndim != 2 or m.shape[1] != dim for m in (
+            prototypes.topics, prototypes.crisis, prototypes.ordinary, prototypes.off_topic)):
+        raise ValueError("prototypes of another dimension")
+    if len(prototypes.codes) != len(prototypes.topics):
+        raise ValueError("prototype codes and vectors disagree")
+    return shards, vocab, prototypes

@@ -19,9 +19,10 @@ import app.responsibility.models
 import app.sensors.models
 import app.staff.models
 import app.web.shared_limits
+import directory.changes
 from directory.models import Base
 
-MODELS = (app.analytics.models, app.assistant.models, app.casework.models,
+MODELS = (directory.changes, app.analytics.models, app.assistant.models, app.casework.models,
           app.messages.models, app.queue.models, app.referrals.models,
           app.responsibility.models, app.sensors.models, app.staff.models,
           app.web.shared_limits)

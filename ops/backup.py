@@ -210,8 +210,28 @@ def cmd_restore(args, settings) -> int:
     except BackupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    result["change_feed"] = announce_restore(settings.resolved_database_url)
     print(json.dumps(result, indent=1))
     return 0
+
+
+def announce_restore(url: str) -> bool:
+    """Tell running processes (through the change feed) to compare every offer with the
+    restored store; False when the backup predates the feed (they compare on start)."""
+    from sqlalchemy import inspect
+
+    from directory import changes
+    from directory.db import make_engine, make_sessionmaker
+
+    engine = make_engine(url)
+    try:
+        if not inspect(engine).has_table(changes.OfferFeed.__tablename__):
+            return False
+        with make_sessionmaker(engine).begin() as s:
+            changes.record_all(s, "restore")
+        return True
+    finally:
+        engine.dispose()
 
 
 def register(sub) -> None:

@@ -29,8 +29,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from directory.db import SchemaOutdated
+
     args = parser().parse_args(argv)
-    code: int = args.func(args, Settings())
+    try:
+        code: int = args.func(args, Settings())
+    except SchemaOutdated as exc:  # LOTSE_AUTO_MIGRATE=false and a new version's schema
+        print(serve.schema_outdated_message(exc), file=sys.stderr)
+        return 2
     return code
 
 

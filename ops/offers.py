@@ -91,8 +91,8 @@ def cmd_import(args, settings: Settings) -> int:
     if args.dry_run:
         print("Probelauf: nichts übernommen.")
     else:
-        print("Übernommen. Der Suchindex wird beim nächsten Start von `lotse serve` oder mit "
-              "`lotse index build` aktualisiert.")
+        print("Übernommen. Laufende `lotse serve`-Prozesse nehmen die Angebote binnen "
+              "Sekunden in ihre Suche auf (Änderungsprotokoll im Speicher).")
     return 0
 
 

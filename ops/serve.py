@@ -1,6 +1,10 @@
-"""`lotse serve`, `lotse index build`, `lotse model install`, `lotse info`: the app and its index.
+"""`lotse serve`, `lotse migrate`, `lotse index build`, `lotse model install`, `lotse info`.
 
-`serve` opens the store (migrations, NRW reference data, demo directory if empty),
+`migrate` brings the schema to the newest migration under the schema lock (an
+advisory lock on PostgreSQL, a lock file beside the SQLite database), the step a
+production start runs before `serve`; `serve` opens the store (with
+`LOTSE_AUTO_MIGRATE` it migrates under the same lock, otherwise it refuses an
+outdated schema naming `lotse migrate`; NRW reference data, demo directory if empty),
 loads or builds the index and serves the app with uvicorn (no access log of its
 own, PRIV-07); `index build` builds the search index only when the model or the
 directory changed; `model install` writes the embedding model folder; `info`
@@ -32,13 +36,38 @@ def _progress(label: str) -> Callable[[int, int], None]:
     return update
 
 
+def schema_outdated_message(exc: Exception) -> str:
+    return (f"error: {exc}. Run `lotse migrate` first (one process, before starting the "
+            "new version), or set LOTSE_AUTO_MIGRATE=true to migrate on start.")
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from directory.db import schema_revisions
+    from directory.store import Store
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.resolved_database_url)
+    before, _ = schema_revisions(store.engine)
+    store.init(migrate_schema=True)
+    after, head = schema_revisions(store.engine)
+    state = "already current" if before == after else f"migrated from {before or 'empty'}"
+    print(f"schema {state}: revision {after} (newest {head}) in "
+          f"{redact_url(settings.resolved_database_url)}")
+    return 0 if after == head else 1
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from app.keyring import KeyringMissing
     from app.main import create_app, start
+    from directory.db import SchemaOutdated
 
-    services = start(settings, _progress("index"))
+    try:
+        services = start(settings, _progress("index"))
+    except SchemaOutdated as exc:
+        print(schema_outdated_message(exc), file=sys.stderr)
+        return 2
     try:
         app = create_app(settings, services)
     except KeyringMissing as exc:
@@ -100,7 +129,7 @@ def cmd_info(args: argparse.Namespace, settings: Settings) -> int:
     from index.engine import read_manifest
 
     store = Store(settings.resolved_database_url)
-    store.init()
+    store.init(migrate_schema=settings.auto_migrate)
     manifest = read_manifest(settings.index_dir)
     info = {
         "data_dir": str(settings.data_dir.resolve()),
@@ -128,6 +157,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--host")
     s.add_argument("--port", type=int)
     s.set_defaults(func=cmd_serve)
+    mg = sub.add_parser("migrate", help="bring the database schema to the newest migration "
+                        "(under a lock; run once before starting a new version)")
+    mg.set_defaults(func=cmd_migrate)
     i = sub.add_parser("index", help="search index").add_subparsers(dest="sub", required=True)
     b = i.add_parser("build", help="build the search index (only when the directory changed)")
     b.add_argument("--force", action="store_true", help="rebuild even if up to date")

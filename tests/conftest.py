@@ -29,7 +29,7 @@ BROWSER_FIXTURES = frozenset({"browser", "phone", "live_server"})
 #: the drills: real servers SIGKILLed under load, a PostgreSQL server, backups through
 #: `lotse` processes, the CLI bootstrap and listing in processes of their own
 DRILLS = frozenset({"test_reliability.py", "test_postgres.py", "test_backup.py",
-                    "test_referral_cli.py", "test_jobs_postgres.py"})
+                    "test_referral_cli.py", "test_jobs_postgres.py", "test_two_processes.py"})
 PROCESS_TESTS = frozenset({"test_no_default_account_and_one_time_bootstrap_sec04",
                            "test_two_worker_processes_send_each_of_20_mails_exactly_once",
                            "test_rotation_while_this_process_serves_logins_and_reads",

@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from directory import changes
 from directory.hsds import ownership, sheet, tabular
 from directory.hsds.cells import restore
 from directory.hsds.checks import ERROR, Context, Problem
@@ -312,6 +313,15 @@ def read_path(path: Path, ctx: Context, limits: Limits) -> Report:
     return read(path.name, path.read_bytes(), ctx, limits)
 
 
+def record_feed(s: Session, ids: list[str]) -> None:
+    """The imported offers go into the change feed (every running process reindexes)."""
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        kommunen = {i: k for i, k in s.execute(select(Service.id, Service.kommune_id)
+                                               .where(Service.id.in_(chunk)))}
+        changes.record_many(s, [(i, kommunen.get(i)) for i in chunk], "import")
+
+
 def run(store, source: Path | tuple[str, bytes], *, kommune_id: str | None = None,
         allow_national: bool = True, dry_run: bool = False, limits: Limits | None = None,
         progress: Callable[[int, int], None] | None = None,
@@ -352,6 +362,7 @@ def run(store, source: Path | tuple[str, bytes], *, kommune_id: str | None = Non
         report.result = write(s, report.records, progress=progress, stored=stored)
         if history is not None:
             history.after(s, report.result.touched)
+        record_feed(s, report.result.touched)
         if on_write is not None:
             on_write(s, report)
     report.applied = True
