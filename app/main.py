@@ -33,6 +33,7 @@ from app.imports import routes as imports
 from app.jobs import Background
 from app.keyring import open_keyring
 from app.kommunen import routes as kommunen
+from app.precheck import routes as precheck
 from app.referrals import routes as referrals
 from app.responsibility import routes as responsibility
 from app.responsibility.repository import seed as seed_rules
@@ -63,7 +64,7 @@ STATIC = Path(__file__).parent / "static"
 #: every feature's routes module, in the order their routes are matched
 #: (tests/test_layout.py checks that each app/<feature>/routes.py is here)
 FEATURES = (search, hsds, responsibility, assistant, volunteer, staff, analytics, rules,
-            referrals, casework, imports, editors, kommunen)
+            referrals, casework, imports, editors, kommunen, precheck)
 
 
 def open_store(settings: Settings) -> Store:
