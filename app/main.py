@@ -36,6 +36,7 @@ from app.jobs import Background, wake
 from app.keyring import DecryptionFailed, open_keyring
 from app.kommunen import routes as kommunen
 from app.messages import routes as messages
+from app.precheck import routes as precheck
 from app.referrals import routes as referrals
 from app.responsibility import routes as responsibility
 from app.responsibility.repository import seed as seed_rules
@@ -69,7 +70,7 @@ STATIC = Path(__file__).parent / "static"
 #: every feature's routes module, in the order their routes are matched
 #: (tests/test_layout.py checks that each app/<feature>/routes.py is here)
 FEATURES = (search, hsds, responsibility, assistant, volunteer, staff, analytics, rules,
-            referrals, casework, messages, sensors, imports, editors, kommunen)
+            referrals, casework, messages, sensors, imports, editors, kommunen, precheck)
 
 
 def open_store(settings: Settings) -> Store:

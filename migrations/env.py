@@ -13,6 +13,7 @@ import app.analytics.models
 import app.assistant.models
 import app.casework.models
 import app.messages.models
+import app.precheck.models
 import app.queue.models
 import app.referrals.models
 import app.responsibility.models
@@ -23,7 +24,7 @@ import directory.changes
 from directory.models import Base
 
 MODELS = (directory.changes, app.analytics.models, app.assistant.models, app.casework.models,
-          app.messages.models, app.queue.models, app.referrals.models,
+          app.messages.models, app.precheck.models, app.queue.models, app.referrals.models,
           app.responsibility.models, app.sensors.models, app.staff.models,
           app.web.shared_limits)
 

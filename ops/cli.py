@@ -14,10 +14,10 @@ import argparse
 import sys
 
 from app.settings import Settings
-from ops import backup, bench, evaluate, offers, referrals, rules, serve, staff
+from ops import backup, bench, evaluate, offers, precheck, referrals, rules, serve, staff
 
 #: the command groups, in the order `lotse --help` lists them
-GROUPS = (serve, evaluate, bench, offers, staff, rules, referrals, backup)
+GROUPS = (serve, evaluate, bench, offers, staff, rules, precheck, referrals, backup)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -20,6 +20,11 @@ PUBLIC = {
     ("POST", "/conversation/reply"),
     ("POST", "/conversation/feedback"),
     ("POST", "/conversation/delete"),
+    # the pre-check and the Personal Book: no account, nothing about the person stored (issue 18)
+    ("GET", "/precheck"),
+    ("GET", "/precheck/result"),
+    ("GET", "/book"),
+    ("GET", "/book/counter"),
     ("GET", "/api/v1/search"),  # public search API (DESIGN.md)
     ("GET", "/api/v1/kommunen"),  # public reference data
     ("GET", "/healthz"),  # process up

@@ -2,7 +2,8 @@
    readable offline. Pages come from the network first; only when it fails do saved
    copies answer. Staff, API and referral pages are never touched or cached. */
 "use strict";
-const SHELL = "lotse-shell-v1";
+const SHELL = "lotse-shell-v2";
+const BOOK = "lotse-book";  // the Personal Book's pages (app/static/book.js)
 const SAVED = "lotse-saved";
 const ASSETS = ["/static/app.css", "/static/lotse.js", "/static/vendor/htmx.min.js",
   "/static/icons/icon.svg", "/static/icons/icon-192.png", "/offline", "/saved"];
@@ -23,10 +24,13 @@ async function fromCache(request) {
   const url = new URL(request.url);
   const saved = await caches.open(SAVED);
   const shell = await caches.open(SHELL);
+  const book = await caches.open(BOOK);
   const loose = { ignoreSearch: true, ignoreVary: true };
   return (await saved.match(request, { ignoreVary: true }))
     // an offer saved in another language is better than none; a list must match exactly
     || (!url.pathname.startsWith("/list") && await saved.match(request, loose))
+    || (await book.match(request, { ignoreVary: true }))
+    || (url.pathname.startsWith("/book") && await book.match(request, loose))
     || (await shell.match(request, loose))
     || undefined;
 }
