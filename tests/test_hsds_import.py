@@ -11,7 +11,6 @@ import zipfile
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from app.main import open_store
 from app.settings import Settings
 from directory.demo import load_demo_kommune
 from directory.hsds import exporter, importer, sheet
@@ -23,10 +22,10 @@ from ops.cli import main
 
 
 @pytest.fixture
-def demo_store(tmp_path, monkeypatch):
+def demo_store(tmp_path, monkeypatch, demo_store_at):
     """A store with the demo directory (the source of exports)."""
     monkeypatch.setenv("LOTSE_MODEL", "")
-    return open_store(Settings(data_dir=tmp_path / "full"))
+    return demo_store_at(Settings(data_dir=tmp_path / "full"))
 
 
 @pytest.fixture
