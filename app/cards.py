@@ -47,7 +47,7 @@ def open_state(o: Offer, now: dt.datetime | None = None) -> str:
     holiday = holiday_name(now.date()) is not None
     day, minute = ("SU" if holiday else DAYS[now.weekday()]), now.hour * 60 + now.minute
     for slot in o.schedule:
-        if day in slot.days and _minutes(slot.opens) <= minute < _minutes(slot.closes):
+        if day in slot.days and _minutes(slot.opens_at) <= minute < _minutes(slot.closes_at):
             return "open"
     return "holiday" if holiday else "closed"
 
@@ -56,11 +56,12 @@ def hours_lines(o: Offer, lang: str) -> list[str]:
     say = translations(lang).gettext if lang == "de" else _
     lines = []
     for slot in o.schedule:
-        if slot.opens == "00:00" and slot.closes == "24:00" and len(slot.days) == 7:
+        if slot.opens_at == "00:00" and slot.closes_at == "24:00" and len(slot.days) == 7:
             lines.append(say("Day and night, every day"))
             continue
         days = ", ".join(weekday_name(d, lang) for d in slot.days)
-        lines.append(f"{days} {format_time(slot.opens, lang)}–{format_time(slot.closes, lang)}")
+        opens, closes = format_time(slot.opens_at, lang), format_time(slot.closes_at, lang)
+        lines.append(f"{days} {opens}–{closes}")
     return lines
 
 

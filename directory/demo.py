@@ -12,26 +12,28 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from directory.hsds.records import (
+from directory.hsds.writer import write
+from directory.models import Gemeinde, Kommune, Service, stable_id
+from directory.records import (
     Addr,
     Area,
     AtLocation,
     Category,
     LanguageRec,
+    LocationRec,
     OfferRecord,
     Org,
     PhoneRec,
-    Place,
     Slot,
     Translation,
+    read_records,
 )
-from directory.hsds.writer import write
-from directory.models import Gemeinde, Kommune, Service, stable_id
 
 DEMO_FILE = Path(__file__).parent / "data" / "demo_offers.json"
 DEMO_KOMMUNE = "demo"
@@ -71,13 +73,13 @@ def backfill_office_kinds(session: Session, data: dict | None = None) -> int:
     data = data or demo_data()
     kinds = {stable_id(f"service:{o['key']}"): o["office_kind"]
              for o in data["offers"] if o.get("office_kind")}
-    changed = 0
-    for svc in session.scalars(select(Service).where(Service.id.in_(list(kinds)),
-                                                     Service.office_kind.is_(None))):
-        svc.office_kind = kinds[svc.id]
-        changed += 1
-    session.flush()
-    return changed
+    ids = list(session.scalars(select(Service.id).where(Service.id.in_(list(kinds)),
+                                                        Service.office_kind.is_(None))))
+    if not ids:
+        return 0
+    records = read_records(session, ids, stored_order=True)
+    write(session, [replace(r, office_kind=kinds[r.id]) for r in records], keep_order=True)
+    return len(records)
 
 
 def demo_record(o: dict, kommune_id: str) -> OfferRecord:
@@ -88,7 +90,7 @@ def demo_record(o: dict, kommune_id: str) -> OfferRecord:
     locations = ()
     if loc:
         lid = stable_id(f"loc:{loc['key']}")
-        place = Place(lid, loc.get("name"), latitude=loc.get("latitude"),
+        place = LocationRec(lid, loc.get("name"), latitude=loc.get("latitude"),
                       longitude=loc.get("longitude"), addresses=(
                           Addr(stable_id(f"addr:{loc['key']}"), loc["street"], loc["city"],
                                loc["postal_code"]),))

@@ -1,4 +1,4 @@
-"""An offer as a flat draft: every editable field, validated, read from and written to the store.
+"""An offer as a flat draft: every editable field, and its validation.
 
 A draft is a plain dict. Its keys are the offer's fields (`FIELDS`): scalars
 (name, organisation, Kommune, age range, legal domain, office kind ...),
@@ -10,37 +10,23 @@ the edit form, the change history (one diff entry per key) and undo.
 
 `validate` checks a (partial) draft against the reference data in `Choices`
 and returns field-level error codes ("phones.0.number": "phone"); the staff
-pages turn the codes into German sentences. `snapshot` reads a service into a
-draft, `apply` writes the given keys of a draft into the service's rows.
+pages turn the codes into German sentences. A draft is a view of the offer's
+one record, not a store shape of its own: `directory.draft_record` turns a
+record into a draft and puts a draft's keys into a record, and
+`directory.editing` reads and writes records through the one reader and
+writer every import uses.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from directory.models import (
-    Address,
-    Attribute,
-    Contact,
-    Gemeinde,
-    Kommune,
-    Language,
-    Location,
-    Organization,
-    Phone,
-    Schedule,
-    Service,
-    ServiceArea,
-    ServiceAtLocation,
-    ServiceTranslation,
-    TaxonomyTerm,
-)
+from directory.models import Gemeinde, Kommune
 from directory.reference import office_kinds, topic_codes
 
 #: Data keys of the UI languages other than German (German is the offer's own text).
@@ -71,12 +57,7 @@ EXTRA = ("last_verified",)
 BOOLEANS = ("appointment_only", "temporarily_closed")
 LIMITS = {"name": 300, "description": 10_000, "organization": 300, "url": 500, "email": 200,
           "cost": 2000}
-SERVICE_COLUMNS = {"name": "name", "description": "description", "url": "url",
-                   "email": "email", "kommune_id": "kommune_id", "scope": "scope",
-                   "status": "status", "min_age": "min_age", "max_age": "max_age",
-                   "legal_domain": "legal_domain", "office_kind": "office_kind",
-                   "appointment_only": "appointment_only",
-                   "temporarily_closed": "temporarily_closed", "cost": "fees_description"}
+
 
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 URL = re.compile(r"^https?://[^\s<>\"]+$")
@@ -321,135 +302,3 @@ def _translation(t, e: dict, key: str) -> dict | None:
                                  limit=LIMITS["description"]) or "",
             "needs_review": bool(t.get("needs_review"))}
 
-
-# --- reading and writing --------------------------------------------------------------------
-
-
-def topics_of(session: Session, service_id: str) -> list[str]:
-    return sorted(session.scalars(
-        select(TaxonomyTerm.code).join(Attribute, Attribute.taxonomy_term_id == TaxonomyTerm.id)
-        .where(Attribute.link_id == service_id, Attribute.link_type == "service")))
-
-
-def _location_row(loc: Location) -> dict:
-    addr = loc.addresses[0] if loc.addresses else None
-    return {"name": loc.name, "street": addr.address_1 if addr else None,
-            "postal_code": addr.postal_code if addr else None, "city": addr.city if addr else None,
-            "gemeinde_id": loc.gemeinde_id, "latitude": loc.latitude, "longitude": loc.longitude}
-
-
-def snapshot(session: Session, svc: Service) -> dict:
-    """The service as a draft (plus `last_verified`)."""
-    d = {key: getattr(svc, column) for key, column in SERVICE_COLUMNS.items()}
-    d["residence_statuses"] = list(svc.residence_statuses or [])
-    d["organization"] = svc.organization.name if svc.organization else None
-    d["gemeinden"] = [a.gemeinde_id for a in svc.service_areas if a.gemeinde_id]
-    d["topics"] = topics_of(session, svc.id)
-    d["languages"] = [lang.code for lang in svc.languages]
-    d["locations"] = [_location_row(sal.location) for sal in svc.service_at_locations]
-    d["contacts"] = [{"name": c.name, "title": c.title, "email": c.email} for c in svc.contacts]
-    d["phones"] = [{"number": p.number, "description": p.description} for p in svc.phones]
-    d["schedule"] = [{"days": s.byday.split(","), "opens": s.opens_at, "closes": s.closes_at}
-                     for s in svc.schedules]
-    d.update(dict.fromkeys(TRANSLATION_KEYS))
-    for t in svc.translations:
-        if f"tr.{t.lang}" in d:
-            d[f"tr.{t.lang}"] = {"name": t.name, "description": t.description,
-                                 "needs_review": bool(t.needs_review)}
-    d["last_verified"] = svc.last_verified.isoformat() if svc.last_verified else None
-    return d
-
-
-def organization_named(session: Session, name: str) -> Organization:
-    """The organisation of this name (created if there is none)."""
-    org = session.scalar(select(Organization).where(Organization.name == name).limit(1))
-    if org is None:
-        org = Organization(name=name)
-        session.add(org)
-        session.flush()
-    return org
-
-
-def _organization(session: Session, svc: Service, name: str) -> None:
-    if svc.organization is None or svc.organization.name != name:
-        svc.organization = organization_named(session, name)
-
-
-def _locations(session: Session, svc: Service, rows: list[dict]) -> None:
-    """Link locations with these contents: an unchanged one is kept, a changed one is new
-    (locations can be shared by several offers, so an edit never changes another offer)."""
-    by_content: dict[str, ServiceAtLocation] = {}
-    for sal in svc.service_at_locations:
-        by_content.setdefault(repr(sorted(_location_row(sal.location).items())), sal)
-    links = []
-    for row in rows:
-        sal = by_content.pop(repr(sorted(row.items())), None)
-        if sal is None:
-            loc = Location(name=row["name"], gemeinde_id=row["gemeinde_id"],
-                           latitude=row["latitude"], longitude=row["longitude"])
-            loc.addresses = [Address(address_1=row["street"], postal_code=row["postal_code"],
-                                     city=row["city"])]
-            session.add(loc)
-            session.flush()
-            sal = ServiceAtLocation(location_id=loc.id, location=loc)
-        links.append(sal)
-    svc.service_at_locations = links
-
-
-def _translations(svc: Service, lang: str, value: dict | None) -> None:
-    row = next((t for t in svc.translations if t.lang == lang), None)
-    if value is None:
-        if row is not None:
-            svc.translations.remove(row)
-        return
-    if row is None:
-        row = ServiceTranslation(lang=lang, name=value["name"])
-        svc.translations.append(row)
-    row.name, row.description = value["name"], value["description"]
-    row.needs_review = value["needs_review"]
-
-
-def apply(session: Session, svc: Service, values: Mapping) -> None:
-    """Write the given keys of a (validated) draft into the service and its rows."""
-    for key, value in values.items():
-        if key in SERVICE_COLUMNS:
-            setattr(svc, SERVICE_COLUMNS[key], value)
-        elif key == "organization":
-            _organization(session, svc, value)
-        elif key == "residence_statuses":
-            svc.residence_statuses = list(value)
-        elif key == "gemeinden":
-            keep = {a.gemeinde_id: a for a in svc.service_areas}
-            svc.service_areas = [keep.get(g) or ServiceArea(gemeinde_id=g) for g in value]
-        elif key == "topics":
-            _topics(session, svc.id, value)
-        elif key == "languages":
-            keep = {lang.code: lang for lang in svc.languages}
-            svc.languages = [keep.get(c) or Language(code=c) for c in value]
-        elif key == "locations":
-            _locations(session, svc, value)
-        elif key == "contacts":
-            svc.contacts = [Contact(**c) for c in value]
-        elif key == "phones":
-            svc.phones = [Phone(number=p["number"], description=p["description"])
-                          for p in value]
-        elif key == "schedule":
-            svc.schedules = [Schedule(byday=",".join(s["days"]), opens_at=s["opens"],
-                                      closes_at=s["closes"]) for s in value]
-        elif key.startswith("tr."):
-            _translations(svc, key[3:], value)
-        elif key == "last_verified":
-            svc.last_verified = dt.date.fromisoformat(value) if value else None
-        else:
-            raise KeyError(key)
-    session.flush()
-
-
-def _topics(session: Session, service_id: str, codes: list[str]) -> None:
-    session.execute(delete(Attribute).where(Attribute.link_id == service_id,
-                                            Attribute.link_type == "service"))
-    terms = dict(session.execute(select(TaxonomyTerm.code, TaxonomyTerm.id)
-                                 .where(TaxonomyTerm.code.in_(codes))).all())
-    for code in codes:
-        session.add(Attribute(link_id=service_id, link_type="service", link_entity="service",
-                              taxonomy_term_id=terms[code]))

@@ -9,7 +9,10 @@ the same commit and update the search index after it:
     reindex(saved.offer_id)            # app layer: engine.upsert / engine.remove
 
 - A draft is the flat dict of `directory.drafts`; `update` takes the keys it
-  is given and leaves the others alone.
+  is given and leaves the others alone. It goes into the offer's record
+  (`directory.draft_record`), which the one writer of every import stores
+  (`directory.hsds.writer.write`); the offer is read back with the one reader
+  (`directory.records.read_records`, children in the order stored).
 - Optimistic concurrency: `version(snapshot)` is a short hash of every editable
   field. An update sent with the version the editor saw fails with `Conflict`
   when the offer changed meanwhile (by a colleague or an import), naming the
@@ -33,15 +36,18 @@ import hashlib
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from directory import changes as changes_feed
 from directory import drafts
+from directory.draft_record import from_record, organization_named, to_record
 from directory.drafts import Choices
+from directory.hsds.writer import write
 from directory.models import OfferChange, Service
+from directory.records import OfferRecord, read_records
 
 
 class EditError(Exception):
@@ -115,15 +121,24 @@ def diff(before: Mapping, after: Mapping) -> list[dict]:
             for k in keys if before.get(k) != after.get(k)]
 
 
-def load(session: Session, offer_id: str, *, lock: bool = False) -> tuple[Service, dict]:
-    """The service and its draft; `NotFound` if there is none."""
-    stmt = select(Service).where(Service.id == offer_id)
+def load(session: Session, offer_id: str, *, lock: bool = False) -> tuple[OfferRecord, dict]:
+    """The offer's record and its draft; `NotFound` if there is none.
+
+    Reading leaves the session without ORM objects (`read_records` expunges them).
+    """
+    stmt = select(Service.id).where(Service.id == offer_id)
     if lock:
         stmt = stmt.with_for_update()
-    svc = session.scalar(stmt)
-    if svc is None:
+    if session.scalar(stmt) is None:
         raise NotFound(offer_id)
-    return svc, drafts.snapshot(session, svc)
+    record = read_records(session, [offer_id], stored_order=True)[0]
+    return record, from_record(record)
+
+
+def _store(session: Session, record: OfferRecord) -> tuple[OfferRecord, dict]:
+    """Write the record (children in the given order) and read it back with its draft."""
+    write(session, [record], now=record.last_modified, keep_order=True)
+    return load(session, record.id)
 
 
 def latest_change(session: Session, offer_id: str) -> OfferChange | None:
@@ -137,14 +152,14 @@ def history(session: Session, offer_id: str) -> list[OfferChange]:
                                 .order_by(OfferChange.id.desc())))
 
 
-def _record(session: Session, svc: Service, actor: Actor, action: str, changes: list[dict],
+def _record(session: Session, r: OfferRecord, actor: Actor, action: str, changes: list[dict],
             undo_of: int | None = None) -> OfferChange:
-    entry = OfferChange(service_id=svc.id, kommune_id=svc.kommune_id, at=_now(),
+    entry = OfferChange(service_id=r.id, kommune_id=r.kommune_id, at=_now(),
                         actor_id=actor.id, actor_name=actor.name[:200], action=action,
                         changes=json.loads(json.dumps(changes, default=str)), undo_of=undo_of)
     session.add(entry)
     session.flush()
-    changes_feed.record(session, svc.id, svc.kommune_id, action)  # every process reindexes
+    changes_feed.record(session, r.id, r.kommune_id, action)  # every process reindexes
     return entry
 
 
@@ -158,42 +173,37 @@ def _checked(raw: Mapping, choices: Choices) -> dict:
 def create(session: Session, raw: Mapping, actor: Actor, choices: Choices) -> Saved:
     """A new offer from a whole draft (keys not given take the defaults of a new offer)."""
     values = _checked({**drafts.empty(), **raw, "status": "active"}, choices)
-    org = drafts.organization_named(session, values.pop("organization"))
-    svc = Service(id=str(uuid.uuid4()), name=values["name"], kommune_id=values["kommune_id"],
-                  organization_id=org.id, last_modified=_now())
-    session.add(svc)
-    svc.organization = org
-    drafts.apply(session, svc, values)
-    after = drafts.snapshot(session, svc)
+    org = organization_named(session, values.pop("organization"))
+    new = OfferRecord(id=str(uuid.uuid4()), organization=org, name=values["name"],
+                      kommune_id=values["kommune_id"], last_modified=_now())
+    record, after = _store(session, to_record(session, new, values))
     changes = diff(drafts.empty(), after)
-    entry = _record(session, svc, actor, "create", changes)
-    return Saved(svc.id, svc.kommune_id, entry.id, changes, version(after))
+    entry = _record(session, record, actor, "create", changes)
+    return Saved(record.id, record.kommune_id, entry.id, changes, version(after))
 
 
-def _write(session: Session, svc: Service, before: dict, values: Mapping, actor: Actor,
+def _write(session: Session, record: OfferRecord, before: dict, values: Mapping, actor: Actor,
            action: str, undo_of: int | None = None) -> Saved:
     changed = {k: v for k, v in values.items() if before.get(k) != v}
     if not changed:
-        return Saved(svc.id, svc.kommune_id, None, [], version(before))
-    drafts.apply(session, svc, changed)
-    svc.last_modified = _now()
-    session.flush()
-    after = drafts.snapshot(session, svc)
+        return Saved(record.id, record.kommune_id, None, [], version(before))
+    changed_record = replace(to_record(session, record, changed), last_modified=_now())
+    record, after = _store(session, changed_record)
     changes = diff(before, after)
-    entry = _record(session, svc, actor, action, changes, undo_of)
-    return Saved(svc.id, svc.kommune_id, entry.id, changes, version(after))
+    entry = _record(session, record, actor, action, changes, undo_of)
+    return Saved(record.id, record.kommune_id, entry.id, changes, version(after))
 
 
 def update(session: Session, offer_id: str, raw: Mapping, actor: Actor, choices: Choices,
            expected_version: str | None) -> Saved:
     """Change the keys of `raw`; `Conflict` if the offer is not at `expected_version`."""
-    svc, before = load(session, offer_id, lock=True)
+    record, before = load(session, offer_id, lock=True)
     if expected_version is not None and expected_version != version(before):
         raise Conflict("stale", latest_change(session, offer_id))
     merged = {**{k: before[k] for k in ("scope", "kommune_id") if k not in raw}, **raw}
     values = _checked(merged, choices)
     values = {k: v for k, v in values.items() if k in raw}
-    return _write(session, svc, before, values, actor, "update")
+    return _write(session, record, before, values, actor, "update")
 
 
 def set_status(session: Session, offer_id: str, status: str, actor: Actor,
@@ -201,23 +211,23 @@ def set_status(session: Session, offer_id: str, status: str, actor: Actor,
     """Archive (`inactive`: out of search, kept with its history) or restore (`active`)."""
     if status not in drafts.STATUSES:
         raise Invalid({"status": "unknown"})
-    svc, before = load(session, offer_id, lock=True)
+    record, before = load(session, offer_id, lock=True)
     if expected_version is not None and expected_version != version(before):
         raise Conflict("stale", latest_change(session, offer_id))
     action = "archive" if status == "inactive" else "restore"
-    return _write(session, svc, before, {"status": status}, actor, action)
+    return _write(session, record, before, {"status": status}, actor, action)
 
 
 def confirm(session: Session, offer_id: str, actor: Actor, day: dt.date,
             translations_reviewed: bool = False) -> Saved:
     """"Still valid": the offer in all its languages checked on `day` (see module doc)."""
-    svc, before = load(session, offer_id, lock=True)
+    record, before = load(session, offer_id, lock=True)
     values: dict = {"last_verified": day.isoformat()}
     if translations_reviewed:
         for key in drafts.TRANSLATION_KEYS:
             if before.get(key) and before[key]["needs_review"]:
                 values[key] = {**before[key], "needs_review": False}
-    saved = _write(session, svc, before, values, actor, "verify")
+    saved = _write(session, record, before, values, actor, "verify")
     return saved
 
 
@@ -226,14 +236,14 @@ def undo(session: Session, change_id: int, actor: Actor, offer_id: str | None = 
     entry = session.get(OfferChange, change_id)
     if entry is None or (offer_id is not None and entry.service_id != offer_id):
         raise NotFound(str(change_id))
-    svc, before = load(session, entry.service_id, lock=True)
-    latest = latest_change(session, svc.id)
+    record, before = load(session, entry.service_id, lock=True)
+    latest = latest_change(session, record.id)
     if entry.undone_by is not None:
         raise Conflict("undone", latest)
     fields = tuple(c["field"] for c in entry.changes)
     if entry.action == "create" or not fields:
         raise Conflict("nothing", latest)
-    later = session.scalars(select(OfferChange).where(OfferChange.service_id == svc.id,
+    later = session.scalars(select(OfferChange).where(OfferChange.service_id == record.id,
                                                       OfferChange.id > entry.id))
     touched = {c["field"] for e in later for c in e.changes} & set(fields)
     if touched:
@@ -242,9 +252,11 @@ def undo(session: Session, change_id: int, actor: Actor, offer_id: str | None = 
     if any(current[c["field"]] != c["after"] for c in entry.changes):
         raise Conflict("changed", latest, fields)
     values = {c["field"]: c["before"] for c in entry.changes}
-    saved = _write(session, svc, before, values, actor, "undo", undo_of=entry.id)
-    entry.undone_by = saved.change_id
-    session.flush()
+    saved = _write(session, record, before, values, actor, "undo", undo_of=entry.id)
+    undone = session.get(OfferChange, change_id)  # writing left the session empty
+    if undone is not None:
+        undone.undone_by = saved.change_id
+        session.flush()
     return saved
 
 

@@ -123,6 +123,18 @@ def topic_label(code: str, lang: str) -> str:
     return row["en"] if lang != "de" else row["de"]
 
 
+def _upsert(session: Session, present: dict, model: type, **values: object) -> None:
+    """Insert the row, or set the attributes that differ on the stored one (no merge: an
+    unchanged row costs a comparison, not a new ORM object)."""
+    row = present.get((model, values["id"]))
+    if row is None:
+        session.add(model(**values))
+        return
+    for key, value in values.items():
+        if getattr(row, key) != value:
+            setattr(row, key, value)
+
+
 def load_reference(session: Session) -> None:
     """Upsert Kommunen, Gemeinden and the taxonomy.
 
@@ -130,36 +142,28 @@ def load_reference(session: Session) -> None:
     """
     edited = set(session.scalars(select(Kommune.id).where(Kommune.edited_at.is_not(None))))
     edited |= set(session.scalars(select(Gemeinde.id).where(Gemeinde.edited_at.is_not(None))))
-    # every stored row in the session at once (held here, the identity map is weak): each
-    # merge below then finds its row there instead of selecting it (4 queries, not 470)
-    present = [*session.scalars(select(Kommune)), *session.scalars(select(Gemeinde)),
-               *session.scalars(select(Taxonomy)), *session.scalars(select(TaxonomyTerm))]
+    # every stored row at once (4 queries, not 470), held here: the identity map is weak
+    present: dict[tuple[type, str], object] = {}
+    present.update({(Kommune, x.id): x for x in session.scalars(select(Kommune))})
+    present.update({(Gemeinde, x.id): x for x in session.scalars(select(Gemeinde))})
+    present.update({(Taxonomy, x.id): x for x in session.scalars(select(Taxonomy))})
+    present.update({(TaxonomyTerm, x.id): x for x in session.scalars(select(TaxonomyTerm))})
+
+    def upsert(model: type, **values: object) -> None:
+        _upsert(session, present, model, **values)
+
     for k in kommunen():
         if k.id in edited:
             continue
-        session.merge(
-            Kommune(
-                id=k.id,
-                name=k.name,
-                kind=k.kind,
-                regierungsbezirk=k.regierungsbezirk,
-                ags=k.ags,
-                sample=False,
-            )
-        )
+        upsert(Kommune, id=k.id, name=k.name, kind=k.kind, regierungsbezirk=k.regierungsbezirk,
+               ags=k.ags, sample=False)
     session.flush()
     for g in gemeinden():
         if g.id in edited:
             continue
-        session.merge(Gemeinde(id=g.id, name=g.name, kommune_id=g.kommune_id, status=g.status))
-    session.merge(
-        Taxonomy(
-            id=TAXONOMY_ID,
-            name="KIM-Lotse Themen",
-            description="Topics of counselling offers for newcomers in NRW",
-            version="1",
-        )
-    )
+        upsert(Gemeinde, id=g.id, name=g.name, kommune_id=g.kommune_id, status=g.status)
+    upsert(Taxonomy, id=TAXONOMY_ID, name="KIM-Lotse Themen",
+           description="Topics of counselling offers for newcomers in NRW", version="1")
     session.flush()
     i18n = taxonomy_i18n()
     for t in taxonomy():
@@ -167,15 +171,6 @@ def load_reference(session: Session) -> None:
         labels = {lang: v["label"] for lang, v in i18n.get(code, {}).items() if lang[0] != "_"}
         labels.setdefault("de", t["de"])
         labels.setdefault("en", t["en"])
-        session.merge(
-            TaxonomyTerm(
-                id=stable_id(f"taxonomy_term:{code}"),
-                taxonomy_id=TAXONOMY_ID,
-                code=code,
-                name=t["de"],
-                description=t["what belongs here"],
-                labels=labels,
-            )
-        )
+        upsert(TaxonomyTerm, id=stable_id(f"taxonomy_term:{code}"), taxonomy_id=TAXONOMY_ID,
+               code=code, name=t["de"], description=t["what belongs here"], labels=labels)
     session.flush()
-    del present

@@ -1,9 +1,12 @@
-"""The directory store: opening the database and reading offers as plain records.
+"""The directory store: opening the database and reading offers as the pages' read model.
 
 `Store` wraps one engine. `Offer` is the read model every other part uses
-(the search index, the pages, the API): one frozen record per service with
-its organisation, address, phones, schedules, languages, categories,
-translations and target group already joined in.
+(the search index, the pages, the API): one frozen, flat value per service
+with its organisation, address, phones, schedules, languages, categories,
+translations and target group already joined in. It is made from the one
+record of an offer (`directory.records.OfferRecord`, read by `read_records`,
+children in the order they are stored) by `offer_of`; nothing else reads
+offers for the pages.
 """
 
 from __future__ import annotations
@@ -26,22 +29,9 @@ from directory.db import (
     migrate,
     schema_lock,
 )
-from directory.hsds.records import service_query
-from directory.models import (
-    Attribute,
-    Gemeinde,
-    Kommune,
-    Service,
-    TaxonomyTerm,
-)
+from directory.models import Gemeinde, Kommune, Service
+from directory.records import OfferRecord, Slot, read_records
 from directory.reference import load_reference
-
-
-@dataclass(frozen=True)
-class Slot:
-    days: tuple[str, ...]  # RFC 5545 BYDAY codes: MO TU WE TH FR SA SU
-    opens: str  # "09:00"
-    closes: str  # "12:00"; "24:00" = until midnight
 
 
 @dataclass(frozen=True)
@@ -167,27 +157,16 @@ class Store:
         """Active offers (all, one Kommune's plus the nationwide ones, or by id);
         `archived=True` includes the archived ones (the editors' preview)."""
         with self.session() as s:
-            q = service_query().order_by(Service.name, Service.id)
+            q = select(Service.id).order_by(Service.name, Service.id)
             if not archived:
                 q = q.where(Service.status == "active")
             if kommune_id:
                 q = q.where(or_(Service.kommune_id == kommune_id, Service.scope == "national"))
             if ids is not None:
                 q = q.where(Service.id.in_(ids))
-            services = list(s.scalars(q))
-            cats: dict[str, list[str]] = {}
-            cat_query = (
-                select(Attribute.link_id, TaxonomyTerm.code)
-                .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
-                .where(Attribute.link_type == "service")
-                .order_by(Attribute.link_id, TaxonomyTerm.code)
-            )
-            if ids is not None:  # one offer saved: not every offer's topics
-                cat_query = cat_query.where(Attribute.link_id.in_(ids))
-            rows = s.execute(cat_query)
-            for link_id, code in rows:
-                cats.setdefault(link_id, []).append(code)
-            return [_offer(svc, cats.get(svc.id, [])) for svc in services]
+            order = list(s.scalars(q))
+            found = {r.id: r for r in read_records(s, order, stored_order=True)}
+            return [offer_of(found[i]) for i in order]
 
     def directory_hash(self) -> str:
         """A hash of every active offer's content (changes when any offer changes)."""
@@ -197,38 +176,37 @@ class Store:
         return h.hexdigest()
 
 
-def _offer(svc: Service, categories: list[str]) -> Offer:
-    loc = svc.service_at_locations[0].location if svc.service_at_locations else None
-    addr = loc.addresses[0] if loc and loc.addresses else None
+def offer_of(r: OfferRecord) -> Offer:
+    """The read model of a record (read with its children in stored order)."""
+    place = r.locations[0].place if r.locations else None
+    addr = place.addresses[0] if place and place.addresses else None
     return Offer(
-        id=svc.id,
-        name=svc.name,
-        description=svc.description,
-        organization=svc.organization.name,
-        kommune_id=svc.kommune_id,
-        scope=svc.scope,
-        gemeinde_ids=tuple(a.gemeinde_id for a in svc.service_areas if a.gemeinde_id),
-        categories=tuple(categories),
-        legal_domain=svc.legal_domain,
-        min_age=svc.min_age,
-        max_age=svc.max_age,
-        residence_statuses=tuple(svc.residence_statuses or ()),
-        office_kind=svc.office_kind,
-        languages=tuple(lang.code for lang in svc.languages),
+        id=r.id,
+        name=r.name,
+        description=r.description,
+        organization=r.organization.name,
+        kommune_id=r.kommune_id,
+        scope=r.scope,
+        gemeinde_ids=tuple(a.gemeinde_id for a in r.areas if a.gemeinde_id),
+        categories=tuple(sorted(c.code for c in r.categories)),
+        legal_domain=r.legal_domain,
+        min_age=r.min_age,
+        max_age=r.max_age,
+        residence_statuses=r.residence_statuses,
+        office_kind=r.office_kind,
+        languages=tuple(lang.code for lang in r.languages),
         street=addr.address_1 if addr else None,
         postal_code=addr.postal_code if addr else None,
         city=addr.city if addr else None,
-        latitude=loc.latitude if loc else None,
-        longitude=loc.longitude if loc else None,
-        phones=tuple(p.number for p in svc.phones),
-        email=svc.email,
-        url=svc.url,
-        schedule=tuple(
-            Slot(tuple(x.byday.split(",")), x.opens_at, x.closes_at) for x in svc.schedules
-        ),
-        appointment_only=svc.appointment_only,
-        temporarily_closed=svc.temporarily_closed,
-        cost=svc.fees_description,
-        translations={t.lang: (t.name, t.description) for t in svc.translations},
-        last_verified=svc.last_verified,
+        latitude=place.latitude if place else None,
+        longitude=place.longitude if place else None,
+        phones=tuple(p.number for p in r.phones),
+        email=r.email,
+        url=r.url,
+        schedule=r.schedules,
+        appointment_only=r.appointment_only,
+        temporarily_closed=r.temporarily_closed,
+        cost=r.fees_description,
+        translations={t.lang: (t.name, t.description) for t in r.translations},
+        last_verified=r.last_verified,
     )

@@ -46,7 +46,8 @@ def topic_row(o: Offer) -> np.ndarray:
 
 def is_emergency(o: Offer) -> bool:
     """A nationwide service that answers day and night, every day (110, 112, crisis lines)."""
-    days = {d for s in o.schedule if s.opens == "00:00" and s.closes == "24:00" for d in s.days}
+    days = {d for s in o.schedule if s.opens_at == "00:00" and s.closes_at == "24:00"
+            for d in s.days}
     return o.scope == "national" and len(days) == 7
 
 

@@ -34,7 +34,9 @@ PROCESS_TESTS = frozenset({"test_no_default_account_and_one_time_bootstrap_sec04
                            "test_two_worker_processes_send_each_of_20_mails_exactly_once",
                            "test_rotation_while_this_process_serves_logins_and_reads",
                            "test_a_running_server_takes_the_new_key_on_sighup",
-                           "test_an_import_job_survives_its_process_and_answers_on_another"})
+                           "test_an_import_job_survives_its_process_and_answers_on_another",
+                           # a live server fuzzed by schemathesis in a process of its own
+                           "test_schemathesis_finds_no_failure_of_any_kind"})
 
 
 def pytest_collection_modifyitems(config, items):
@@ -51,6 +53,40 @@ def pytest_collection_modifyitems(config, items):
         if names & BROWSER_FIXTURES:
             item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def argon2_once():
+    """Argon2id costs about 0.25 s of CPU per hash and per check, by design, and the staff
+    tests make and log in some hundred accounts with the one test password
+    (`staffkit.PASSWORD`). So that password is hashed once for real and the hash reused
+    (its salt repeats across these test accounts), and a check of a (hash, password) pair
+    already checked gives the answer the real check gave (a check is deterministic).
+    Every other password is hashed and checked for real, every time."""
+    from staffkit import PASSWORD
+
+    from app.staff import passwords
+
+    real_hash, real_verify = passwords.hash_password, passwords.verify
+    hashed: dict[str, str] = {}
+    checked: dict[tuple[str, str], bool] = {}
+
+    def hash_password(password: str) -> str:
+        if password != PASSWORD:
+            return real_hash(password)
+        if password not in hashed:
+            hashed[password] = real_hash(password)
+        return hashed[password]
+
+    def verify(stored_hash: str, password: str) -> bool:
+        if (stored_hash, password) not in checked:
+            checked[stored_hash, password] = real_verify(stored_hash, password)
+        return checked[stored_hash, password]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(passwords, "hash_password", hash_password)
+        mp.setattr(passwords, "verify", verify)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -128,6 +164,20 @@ def copy_store(template: Path, data_dir: Path) -> None:
     with closing(sqlite3.connect(template)) as src, \
             closing(sqlite3.connect(data_dir / template.name)) as dst:
         src.backup(dst)
+
+
+@pytest.fixture
+def demo_store_at(light_template):
+    """`open_store(settings)` for a new store with the demo directory (SQLite), started from
+    a copy of the template store: the same store as a migration and demo load from nothing
+    would give, for a tenth of the CPU. Tests of migrating and loading use `open_store`."""
+
+    def make(settings: Settings):
+        assert settings.load_demo and not settings.database_url
+        copy_store(light_template, settings.data_dir)
+        return open_store(settings)
+
+    return make
 
 
 @pytest.fixture(scope="session")

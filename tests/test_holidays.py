@@ -30,13 +30,14 @@ def test_open_now_respects_holidays():
     from zoneinfo import ZoneInfo
 
     from app.cards import open_state
-    from directory.store import Offer, Slot
+    from directory.records import Slot
+    from directory.store import Offer
 
     berlin = ZoneInfo("Europe/Berlin")
     weekdays = Offer("x", "n", "d", "o", "demo", "kommune",
-                     schedule=(Slot(("MO", "TU", "WE", "TH", "FR"), "09:00", "17:00"),))
+                     schedule=(Slot("s1", "MO,TU,WE,TH,FR", "09:00", "17:00"),))
     always = Offer("y", "n", "d", "o", None, "national",
-                   schedule=(Slot(("MO", "TU", "WE", "TH", "FR", "SA", "SU"), "00:00", "24:00"),))
+                   schedule=(Slot("s2", "MO,TU,WE,TH,FR,SA,SU", "00:00", "24:00"),))
     easter_monday = dt.datetime(2026, 4, 6, 10, 0, tzinfo=berlin)
     ordinary_monday = dt.datetime(2026, 4, 13, 10, 0, tzinfo=berlin)
     assert open_state(weekdays, ordinary_monday) == "open"

@@ -12,7 +12,6 @@ import frictionless
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from app.main import open_store
 from app.settings import Settings
 from directory.hsds import profile, tabular
 from directory.models import Phone, Service
@@ -36,10 +35,10 @@ def assert_valid(name: str, obj) -> None:
 
 
 @pytest.fixture
-def data_dir(tmp_path, monkeypatch):
+def data_dir(tmp_path, monkeypatch, demo_store_at):
     monkeypatch.setenv("LOTSE_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("LOTSE_MODEL", "")
-    store = open_store(Settings())
+    store = demo_store_at(Settings())
     return tmp_path, store
 
 

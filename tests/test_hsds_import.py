@@ -11,7 +11,6 @@ import zipfile
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from app.main import open_store
 from app.settings import Settings
 from directory.demo import load_demo_kommune
 from directory.hsds import exporter, importer, sheet
@@ -23,10 +22,10 @@ from ops.cli import main
 
 
 @pytest.fixture
-def demo_store(tmp_path, monkeypatch):
+def demo_store(tmp_path, monkeypatch, demo_store_at):
     """A store with the demo directory (the source of exports)."""
     monkeypatch.setenv("LOTSE_MODEL", "")
-    return open_store(Settings(data_dir=tmp_path / "full"))
+    return demo_store_at(Settings(data_dir=tmp_path / "full"))
 
 
 @pytest.fixture
@@ -131,7 +130,7 @@ def test_spreadsheet_template_import_is_stable(empty_store):
     assert offer.name == "Sprachcafé Beispieldorf" and offer.kommune_id == "demo"
     assert set(offer.categories) == {"sprache", "ehrenamt"}
     assert offer.gemeinde_ids == ("demo-beispieldorf",)
-    assert [(s.days, s.opens, s.closes) for s in offer.schedule] == [
+    assert [(s.days, s.opens_at, s.closes_at) for s in offer.schedule] == [
         (("MO", "TU", "WE", "TH", "FR"), "09:00", "12:00"), (("TU",), "14:00", "16:00")]
     assert offer.languages == ("de", "ar") and offer.min_age == 16
     assert offer.residence_statuses == ("duldung", "gestattung")
@@ -293,7 +292,7 @@ def test_offers_as_spreadsheet_import_unchanged_and_edit_one(demo_store, tmp_pat
     edited = importer.run(demo_store, ("angebote.xlsx", buf.getvalue()), kommune_id="demo")
     assert len(edited.result.changed) == 1 and edited.result.unchanged == len(rows) - 2
     offer = demo_store.offers(ids=edited.result.changed)[0]
-    assert [(s.days, s.opens, s.closes) for s in offer.schedule] == [
+    assert [(s.days, s.opens_at, s.closes_at) for s in offer.schedule] == [
         (("MO", "TU", "WE", "TH", "FR"), "08:00", "18:00")]
     with demo_store.session() as s:
         csv_text = exporter.sheet_csv(s, "demo").decode("utf-8-sig")

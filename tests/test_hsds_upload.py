@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from staffkit import add_user, csrf_of, login
 
-from app.main import create_app, open_store
+from app.main import create_app
 from app.services import Services
 from app.settings import Settings
 from directory.hsds import sheet
@@ -24,12 +24,12 @@ ROW = {"Name des Angebots": "Nähcafé Probehausen", "Beschreibung": "Nähen und
 
 
 @pytest.fixture
-def app_client(tmp_path):
+def app_client(tmp_path, demo_store_at):
     """An app on its own store and its own (model-free) engine: imports change its index."""
     def make(**overrides):
         own = Settings(data_dir=tmp_path / f"d{len(list(tmp_path.iterdir()))}", model="",
                        **overrides)
-        store = open_store(own)
+        store = demo_store_at(own)
         engine = SearchEngine(None)
         engine.build(store.offers())
         return TestClient(create_app(own, Services(own, store, engine, ready=True)),

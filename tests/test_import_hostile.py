@@ -14,7 +14,6 @@ import zipfile
 import pytest
 from staffkit import add_user, csrf_of, login
 
-from app.main import open_store
 from app.settings import Settings
 from directory.hsds import importer, sheet
 from directory.hsds.importer import ImportRefused, Limits
@@ -54,11 +53,11 @@ def lying_zip(members: dict[str, bytes], liar: str, declared: int = 100) -> byte
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch) -> Store:
+def store(tmp_path, monkeypatch, demo_store_at) -> Store:
     monkeypatch.setenv("LOTSE_DATA_DIR", str(tmp_path / "store"))
     monkeypatch.setenv("LOTSE_MODEL", "")
     monkeypatch.setenv("LOTSE_IMPORT_MAX_UNPACKED_BYTES", str(LIMIT))
-    return open_store(Settings())
+    return demo_store_at(Settings())
 
 
 def _count(store) -> int:
@@ -166,7 +165,7 @@ def test_a_csv_field_over_the_csv_modules_limit(store, tmp_path, capsys):
     assert "services.csv, Zeile 2" in out and "description" in out
 
 
-def test_the_web_page_shows_the_messages(tmp_path):
+def test_the_web_page_shows_the_messages(tmp_path, demo_store_at):
     from fastapi.testclient import TestClient
 
     from app.main import create_app
@@ -174,7 +173,7 @@ def test_the_web_page_shows_the_messages(tmp_path):
     from index.engine import SearchEngine
 
     own = Settings(data_dir=tmp_path / "web", model="", import_max_unpacked_bytes=LIMIT)
-    st = open_store(own)
+    st = demo_store_at(own)
     engine = SearchEngine(None)
     engine.build(st.offers())
     c = TestClient(create_app(own, Services(own, st, engine, ready=True)),

@@ -16,7 +16,6 @@ import pytest
 from openpyxl import load_workbook
 from staffkit import add_user, csrf_of, login
 
-from app.main import open_store
 from app.settings import Settings
 from directory.hsds import exporter, importer, sheet, tabular
 from directory.models import Address, Language, Location, Organization, Phone, Schedule
@@ -26,10 +25,10 @@ OTHER = "koeln"  # the attacker's Kommune; the victim is the demo Kommune
 
 
 @pytest.fixture
-def demo_store(tmp_path, monkeypatch):
+def demo_store(tmp_path, monkeypatch, demo_store_at):
     monkeypatch.setenv("LOTSE_DATA_DIR", str(tmp_path / "store"))
     monkeypatch.setenv("LOTSE_MODEL", "")
-    return open_store(Settings())
+    return demo_store_at(Settings())
 
 
 def _victim(store) -> dict:
@@ -248,7 +247,7 @@ def test_legitimate_reimport_of_the_own_export_still_works(demo_store):
 def _app(tmp_path):
     from fastapi.testclient import TestClient
 
-    from app.main import create_app
+    from app.main import create_app, open_store
     from app.services import Services
     from index.engine import SearchEngine
 

@@ -70,7 +70,7 @@ def test_create_writes_every_field_and_reads_back(store):
     assert set(offer.residence_statuses) == {"duldung", "gestattung"}
     assert offer.languages == ("de", "ar", "ti") and offer.phones == ("0211 000000-1",)
     assert offer.street == "Musterweg 1" and offer.city == "Probehausen"
-    assert offer.schedule[0].days == ("TU", "TH") and offer.schedule[0].closes == "17:30"
+    assert offer.schedule[0].days == ("TU", "TH") and offer.schedule[0].closes_at == "17:30"
     assert offer.translations["en"][0] == "Sewing café for women" and offer.cost == "kostenlos"
     with store.session() as s:
         svc, snap = editing.load(s, saved.offer_id)

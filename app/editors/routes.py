@@ -206,7 +206,8 @@ async def create(request: Request, services: ServicesDep, staff: Staff = Depends
 def edit_form(request: Request, services: ServicesDep,
               offer_id: str, staff: Staff = Depends(EDITORS)):
     with services.store.session() as s:
-        snap = _or_404(lambda: drafts.snapshot(s, _found(s, staff, offer_id)))
+        _or_404(lambda: _found(s, staff, offer_id))
+        _, snap = editing.load(s, offer_id)
     return _edit_page(request, staff, offer_id=offer_id, draft=snap,
                       version=editing.version(snap), status=snap["status"])
 
@@ -230,7 +231,8 @@ async def save(request: Request, services: ServicesDep,
                           errors=exc.errors, status_code=422)
     except editing.Conflict as exc:
         with services.store.session() as s:
-            current = drafts.snapshot(s, _found(s, staff, offer_id))
+            _found(s, staff, offer_id)
+            current = editing.load(s, offer_id)[1]
             typed, _ = drafts.validate(raw, actions.choices(s))
         differ = [form.field_label(k) for k in drafts.FIELDS
                   if k in typed and typed[k] != current.get(k)]

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from app.i18n import gettext as _
 from app.web.openapi import IsoDateTime, QueryBool, QueryInt
 from directory.hsds import profile, to_hsds
-from directory.hsds.records import read_records
 from directory.models import (
     Attribute,
     Organization,
@@ -29,6 +28,7 @@ from directory.models import (
     ServiceAtLocation,
     ServiceTranslation,
 )
+from directory.records import read_records
 
 router = APIRouter(prefix="/api/v1/hsds", tags=["hsds"])
 HSDS_VERSION = "3.1"
@@ -152,7 +152,7 @@ def _orgs_with_services(search: str | None):
 
 
 def _org(o: Organization) -> dict:
-    from directory.hsds.records import Org
+    from directory.records import Org
 
     return to_hsds.organization(Org(o.id, o.name, o.description or "", o.website, o.email))
 

@@ -2,7 +2,7 @@
 
 Modules, one concept each:
 - `profile`: the `kim-lotse` profile taxonomy (NRW fields as HSDS attributes), see PROFILE.md;
-- `records`: `OfferRecord`, the neutral form of one offer, read from the store;
+- `directory.records` (beside this package): `OfferRecord`, the one record of an offer;
 - `to_hsds` / `from_hsds`: records <-> HSDS 3.1 JSON objects (nested service);
 - `tabular`: the HSDS CSV data package (datapackage.json + one CSV per table);
 - `cells`: spreadsheet formula neutralisation (SEC-15, CWE-1236);

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from directory.hsds import profile
-from directory.hsds.records import Org
 from directory.models import Gemeinde, Kommune, Organization, TaxonomyTerm, stable_id
+from directory.records import Org
 from directory.reference import office_kinds
 
 ERROR, NOTE = "Fehler", "Hinweis"

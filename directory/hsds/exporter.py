@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from directory.hsds import tabular, to_hsds
-from directory.hsds.records import read_records
+from directory.records import read_records
 
 
 def services(s: Session, kommune_id: str | None = None) -> list[dict]:

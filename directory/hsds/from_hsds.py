@@ -13,17 +13,17 @@ from __future__ import annotations
 
 from directory.hsds import checks, profile, shape
 from directory.hsds.checks import Context, Findings, Problem, as_uuid
-from directory.hsds.records import (
+from directory.records import (
     Addr,
     Area,
     AtLocation,
     Category,
     ContactRec,
     LanguageRec,
+    LocationRec,
     OfferRecord,
     Org,
     PhoneRec,
-    Place,
     Slot,
     Translation,
 )
@@ -155,7 +155,7 @@ def _kommune(p: dict, ctx: Context, f: Findings) -> tuple[str | None, str]:
 
 
 def _place(loc: dict, sid: str, ctx: Context, kommune: str | None, path: str,
-           f: Findings) -> Place | None:
+           f: Findings) -> LocationRec | None:
     lid = as_uuid(loc.get("id"), f"loc:{sid}:{path}")
     addrs = []
     for j, a in enumerate(loc.get("addresses") or []):
@@ -179,7 +179,7 @@ def _place(loc: dict, sid: str, ctx: Context, kommune: str | None, path: str,
     if kind not in ("physical", "postal", "virtual"):
         f.error(f"{path}.location_type", f"'{kind}' ist kein Ortstyp (physical, postal, "
                                          "virtual)")
-    return Place(lid, _text(loc, "name"), kind, _number(loc.get("latitude")),
+    return LocationRec(lid, _text(loc, "name"), kind, _number(loc.get("latitude")),
                  _number(loc.get("longitude")), gemeinde, tuple(addrs))
 
 

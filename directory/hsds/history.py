@@ -3,7 +3,7 @@
 The editors' history (`directory.editing`, `offer_change`) shows who changed
 an offer, when and what (field-level diff in the flat fields of
 `directory.drafts`), and can undo it. An import writes the same entries with
-the action `import`: the offer's draft snapshot before the write and after
+the action `import`: the offer's draft (`directory.draft_record`) before the write and after
 it, compared field by field. Above `limit` touched offers the entries are
 left out (the audit log still has the import), so a 50,000-offer import does
 not take twice as long.
@@ -14,12 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from directory import drafts, editing
-from directory.hsds.records import chunks
-from directory.models import OfferChange, Service
+from directory import editing
+from directory.draft_record import from_record
+from directory.models import OfferChange
+from directory.records import read_records
 
 
 class ImportHistory:
@@ -31,30 +31,23 @@ class ImportHistory:
         self.taken = False
         self.recorded = 0
 
-    def _services(self, s: Session, ids: list[str]) -> list[Service]:
-        out: list[Service] = []
-        for part in chunks(ids):
-            out += s.scalars(select(Service).where(Service.id.in_(part)))
-        return out
-
     def before(self, s: Session, ids: list[str]) -> None:
         if len(ids) <= self.limit:
-            self.before_snapshots = {svc.id: drafts.snapshot(s, svc)
-                                     for svc in self._services(s, ids)}
+            self.before_snapshots = {r.id: from_record(r)
+                                     for r in read_records(s, ids, stored_order=True)}
             self.taken = True
 
     def after(self, s: Session, touched: list[str]) -> None:
         if not self.taken or len(touched) > self.limit:
             return
         now = dt.datetime.now(dt.UTC)
-        for svc in self._services(s, touched):
-            changes = editing.diff(self.before_snapshots.get(svc.id, {}),
-                                   drafts.snapshot(s, svc))
+        for r in read_records(s, touched, stored_order=True):
+            changes = editing.diff(self.before_snapshots.get(r.id, {}), from_record(r))
             if not changes:
                 continue
-            s.add(OfferChange(service_id=svc.id, kommune_id=svc.kommune_id, at=now,
+            s.add(OfferChange(service_id=r.id, kommune_id=r.kommune_id, at=now,
                               actor_id=self.actor.id, actor_name=self.actor.name[:200],
-                              action="import" if svc.id in self.before_snapshots
+                              action="import" if r.id in self.before_snapshots
                               else "create",
                               changes=json.loads(json.dumps(changes, default=str))))
             self.recorded += 1

@@ -29,10 +29,10 @@ from directory.hsds import ownership, sheet, tabular
 from directory.hsds.cells import restore
 from directory.hsds.checks import ERROR, Context, Problem
 from directory.hsds.from_hsds import parse_service
-from directory.hsds.records import OfferRecord, chunks, read_records
 from directory.hsds.sheet_export import keep_stored
 from directory.hsds.writer import WriteResult, plan, write
 from directory.models import Service
+from directory.records import OfferRecord, chunks, read_records
 
 INFLATE_STEP = 1 << 16  # bytes inflated at a time while a zip is checked
 

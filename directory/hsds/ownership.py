@@ -23,7 +23,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from directory.hsds.checks import Problem
-from directory.hsds.records import OfferRecord, chunks
 from directory.models import (
     Address,
     Attribute,
@@ -35,6 +34,7 @@ from directory.models import (
     ServiceArea,
     ServiceAtLocation,
 )
+from directory.records import OfferRecord, chunks
 
 #: per child kind: (model, German name, HSDS field, sheet column, ids of a record)
 CHILDREN = (

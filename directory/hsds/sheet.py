@@ -20,20 +20,20 @@ from directory.hsds import checks, profile
 from directory.hsds.cells import neutralise
 from directory.hsds.checks import Context, Findings, Problem
 from directory.hsds.hours import HoursError, parse_hours
-from directory.hsds.records import (
+from directory.models import stable_id
+from directory.records import (
     Addr,
     Area,
     AtLocation,
     Category,
     LanguageRec,
+    LocationRec,
     OfferRecord,
     Org,
     PhoneRec,
-    Place,
     Slot,
     Translation,
 )
-from directory.models import stable_id
 from directory.reference import office_kinds
 
 EXAMPLE_ID = "BEISPIEL"
@@ -250,7 +250,7 @@ def parse_row(values: dict[str, object], ctx: Context, where: str) -> tuple[
                                  "ausfüllen")
         else:
             pid = stable_id(f"sheet-loc:{kommune}:{'|'.join(address).casefold()}")
-            place = Place(pid, v.get("location_name") or None, addresses=(
+            place = LocationRec(pid, v.get("location_name") or None, addresses=(
                 Addr(stable_id(f"addr:{pid}"), address[0], address[2], address[1]),))
             places.append(AtLocation(stable_id(f"sal:{sid}:{pid}"), place))
     if f.failed:

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from directory.hsds.hours import format_hours
-from directory.hsds.records import OfferRecord
 from directory.hsds.sheet import COLUMNS, TRANSLATION_LANGS, Column, headers
+from directory.records import OfferRecord
 
 
 def columns_for(records: list[OfferRecord]) -> list[Column]:

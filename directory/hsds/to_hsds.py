@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from directory.hsds import profile
-from directory.hsds.records import OfferRecord, Org, Place
 from directory.models import Taxonomy, TaxonomyTerm
+from directory.records import LocationRec, OfferRecord, Org
 
 
 def _clean(d: dict) -> dict:
@@ -55,7 +55,7 @@ def organization(o: Org) -> dict:
                    "email": o.email, "website": o.website})
 
 
-def location(p: Place) -> dict:
+def location(p: LocationRec) -> dict:
     out = _clean({"id": p.id, "location_type": p.location_type, "name": p.name,
                   "latitude": p.latitude, "longitude": p.longitude})
     out["addresses"] = [_clean({"id": a.id, "location_id": p.id, "address_1": a.address_1,

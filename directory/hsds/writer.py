@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from directory.hsds.records import OfferRecord, chunks, normalised, read_records
 from directory.models import (
     Address,
     Attribute,
@@ -34,6 +33,7 @@ from directory.models import (
     TaxonomyTerm,
     stable_id,
 )
+from directory.records import OfferRecord, chunks, normalised, read_records
 
 CHUNK = 1000
 CHILD_TABLES = (ServiceTranslation, Phone, Contact, Schedule, Language, ServiceArea,
@@ -105,33 +105,38 @@ def _children(r: OfferRecord, terms: dict[str, str]) -> dict:
     }
 
 
-def plan(s: Session, records: list[OfferRecord], stored: dict[str, OfferRecord] | None = None
-         ) -> tuple[WriteResult, list[OfferRecord], set[str]]:
+def plan(s: Session, records: list[OfferRecord], stored: dict[str, OfferRecord] | None = None,
+         *, keep_order: bool = False) -> tuple[WriteResult, list[OfferRecord], set[str]]:
     """Which records are new, changed or unchanged (nothing written): the dry run's figures.
 
-    `stored`: the stored records of these ids when the caller has read them already.
+    `stored`: the stored records of these ids (canonical order) when the caller has read
+    them already. The records to write come back in canonical order, or with `keep_order`
+    with their children as given (an editor's order, which the pages show).
     """
-    records = [normalised(r) for r in records]
     result = WriteResult()
     if stored is None:
         stored = {r.id: r for r in read_records(s, [r.id for r in records])}
     todo = []
-    for r in records:
+    for given in records:
+        r = normalised(given)
         if stored.get(r.id) == r:
             result.unchanged += 1
         else:
-            todo.append(r)
+            todo.append(given if keep_order else r)
             (result.changed if r.id in stored else result.new).append(r.id)
     s.expunge_all()
     return result, todo, set(stored)
 
 
 def write(s: Session, records: list[OfferRecord], *, now: dt.datetime | None = None,
-          stored: dict[str, OfferRecord] | None = None,
+          stored: dict[str, OfferRecord] | None = None, keep_order: bool = False,
           progress: Callable[[int, int], None] | None = None) -> WriteResult:
-    """Write new and changed offers; returns which ones (the index updates those)."""
+    """Write new and changed offers; returns which ones (the index updates those).
+
+    Children go in in canonical order, or with `keep_order` in the order given.
+    """
     now = now or dt.datetime.now(dt.UTC)
-    result, todo, stored = plan(s, records, stored)
+    result, todo, stored = plan(s, records, stored, keep_order=keep_order)
     if not todo:
         return result
     terms = {t.code: t.id for t in s.scalars(select(TaxonomyTerm))}

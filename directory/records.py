@@ -1,15 +1,23 @@
 """`OfferRecord`: one offer with everything that belongs to it, as plain frozen data.
 
-Every import format is read into records, every export format is written from
-records, and the store is read into records (`read_records`), so the mappings
-are written once and the writer can tell an unchanged offer by equality
+The one record of an offer, and `read_records` its one reader from the store
+(`directory.hsds.writer.write` is the one writer). Every import format (HSDS
+JSON, the CSV data package, the spreadsheet) and the demo file are read into
+records, every export format is written from records, the editors' drafts are
+a flat view of a record (`directory.drafts`), and the read model of pages and
+search (`directory.store.Offer`) is made from records. So the mappings are
+written once and the writer can tell an unchanged offer by equality
 (`last_modified` does not take part in the comparison).
+
+Children come in two orders: canonical (sorted by id, `normalised`: what
+imports compare and exports write) or as stored (`stored_order=True`: the
+order an editor typed, which the pages show; topics, which have no order, by code).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -42,7 +50,7 @@ class Addr:
 
 
 @dataclass(frozen=True)
-class Place:
+class LocationRec:
     id: str
     name: str | None = None
     location_type: str = "physical"
@@ -78,12 +86,18 @@ class ContactRec:
 
 @dataclass(frozen=True)
 class Slot:
+    """A weekly opening slot (HSDS schedule)."""
+
     id: str
-    byday: str  # "MO,TU"
+    byday: str  # RFC 5545 BYDAY codes, "MO,TU" (MO TU WE TH FR SA SU)
     opens_at: str  # "09:00"
-    closes_at: str
+    closes_at: str  # "12:00"; "24:00" = until midnight
     freq: str = "WEEKLY"
     description: str | None = None
+
+    @property
+    def days(self) -> tuple[str, ...]:
+        return tuple(self.byday.split(",")) if self.byday else ()
 
 
 @dataclass(frozen=True)
@@ -103,7 +117,7 @@ class Area:
 @dataclass(frozen=True)
 class AtLocation:
     id: str  # service_at_location id
-    place: Place
+    place: LocationRec
 
 
 @dataclass(frozen=True)
@@ -164,8 +178,14 @@ def chunks(items: list, size: int = CHUNK) -> Iterator[list]:
         yield items[i:i + size]
 
 
-def _record(svc: Service, cats: list[Category]) -> OfferRecord:
+def _as_stored(items: Iterable, key: Callable) -> Iterable:
+    """`sorted`'s stand-in when children stay in the order they are stored."""
+    return items
+
+
+def _record(svc: Service, cats: list[Category], stored_order: bool = False) -> OfferRecord:
     o = svc.organization
+    sort = _as_stored if stored_order else sorted
     return OfferRecord(
         id=svc.id,
         organization=Org(o.id, o.name, o.description or "", o.website, o.email),
@@ -175,32 +195,32 @@ def _record(svc: Service, cats: list[Category]) -> OfferRecord:
         max_age=svc.max_age, residence_statuses=tuple(svc.residence_statuses or ()),
         office_kind=svc.office_kind, appointment_only=bool(svc.appointment_only),
         temporarily_closed=bool(svc.temporarily_closed), last_verified=svc.last_verified,
-        translations=tuple(sorted(
+        translations=tuple(sort(
             (Translation(t.lang, t.name, t.description or "", bool(t.needs_review))
              for t in svc.translations), key=lambda t: t.lang)),
-        phones=tuple(sorted((PhoneRec(p.id, p.number, p.type, p.description)
-                             for p in svc.phones), key=lambda p: p.id)),
-        contacts=tuple(sorted((ContactRec(c.id, c.name, c.title, c.email)
-                               for c in svc.contacts), key=lambda c: c.id)),
-        schedules=tuple(sorted((Slot(x.id, x.byday, x.opens_at, x.closes_at, x.freq,
-                                     x.description) for x in svc.schedules), key=slot_order)),
-        languages=tuple(sorted((LanguageRec(x.id, x.code, x.name) for x in svc.languages),
-                               key=lambda x: x.id)),
-        areas=tuple(sorted((Area(a.id, a.gemeinde_id, a.name) for a in svc.service_areas),
-                           key=lambda a: a.id)),
-        locations=tuple(sorted((AtLocation(sal.id, _place(sal.location))
-                                for sal in svc.service_at_locations), key=lambda x: x.id)),
-        categories=tuple(sorted(cats, key=lambda c: c.id)),
+        phones=tuple(sort((PhoneRec(p.id, p.number, p.type, p.description)
+                           for p in svc.phones), key=lambda p: p.id)),
+        contacts=tuple(sort((ContactRec(c.id, c.name, c.title, c.email)
+                             for c in svc.contacts), key=lambda c: c.id)),
+        schedules=tuple(sort((Slot(x.id, x.byday, x.opens_at, x.closes_at, x.freq,
+                                   x.description) for x in svc.schedules), key=slot_order)),
+        languages=tuple(sort((LanguageRec(x.id, x.code, x.name) for x in svc.languages),
+                             key=lambda x: x.id)),
+        areas=tuple(sort((Area(a.id, a.gemeinde_id, a.name) for a in svc.service_areas),
+                         key=lambda a: a.id)),
+        locations=tuple(sort((AtLocation(sal.id, _place(sal.location, sort))
+                              for sal in svc.service_at_locations), key=lambda x: x.id)),
+        categories=tuple(sorted(cats, key=(lambda c: c.code if stored_order else c.id))),
         last_modified=utc(svc.last_modified),
     )
 
 
-def _place(loc: Location) -> Place:
-    return Place(
+def _place(loc: Location, sort: Callable = sorted) -> LocationRec:
+    return LocationRec(
         loc.id, loc.name, loc.location_type, loc.latitude, loc.longitude, loc.gemeinde_id,
-        tuple(sorted((Addr(a.id, a.address_1, a.city, a.postal_code, a.region,
-                           a.state_province, a.country, a.address_type)
-                      for a in loc.addresses), key=lambda a: a.id)))
+        tuple(sort((Addr(a.id, a.address_1, a.city, a.postal_code, a.region,
+                         a.state_province, a.country, a.address_type)
+                    for a in loc.addresses), key=lambda a: a.id)))
 
 
 def normalised(r: OfferRecord) -> OfferRecord:
@@ -251,9 +271,10 @@ def _categories(s: Session, ids: Iterable[str]) -> dict[str, list[Category]]:
 
 
 def read_records(s: Session, ids: list[str] | None = None, *, kommune_id: str | None = None,
-                 active_only: bool = False) -> list[OfferRecord]:
+                 active_only: bool = False, stored_order: bool = False) -> list[OfferRecord]:
     """Offers as records: by id, or all (of one Kommune), ordered by name and id.
 
+    Children in canonical order, or with `stored_order` as stored (see module doc).
     Read in chunks; each chunk's ORM objects leave the session once they are records,
     so a large directory is never held twice in memory.
     """
@@ -268,7 +289,7 @@ def read_records(s: Session, ids: list[str] | None = None, *, kommune_id: str | 
     for part in chunks(ids):
         services = list(s.scalars(service_query().where(Service.id.in_(part))))
         cats = _categories(s, [x.id for x in services])
-        out += [_record(x, cats.get(x.id, [])) for x in services]
+        out += [_record(x, cats.get(x.id, []), stored_order) for x in services]
         s.expunge_all()
     out.sort(key=lambda r: (r.name, r.id))
     return out
