@@ -11,6 +11,7 @@ from alembic import context
 
 import app.analytics.models
 import app.assistant.models
+import app.corrections.models
 import app.referrals.models
 import app.responsibility.models
 import app.staff.models
