@@ -29,6 +29,7 @@ from app import i18n
 from app.analytics import routes as analytics
 from app.assistant import routes as assistant
 from app.casework import routes as casework
+from app.corrections import routes as corrections
 from app.editors import routes as editors
 from app.hsds import routes as hsds
 from app.imports import routes as imports
@@ -70,7 +71,8 @@ STATIC = Path(__file__).parent / "static"
 #: every feature's routes module, in the order their routes are matched
 #: (tests/test_layout.py checks that each app/<feature>/routes.py is here)
 FEATURES = (search, hsds, responsibility, assistant, volunteer, staff, analytics, rules,
-            referrals, casework, messages, sensors, imports, editors, kommunen, precheck)
+            referrals, casework, messages, sensors, imports, editors, kommunen, precheck,
+            corrections)
 
 
 def open_store(settings: Settings) -> Store:

@@ -115,6 +115,10 @@ class Settings(BaseSettings):
         "statement (BITV NRW).")
     referral_limit_ip: int = Field(10, ge=1, description="Referrals per IP address per "
                                    "hour before 429.")
+    suggestion_limit_ip: int = Field(10, ge=1, description="Correction suggestions per IP "
+                                     "address per hour before 429.")
+    provider_link_days: int = Field(21, ge=1, le=90, description="Days a provider's personal "
+                                    "link (confirm an offer or propose changes) stays valid.")
     status_limit_ip: int = Field(30, ge=1, description="Status lookups and withdrawals per "
                                  "IP address per hour before 429.")
     trusted_proxies: str = Field(

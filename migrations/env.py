@@ -12,6 +12,7 @@ from alembic import context
 import app.analytics.models
 import app.assistant.models
 import app.casework.models
+import app.corrections.models
 import app.messages.models
 import app.precheck.models
 import app.queue.models
@@ -24,6 +25,7 @@ import directory.changes
 from directory.models import Base
 
 MODELS = (directory.changes, app.analytics.models, app.assistant.models, app.casework.models,
+          app.corrections.models,
           app.messages.models, app.precheck.models, app.queue.models, app.referrals.models,
           app.responsibility.models, app.sensors.models, app.staff.models,
           app.web.shared_limits)

@@ -64,7 +64,7 @@ def test_a_complete_year_matches_the_seeded_counts(svc):
     v = build(svc, "demo", 2025, NOW)
     assert v.complete and len(v.months) == 12
     q = v.tables["questions"].protected
-    assert values(q.column_totals)[:3] == [23, 16, None]  # March 2025: nothing -> "<5"
+    assert values(q.column_totals)[:3] == [23, 16, 0]  # March 2025: nothing -> 0
     assert q.column_totals[6].value == 30 and q.column_totals[11].value == 5
     assert q.total.value == 23 + 16 + 30 + 5
     topics = v.tables["topics"]
@@ -86,21 +86,22 @@ def test_a_complete_year_matches_the_seeded_counts(svc):
     assert v.answered_share[0] is None  # would give away the 3 unanswered
 
 
-def test_the_running_month_and_partial_years_show_no_totals(svc):
+def test_the_running_month_is_shown_and_partial_years_show_no_totals(svc):
     assert years(NOW, 731) == [2026, 2025, 2024]
     v = build(svc, "demo", 2026, NOW)
-    assert v.months == [dt.date(2026, 1, 1), dt.date(2026, 2, 1)]  # March is running
-    assert not v.complete
+    assert v.months == [dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)]
+    assert v.running and not v.complete  # March is running
+    assert not build(svc, "demo", 2025, NOW).running
     q = v.tables["questions"].protected
     assert q.total is None and q.row_totals is None
-    assert values(q.column_totals) == [6, None]
+    assert values(q.column_totals) == [6, 0, 50]  # February: nobody asked -> 0, not "<5"
     assert v.answered_share_year is None
 
 
 def test_a_kommune_sees_only_its_own_events(svc):
     demo = build(svc, "demo", 2025, NOW)
     koeln = build(svc, "koeln", 2025, NOW)
-    assert demo.tables["query_lang"].row("ru")[0].value is None  # Köln's 40 are not here
+    assert demo.tables["query_lang"].row("ru")[0].value == 0  # Köln's 40 are not here
     assert koeln.tables["questions"].protected.column_totals[0].value == 40
     assert koeln.tables["query_lang"].row("ru")[0].value == 40
 
@@ -125,7 +126,7 @@ def test_every_small_cell_is_hidden_everywhere(svc):
                 cells = [c for row in p.cells for c in row] + p.column_totals
                 cells += (p.row_totals or []) + ([p.total] if p.total else [])
                 for c in cells:
-                    assert c.value is None or c.value >= 5
+                    assert c.value is None or c.value >= 5 or c.value == 0
                     assert str(c) == "<5" or str(c) == str(c.value)
 
 

@@ -29,21 +29,29 @@ def assert_safe(p, values):
         for c, v in enumerate(row):
             cell = p.cells[r][c]
             assert cell.value in (v, None)
-            if v < K:
+            if 0 < v < K:
                 assert cell.value is None and str(cell) == "<5"
     for cells, total in lines(p, values):
         if total.value is not None:
             assert sum(1 for x in cells if x.value is None) != 1, "a lone hidden cell"
 
 
-def test_small_counts_are_hidden_and_totals_kept():
+def test_small_counts_are_hidden_zeros_shown_and_totals_kept():
     values = [[12, 3, 40], [7, 9, 0]]
     p = protect(values, K)
     assert_safe(p, values)
     assert [str(c) for c in p.column_totals] == ["19", "12", "40"]
     assert p.total.value == 71 and p.row_totals[0].value == 55
-    assert p.cells[0][0].value == 12
-    assert p.cells[0][2].value is None  # else 40 - 40 would show the hidden 0 below it
+    assert p.cells[0][2].value == 40 and str(p.cells[1][2]) == "0"  # 0 identifies nobody
+
+
+def test_zeros_stay_zero_unless_nothing_else_can_hide():
+    p = protect([[0, 0, 12, 30]], K)
+    assert [str(c) for c in p.cells[0]] == ["0", "0", "12", "30"]
+    p = protect([[0, 3, 0, 30]], K)  # the lone 3 takes a zero as its partner, not the 30
+    assert [str(c) for c in p.cells[0]] == ["<5", "<5", "0", "30"]
+    p = protect([[40, 2, 0, 0]], K)
+    assert [str(c) for c in p.cells[0]] == ["40", "<5", "<5", "0"]
 
 
 def test_a_lone_small_cell_takes_a_second_one_with_it():

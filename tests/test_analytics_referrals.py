@@ -59,12 +59,12 @@ def test_referral_figures_by_month_stage_and_wait(make_light_client):
     assert shown["waiting"].value == 6  # refs 8 to 13
     assert shown["in_contact"].value == 6  # refs 2 to 7 (7 after "nicht erreicht")
     assert not shown["not_reached"].shown and not shown["closed"].shown  # 1 each < k
-    assert not shown["withdrawn"].shown
+    assert shown["withdrawn"].value == 0  # nobody withdrew: a zero identifies nobody
     assert table.protected.column_totals[march_col].value == 14
     assert view.first_contact_days[march_col] == 4.5  # median of 1 to 7 and 9 days
     april = [m.month for m in view.months].index(4)
     assert view.first_contact_days[april] is None
-    assert table.protected.column_totals[april].value is None
+    assert table.protected.column_totals[april].value == 0  # none in April: 0, not "<5"
 
 
 def test_the_referral_figures_page_shows_no_personal_data(make_light_client):

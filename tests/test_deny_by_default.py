@@ -73,6 +73,13 @@ PUBLIC = {
     # accessibility statement (BITV NRW) and the Leichte Sprache explanation, on every page
     ("GET", "/accessibility"),
     ("GET", "/leichte-sprache"),
+    # corrections (issue 16): the public suggests a correction without any personal data;
+    # a provider's page is guarded by its single-use, expiring link token
+    ("GET", "/offer/{offer_id}/suggest"),
+    ("POST", "/offer/{offer_id}/suggest"),
+    ("GET", "/provider/{token}"),
+    ("POST", "/provider/{token}/confirm"),
+    ("POST", "/provider/{token}/propose"),
 }
 PUBLIC_MOUNTS = {"/static"}
 

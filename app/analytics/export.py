@@ -34,7 +34,7 @@ def _write(rows: list[list[object]]) -> str:
 def view_csv(view: View, kommunen: dict[str, str]) -> str:
     """One block per table: title, month header, rows, month totals (and year totals)."""
     rows: list[list[object]] = []
-    months = [labels.month(m) for m in view.months]
+    months = [labels.column(view, m) for m in view.months]
     year_total = [_s("Year")] if view.complete else []
     for key, table in view.tables.items():
         p = table.protected

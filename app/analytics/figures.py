@@ -1,12 +1,12 @@
 """The figures of one view (a Kommune, or the whole state) for one calendar year.
 
-Only complete months are shown (the running month is not), and only months
-still inside the event retention; a year's totals appear only when all twelve
-of its months are there, so no total changes after it has been shown (two
-versions of a changing total would give away the count in between). Every
-table of a view shares the month totals and is protected together
-(`app.analytics.protect.protect_all`): counts below k appear as "<k",
-including in shares, charts and CSV.
+The months still inside the event retention are shown, the running month too
+(marked as running: its counts grow until it ends). A year's totals appear only
+when all twelve of its months are complete, so no year total changes after it
+has been shown. Every table of a view shares the month totals and is protected
+together (`app.analytics.protect.protect_all`): counts from 1 to k-1 appear as
+"<k", including in shares, charts and CSV; a zero is shown as 0 (nobody can be
+identified by a count of nobody).
 """
 
 from __future__ import annotations
@@ -49,8 +49,9 @@ class View:
     kommune: str | None  # None = every Kommune (the state-wide sum)
     year: int
     months: list[dt.date]
-    complete: bool  # all twelve months present: year totals are shown
+    complete: bool  # all twelve months present and ended: year totals are shown
     k: int
+    running: bool = False  # the last month is the running one (its counts still grow)
     tables: dict[str, Table] = field(default_factory=dict)
     answered_share: list[float | None] = field(default_factory=list)
     answered_share_year: float | None = None
@@ -81,15 +82,15 @@ def available_months(year: int, now: dt.datetime, event_days: int) -> list[dt.da
     first_kept = event_cutoff(now, event_days)
     running = month_start(now)
     months = [dt.date(year, m, 1) for m in range(1, 13)]
-    return [m for m in months if first_kept <= m < running]
+    return [m for m in months if first_kept <= m <= running]
 
 
 def years(now: dt.datetime, event_days: int) -> list[int]:
-    """Years with at least one complete month inside the retention, newest first."""
+    """Years with at least one month inside the retention (the running one counts), newest
+    first."""
     first = event_cutoff(now, event_days)
-    last = month_start(now)
     return [y for y in range(now.year, first.year - 1, -1)
-            if available_months(y, now, event_days) and dt.date(y, 1, 1) < last]
+            if available_months(y, now, event_days)]
 
 
 def _counts(store, kommune: str | None, months: list[dt.date], *dims) -> dict[tuple, Counter]:
@@ -138,7 +139,9 @@ def build(services, kommune: str | None, year: int, now: dt.datetime | None = No
     now = now or utcnow()
     k = settings.analytics_k
     months = available_months(year, now, settings.analytics_event_days)
-    view = View(kommune, year, months, complete=len(months) == 12, k=k)
+    running = bool(months) and months[-1] == month_start(now)
+    view = View(kommune, year, months, complete=len(months) == 12 and not running, k=k,
+                running=running)
     width = len(months)
     topics = [t["code"] for t in reference.taxonomy()]
     ui = [*UI_LANGUAGES, OTHER, NONE]

@@ -17,6 +17,13 @@ def month(m: dt.date) -> str:
     return format_date(m, "MMM yyyy", locale=staff_language())
 
 
+def column(view, m: dt.date) -> str:
+    """A month as a column header; the running month says so (its counts still grow)."""
+    if getattr(view, "running", False) and view.months and m == view.months[-1]:
+        return _s("%(month)s (running month)") % {"month": month(m)}
+    return month(m)
+
+
 def month_short(m: dt.date) -> str:
     """The month alone (the year is in the chart's title)."""
     return format_date(m, "LLL", locale=staff_language())

@@ -67,6 +67,7 @@ def latin_forms(word: str) -> set[str]:
 class Lexicon:
     names: frozenset[str]
     surnames: frozenset[str]
+    curated: frozenset[str]  # our own given-name list (data/names.txt), not the big one
     vocabulary: frozenset[str]
     stop: frozenset[str]
     intro: tuple[tuple[str, ...], ...]
@@ -180,6 +181,7 @@ def lexicon() -> Lexicon:
     return Lexicon(
         names=frozenset(names),
         surnames=frozenset(own_family - stop - common),
+        curated=frozenset(own_given - stop - common),
         vocabulary=frozenset(vocabulary - names),
         stop=frozenset(stop),
         intro=tuple(p for p in intro if p not in weak),

@@ -4,8 +4,9 @@ Every `analytics_maintenance_minutes` (and once at start-up):
 - scrubbed questions older than `analytics_question_days` are deleted; events
   go month by month, once the whole month is older than `analytics_event_days`
   (so the figures of every month shown stay complete); per-answer links past
-  their hour limit are erased; on SQLite the WAL is checkpointed so the bytes are gone
-  (`secure_delete` is on for every connection);
+  their hour limit are erased, with the scrubbed texts still waiting on them; on
+  SQLite the WAL is checkpointed so the bytes are gone (`secure_delete` is on for
+  every connection);
 - questions without an embedding (or embedded by another model) get one, in
   batches, from the scrubbed text only.
 """
@@ -20,7 +21,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.analytics.figures import event_cutoff
-from app.analytics.models import Question, SearchEvent
+from app.analytics.models import PendingQuestion, Question, SearchEvent
 from app.analytics.record import utcnow
 from app.analytics.writer import flush
 
@@ -42,6 +43,8 @@ def purge(services, now: dt.datetime | None = None) -> dict[str, int]:
         links = s.execute(update(SearchEvent).where(
             SearchEvent.link.is_not(None), SearchEvent.link_until <= now,
         ).values(link=None, link_until=None)).rowcount
+        links += s.execute(delete(PendingQuestion).where(
+            PendingQuestion.link_until <= now)).rowcount
     if services.store.engine.dialect.name == "sqlite" and (questions or events or links):
         checkpoint(services.store.engine)
     return {"questions": questions, "events": events, "links": links}

@@ -9,6 +9,11 @@ per-answer id that lets "did this help?" or a referral find its event for
 `Question` holds an unanswered question only after scrubbing (see
 `app.analytics.scrub`), its embedding, and the day; it is not linked to any
 event and is deleted after `analytics_question_days`.
+`PendingQuestion` holds the scrubbed text of an answered question only while its
+per-answer link lives (`analytics_link_hours`): if "did this help?" says no, or
+a warm referral follows the answer (the shown offers did not fit), the text
+moves to `Question` (without the link) and feeds the gap report; otherwise the
+maintenance deletes it when the link expires.
 """
 
 from __future__ import annotations
@@ -53,3 +58,16 @@ class Question(Base):
     text: Mapped[str] = mapped_column(String(400))
     vector: Mapped[bytes | None] = mapped_column(LargeBinary)
     model: Mapped[str | None] = mapped_column(String(300))
+
+
+class PendingQuestion(Base):
+    """The scrubbed text of an answered question, kept only while its answer link lives."""
+
+    __tablename__ = "analytics_pending_question"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    link: Mapped[str] = mapped_column(String(64), index=True)
+    link_until: Mapped[dt.datetime] = mapped_column(TZ, index=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    kommune_id: Mapped[str | None] = mapped_column(ForeignKey("kommune.id"))
+    lang: Mapped[str] = mapped_column(String(12))
+    text: Mapped[str] = mapped_column(String(400))

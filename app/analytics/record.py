@@ -16,10 +16,10 @@ import hashlib
 import logging
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.analytics.models import SearchEvent
+from app.analytics.models import PendingQuestion, Question, SearchEvent
 from app.analytics.writer import Shown, flush, writer_for
 
 log = logging.getLogger("lotse.analytics")
@@ -58,17 +58,26 @@ def record_search(services, answer, *, kommune: str | None, ui_lang: str | None)
     return answer_id
 
 
-def _set(services, answer_id: str | None, **values) -> bool:
+def _set(services, answer_id: str | None, *, gap: bool = False, **values) -> bool:
+    """Set `values` on the answer's event; with `gap`, its question joins the gap report."""
     if not answer_id or len(answer_id) > 64 or not services.settings.analytics_enabled:
         return False
     flush(services)  # the event of a just-shown answer may still be on the queue
+    digest, now = _digest(answer_id), utcnow()
     try:
         with services.store.session.begin() as s:
             found = s.scalar(select(SearchEvent.id).where(
-                SearchEvent.link == _digest(answer_id), SearchEvent.link_until > utcnow()))
+                SearchEvent.link == digest, SearchEvent.link_until > now))
             if found is None:
                 return False
             s.execute(update(SearchEvent).where(SearchEvent.id == found).values(**values))
+            pending = s.scalars(select(PendingQuestion).where(
+                PendingQuestion.link == digest, PendingQuestion.link_until > now)).all()
+            if gap:  # moved without the link: the gap report cannot find the event
+                s.add_all(Question(day=p.day, kommune_id=p.kommune_id, lang=p.lang,
+                                   text=p.text) for p in pending)
+            if gap or values.get("helped"):
+                s.execute(delete(PendingQuestion).where(PendingQuestion.link == digest))
     except SQLAlchemyError as exc:
         log.warning("search event not updated: %s", type(exc).__name__)
         return False
@@ -76,10 +85,12 @@ def _set(services, answer_id: str | None, **values) -> bool:
 
 
 def record_feedback(services, answer_id: str | None, helped: bool) -> bool:
-    """'Did this help?' for the answer with this id; False when the id is unknown or expired."""
-    return _set(services, answer_id, helped=bool(helped))
+    """'Did this help?' for the answer with this id; False when the id is unknown or expired.
+    A "no" puts the (scrubbed) question of a confident answer into the gap report."""
+    return _set(services, answer_id, gap=not helped, helped=bool(helped))
 
 
 def record_referral(services, answer_id: str | None) -> bool:
-    """A referral followed the answer with this id."""
-    return _set(services, answer_id, referral=True)
+    """A referral followed the answer with this id: none of the offers shown settled it, so its
+    (scrubbed) question goes into the gap report as well."""
+    return _set(services, answer_id, gap=True, referral=True)

@@ -75,8 +75,8 @@ def _charts(view: View, kommunen: dict[str, str]) -> list[charts.Chart]:
         p = table.protected
         if p.row_totals is not None:
             cells, when = p.row_totals, str(view.year)
-        else:  # a year in progress: the newest complete month
-            cells, when = [row[-1] for row in p.cells], labels.month(view.months[-1])
+        else:  # a year in progress: the newest month
+            cells, when = [row[-1] for row in p.cells], labels.column(view, view.months[-1])
         names = [labels.row(key, r, kommunen) for r in table.rows]
         keep = [i for i, r in enumerate(table.rows) if key != "topics" or r != UNANSWERED]
         out.append(charts.rows(
@@ -106,8 +106,7 @@ def figures_home(staff: Staff = Depends(coordinator)):
 
 
 def _latest() -> int:
-    now = utcnow()
-    return now.year if now.month > 1 else now.year - 1
+    return utcnow().year  # the running month is shown, so the current year always has one
 
 
 @router.get("/staff/figures/{scope}/gaps")

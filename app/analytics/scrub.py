@@ -141,7 +141,10 @@ class _Tokens:
         f = self.folded[i].split("'")[0]  # Turkish "Ayşe'nin", French "d'Ahmed" -> first part
         if len(f) < 3 and "'" in self.folded[i]:
             f = self.folded[i].split("'")[-1]
-        if f in self.lex.surnames and self.case_script(i) and not self.capitalised(i):
+        if self.case_script(i) and not self.capitalised(i) and f not in self.lex.curated:
+            # a lower-case word of the big name list is an ordinary word far more often
+            # ("rain", "anne", "снег", "çay"): only our own given names count without a
+            # capital (a cue such as "my name is" still takes any word after it)
             return False
         return self.lex.is_name(f) and not self.stop(i)
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.analytics.lexicon import detect_language
-from app.analytics.models import Question, SearchEvent
+from app.analytics.models import PendingQuestion, Question, SearchEvent
 from app.analytics.scrub import scrub
 
 log = logging.getLogger("lotse.analytics")
@@ -57,11 +57,16 @@ def rows_for(item: Shown) -> list:
         topics=list(item.topics), confident=item.confident, crisis=item.crisis,
         referral=False, helped=None, link=item.link, link_until=item.link_until,
     )]
-    if not item.confident and not item.crisis:  # crisis texts are never kept
-        text = scrub(item.query, query_lang)
-        if len(_LETTER.findall(re.sub(r"\[\w+\]", "", text))) >= 3:
-            out.append(Question(day=item.day, kommune_id=item.kommune, lang=query_lang,
-                                text=text))
+    if item.crisis:  # crisis texts are never kept
+        return out
+    text = scrub(item.query, query_lang)
+    if len(_LETTER.findall(re.sub(r"\[\w+\]", "", text))) < 3:
+        return out
+    if not item.confident:
+        out.append(Question(day=item.day, kommune_id=item.kommune, lang=query_lang, text=text))
+    else:  # a gap too if "did this help?" says no or a referral follows (`record`)
+        out.append(PendingQuestion(link=item.link, link_until=item.link_until, day=item.day,
+                                   kommune_id=item.kommune, lang=query_lang, text=text))
     return out
 
 

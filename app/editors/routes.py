@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from app import i18n
 from app.cards import card
-from app.editors import actions, form, freshness
+from app.editors import actions, form, freshness, queue
 from app.i18n import staff_gettext as _s
 from app.responsibility.vocab import LEGAL_DOMAINS
 from app.settings import UI_LANGUAGES
@@ -42,6 +42,7 @@ LIST_LIMIT = 200
 HOME_LINKS.append(("editor", "/staff/offers", lambda: _s("Offers in the directory")))
 HOME_LINKS.append(("admin", "/staff/offers", lambda: _s("Offers in the directory")))
 HOME_NOTES.append(("editor", freshness.stale_note))
+HOME_LINKS.append(("editor", "/staff/suggestions", lambda: _s("Suggested corrections")))
 
 
 def _services(request: Request):
@@ -155,11 +156,15 @@ def stale_list(request: Request, services: ServicesDep, staff: Staff = Depends(E
                 for svc in freshness.stale(s, staff, kommune if staff.state_wide else None)]
         total = freshness.count(s, staff, kommune)
         names = dict(s.execute(select(Kommune.id, Kommune.name)).all())
-        confirmed = request.query_params.get("confirmed")
+        asked = queue.asked(s, [r["id"] for r in rows])
+        confirmed = request.query_params.get("confirmed", "")
     return render_staff(request, staff, "staff/offers_stale.html", {
         "rows": rows, "total": total, "names": names, "months": freshness.STALE_MONTHS,
-        "kommune": kommune or "",
-        "confirmed": confirmed == "1",
+        "kommune": kommune or "", "asked": asked,
+        "asked_now": request.query_params.get("asked") == "1",
+        "tick_all": request.query_params.get("tick") == "all",
+        "no_address": request.query_params.get("noaddress") == "1",
+        "confirmed": int(confirmed) if confirmed.isdigit() and len(confirmed) < 4 else 0,
         "kommune_options": sorted(names.items(), key=lambda kv: kv[1])
         if staff.state_wide else []})
 
@@ -327,3 +332,38 @@ def undo(request: Request, services: ServicesDep,
     except editing.Conflict as exc:
         return _done(request, f"/staff/offers/{offer_id}/history?problem={exc.reason}")
     return _done(request, f"/staff/offers/{offer_id}/history")
+
+
+# --- corrections: the suggestions queue, asking providers, confirming many (issue 16) ------
+
+
+@router.get("/staff/suggestions")
+def suggestions(request: Request, services: ServicesDep, staff: Staff = Depends(EDITORS)):
+    entries, total = queue.open_queue(services, staff)
+    return render_staff(request, staff, "staff/suggestions.html", {
+        "entries": entries, "total": total,
+        "dismissed": request.query_params.get("dismissed") == "1"})
+
+
+@router.post("/staff/suggestions/{suggestion_id}/{decision}")
+def decide_suggestion(request: Request, services: ServicesDep, suggestion_id: int,
+                      decision: str, staff: Staff = Depends(EDITORS)) -> Response:
+    status, offer_id = queue.decide(services, staff, suggestion_id, decision)
+    if status == "accepted":  # the editor corrects the offer in its form
+        return _done(request, f"/staff/offers/{offer_id}")
+    return _done(request, "/staff/suggestions?dismissed=1")
+
+
+@router.post("/staff/offers/{offer_id}/ask-provider")
+def ask_provider(request: Request, services: ServicesDep, offer_id: str,
+                 staff: Staff = Depends(EDITORS)) -> Response:
+    asked = queue.ask_provider(services, staff, offer_id)
+    return _done(request, "/staff/offers/stale?" + ("asked=1" if asked else "noaddress=1"))
+
+
+@router.post("/staff/offers/stale/confirm-selected")
+async def confirm_selected(request: Request, services: ServicesDep,
+                           staff: Staff = Depends(EDITORS)) -> Response:
+    form_data = await request.form()
+    done = queue.confirm_many(services, staff, [str(v) for v in form_data.getlist("offer")])
+    return _done(request, f"/staff/offers/stale?confirmed={done}")

@@ -39,10 +39,12 @@ def responsibility_page(
     status: str | None = Query(None, max_length=40),
     benefits: str | None = Query(None, max_length=40),
     age: str | None = Query(None, max_length=10),
+    part: str | None = Query(None, max_length=10),
 ):
     store = services.store
     lang = request.state.lang
     data = form_options(store, kommune)
+    places_only = part == "places"  # the Kommune changed: its Gemeinden, no lookup yet
     gemeinde_ids = {g.id for g in data["gemeinden"]}
     chosen_gemeinde = gemeinde if gemeinde in gemeinde_ids else None
     age_value, age_ok = parse_age(age)
@@ -67,6 +69,8 @@ def responsibility_page(
     for name, value, table in checks:
         if value and value not in table:
             data["errors"].append(name)
+    if places_only:
+        return render(request, "responsibility.html", data, block="gemeinde")
     if data["matter"] and not data["errors"]:
         try:
             result = lookup(store, cached_rules(store), matter=data["matter"],

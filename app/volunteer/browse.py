@@ -1,5 +1,6 @@
-"""The volunteers' browse view: a Kommune's offers by topic, filtered by language spoken,
-age and "open now"; share links and QR codes for one offer or a short list.
+"""The volunteers' browse view: a Kommune's offers by topic, filtered by words (name,
+description, provider, place; case and accents ignored), Gemeinde, language spoken, age
+and "open now"; share links and QR codes for one offer or a short list.
 
 Pure functions over `directory.store.Offer` and the card data of `app.cards.card`, so
 the routes stay thin and the filters are testable without a server.
@@ -8,6 +9,7 @@ the routes stay thin and the filters are testable without a server.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -29,10 +31,34 @@ class Filters:
     language: str = ""
     age: int | None = None
     open_now: bool = False
+    text: str = ""
+    gemeinde: str = ""
 
     @property
     def active(self) -> bool:
-        return bool(self.topic or self.language or self.open_now or self.age is not None)
+        return bool(self.topic or self.language or self.open_now or self.age is not None
+                    or self.text or self.gemeinde)
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fits_text(o: Offer, lang: str, text: str) -> bool:
+    """Every word of `text` is in the offer's German or `lang` text, provider or place."""
+    words = _fold(text).split()
+    if not words:
+        return True
+    parts = [o.name, o.description, o.organization, o.city or "", o.street or "",
+             *o.translations.get(lang, ())]
+    hay = _fold(" ".join(parts))
+    return all(w in hay for w in words)
+
+
+def fits_gemeinde(o: Offer, gemeinde: str) -> bool:
+    """An offer for the whole Kommune (or nationwide) serves every Gemeinde in it."""
+    return not gemeinde or not o.gemeinde_ids or gemeinde in o.gemeinde_ids
 
 
 def parse_ids(values: list[str]) -> list[str]:
@@ -52,9 +78,10 @@ def fits_age(o: Offer, age: int | None) -> bool:
     return (o.min_age is None or age >= o.min_age) and (o.max_age is None or age <= o.max_age)
 
 
-def matches(o: Offer, state: str, f: Filters) -> bool:
+def matches(o: Offer, state: str, f: Filters, lang: str = "de") -> bool:
     """Whether an offer (with its card's open state) passes the filters."""
     return ((not f.topic or f.topic in o.categories)
+            and fits_gemeinde(o, f.gemeinde) and fits_text(o, lang, f.text)
             and (not f.language or f.language in o.languages)
             and fits_age(o, f.age)
             and (not f.open_now or state == "open"))

@@ -44,10 +44,15 @@ def browse_page(
     language: str | None = Query(None, max_length=20),
     age: str | None = Query(None, max_length=10),
     open_now: str | None = Query(None, alias="open", max_length=5),
+    q: str | None = Query(None, max_length=200),
+    gemeinde: str | None = Query(None, max_length=40),
+    part: str | None = Query(None, max_length=10),
 ):
     lang = request.state.lang
     places = form_options(services.store, kommune)
     kommunen, chosen = places["kommunen"], places["kommune"]
+    gemeinden = places["gemeinden"]
+    gemeinde = gemeinde if gemeinde and gemeinde in {g.id for g in gemeinden} else ""
     offers = services.store.offers(chosen) if chosen else []
     age_value, age_ok = _age(age)
     topic_list = browse.topics(lang)
@@ -55,12 +60,13 @@ def browse_page(
     filters = browse.Filters(
         topic=topic if topic in {c for c, _ in topic_list} else "",
         language=language if language in {c for c, _ in language_list} else "",
-        age=age_value, open_now=bool(open_now))
+        age=age_value, open_now=bool(open_now), text=(q or "").strip(), gemeinde=gemeinde)
     pairs = [(o, card(o, lang)) for o in offers]
-    shown = [(o, c) for o, c in pairs if browse.matches(o, c["state"], filters)]
+    shown = [(o, c) for o, c in pairs if browse.matches(o, c["state"], filters, lang)]
     show_index = not filters.active and topic != "all"
     data = {
-        "kommunen": kommunen, "kommune": chosen, "topics": topic_list,
+        "kommunen": kommunen, "kommune": chosen, "topics": topic_list, "q": q or "",
+        "gemeinden": gemeinden, "gemeinde": gemeinde,
         "languages": language_list, "filters": filters, "age": age or "",
         "errors": [] if age_ok else ["age"], "all": topic == "all", "count": len(shown),
         "kommune_unknown": bool(kommune) and kommune != chosen,
@@ -69,7 +75,9 @@ def browse_page(
                   if (n := sum(code in o.categories for o, _c in shown))] if show_index else [],
         "groups": [] if show_index else browse.by_topic(shown, lang),
     }
-    return render(request, "browse.html", data, block="results")
+    # the Kommune changed: htmx swaps only its Gemeinde list, a plain form gets the page
+    return render(request, "browse.html", data,
+                  block="gemeinde" if part == "places" else "results")
 
 
 def _sheet(request: Request, offers: list, title: str, path: str, **params: str):
