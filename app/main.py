@@ -33,6 +33,7 @@ from app.imports import routes as imports
 from app.jobs import Background
 from app.keyring import open_keyring
 from app.kommunen import routes as kommunen
+from app.monitoring import routes as monitoring
 from app.referrals import routes as referrals
 from app.responsibility import routes as responsibility
 from app.responsibility.repository import seed as seed_rules
@@ -43,7 +44,8 @@ from app.settings import Settings
 from app.staff import routes as staff
 from app.staff import web as staff_web
 from app.volunteer import routes as volunteer
-from app.web import openapi
+from app.web import logs, openapi
+from app.web.metrics import ENCODE_SECONDS
 from app.web.middleware import (
     AccessLog,
     BodyLimit,
@@ -63,7 +65,7 @@ STATIC = Path(__file__).parent / "static"
 #: every feature's routes module, in the order their routes are matched
 #: (tests/test_layout.py checks that each app/<feature>/routes.py is here)
 FEATURES = (search, hsds, responsibility, assistant, volunteer, staff, analytics, rules,
-            referrals, casework, imports, editors, kommunen)
+            referrals, casework, imports, editors, kommunen, monitoring)
 
 
 def open_store(settings: Settings) -> Store:
@@ -82,6 +84,8 @@ def start(settings: Settings, progress: Progress | None = None) -> Services:
     engine = SearchEngine(encoder, cache=EmbeddingCache(settings.embedding_cache_dir),
                           encode_budget_ms=settings.encode_budget_ms)
     engine.open(store.offers(), settings.index_dir, progress)
+    if engine.batcher is not None:
+        engine.batcher.observe = ENCODE_SECONDS.observe  # encode time for /metrics
     return Services(settings, store, engine, ready=True)
 
 
@@ -125,6 +129,7 @@ def api_facts(app: FastAPI, settings: Settings) -> dict:
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     settings = settings or Settings()
     escape_logs()  # control characters in logged values are escaped (no forged lines)
+    logs.configure()  # JSON lines from every logger, uvicorn's included (app/web/logs)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -156,6 +161,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(BodyLimit, limit_of=body_limits(settings))
     app.add_middleware(LanguageAndHeaders, default_language=settings.default_language)
     app.add_middleware(AccessLog)
+    app.add_middleware(logs.RequestId, trusted_proxies=settings.trusted_proxies)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from app.settings import Settings
+from app.settings import Settings, redact_url
 from directory.store import Store
 from index.encoder import Encoder, ModelUnavailable
 from index.engine import SearchEngine
@@ -50,12 +50,38 @@ class Services:
         return self.engine.degraded
 
 
+class SchemaNotCurrent(RuntimeError):
+    """The store's schema is behind (or ahead of) the code and migrating at start is off."""
+
+
+def schema_is_current(store: Store) -> bool:
+    """The store's Alembic revision is the code's head."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from directory.db import alembic_config
+
+    heads = set(ScriptDirectory.from_config(alembic_config(store.engine)).get_heads())
+    with store.engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads()) == heads
+
+
 def migrated_store(settings: Settings, keys: bool = False) -> Store:
     """The store, migrated (no demo data, no rules seeded): for the command-line tools.
-    With `keys`, the key file is opened too (KeyringMissing if it is needed and gone)."""
+    With `auto_migrate` off (the production profile) the schema must be current already
+    (SchemaNotCurrent otherwise). With `keys`, the key file is opened too (KeyringMissing
+    if it is needed and gone)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(settings.resolved_database_url)
-    store.init()
+    if settings.auto_migrate:
+        store.init()
+    else:
+        if not schema_is_current(store):
+            raise SchemaNotCurrent(
+                f"the schema of {redact_url(store.url)} is not current and migrating at "
+                "start is off (LOTSE_AUTO_MIGRATE=false or LOTSE_PROFILE=production): run "
+                "`lotse migrate` first")
+        store.load_reference()
     if keys:
         from app.keyring import open_keyring
 

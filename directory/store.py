@@ -85,6 +85,10 @@ class Store:
     def init(self) -> None:
         """Migrate the schema and (re)load the NRW reference data."""
         migrate(self.engine)
+        self.load_reference()
+
+    def load_reference(self) -> None:
+        """(Re)load the NRW reference data (Kommunen, Gemeinden) into a migrated schema."""
         with self.session.begin() as s:
             load_reference(s)
 

@@ -11,6 +11,8 @@ built the index); then HTTP latency and the throughput of 8 concurrent
 clients against a uvicorn server in a process of its own (`ops.bench_server`,
 loading the saved index as `lotse serve` does), and that server's peak RSS.
 `--cold-start` also times `lotse serve` from launch to a green /readyz.
+`--processes 1,2` instead loads 1 and 2 real `lotse serve` processes on one store
+(`ops.bench_processes`): throughput, p50, p95 and memory per process.
 `--reuse-vectors` gives each copy its demo offer's vector instead of encoding
 it (for the NRW size, where latency and memory are measured, not the build).
 The build's CPU seconds are reported beside its wall time: on a machine shared
@@ -272,6 +274,16 @@ def cold_start(settings: Settings) -> float:
 
 
 def run_bench(settings: Settings, args) -> int:
+    if getattr(args, "processes", ""):
+        from ops.bench_processes import print_process_bench, run_process_bench
+
+        counts = [int(n) for n in args.processes.split(",") if n.strip()]
+        processes = run_process_bench(settings, counts, args.clients, args.queries)
+        if args.json:
+            print(json.dumps(processes, indent=1))
+        else:
+            print_process_bench(processes)
+        return 0
     if getattr(args, "import_offers", 0):
         from ops.bench_import import print_import_bench, run_import_bench
 
@@ -315,5 +327,10 @@ def register(sub) -> None:
     be.add_argument("--import-offers", type=int, default=0, metavar="N",
                     help="instead: import N synthetic offers (50000: the NRW scale) from a "
                     "spreadsheet and an HSDS package; wall, CPU, peak RSS per step")
+    be.add_argument("--processes", default="", metavar="1,2",
+                    help="instead: GET /api/v1/search throughput, p50, p95 and memory per "
+                    "process with this many `lotse serve` processes on one store "
+                    "(LOTSE_DATABASE_URL, or SQLite in a temporary data dir)")
+    be.add_argument("--clients", type=int, default=8, help="concurrent clients (--processes)")
     be.add_argument("--json", action="store_true")
     be.set_defaults(func=cmd_bench)

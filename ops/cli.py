@@ -29,8 +29,18 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pydantic import ValidationError
+
     args = parser().parse_args(argv)
-    code: int = args.func(args, Settings())
+    try:
+        settings = Settings()
+    except ValidationError as exc:  # e.g. LOTSE_LOAD_DEMO=true beside the production profile
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"])
+            print(f"error: settings: {(where + ': ') if where else ''}{error['msg']}",
+                  file=sys.stderr)
+        return 2
+    code: int = args.func(args, settings)
     return code
 
 

@@ -1,4 +1,4 @@
-"""`lotse referrals list --json` and `lotse keys rotate`: server-side commands, audited.
+"""`lotse referrals list --json`, `lotse keys rotate|create`: server-side commands, audited.
 
 `referrals list` prints the referrals (all Kommunen or `--kommune ID`) with
 their workflow data; the personal fields only with `--personal` (decrypted
@@ -70,6 +70,19 @@ def cmd_rotate(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_keys_create(args, settings: Settings) -> int:
+    from app.keyring import KeyringMissing, create_key_file
+    from app.services import migrated_store
+
+    try:
+        path = create_key_file(settings, migrated_store(settings))
+    except KeyringMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"key file written: {path} (mode 0600); back it up apart from the data")
+    return 0
+
+
 def register(sub) -> None:
     """The parser lines of this command group (called by `ops.cli.parser`)."""
     rf = sub.add_parser("referrals", help="referrals").add_subparsers(dest="sub", required=True)
@@ -87,3 +100,6 @@ def register(sub) -> None:
     kr = k.add_parser("rotate", help="new data key; re-encrypt every encrypted field")
     kr.add_argument("--keep-old", action="store_true", help="keep the old keys in the key file")
     kr.set_defaults(func=cmd_rotate)
+    kc = k.add_parser("create", help="write the key file once (the production profile never "
+                      "creates one by itself)")
+    kc.set_defaults(func=cmd_keys_create)

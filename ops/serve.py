@@ -2,9 +2,10 @@
 
 `serve` opens the store (migrations, NRW reference data, demo directory if empty),
 loads or builds the index and serves the app with uvicorn (no access log of its
-own, PRIV-07); `index build` builds the search index only when the model or the
-directory changed; `model install` writes the embedding model folder; `info`
-names the data dir, database (without password), model, index and offer counts.
+own, PRIV-07; JSON log lines from every logger); `index build` builds the search
+index only when the model or the directory changed; `model install` writes the
+embedding model folder; `info` names the data dir, database (without password), model,
+index and offer counts.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from collections.abc import Callable
 from app.settings import Settings, redact_url
 
 
-def _progress(label: str) -> Callable[[int, int], None]:
+def _progress(label: str) -> Callable[[int, int], None] | None:
+    """A progress bar on a terminal; none when stderr is a log (JSON lines only there)."""
+    if not sys.stderr.isatty():
+        return None
     from tqdm import tqdm
 
     bar = tqdm(total=0, desc=label, unit="offers", file=sys.stderr, dynamic_ncols=True)
@@ -37,11 +41,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from app.keyring import KeyringMissing
     from app.main import create_app, start
+    from app.services import SchemaNotCurrent
+    from app.web import logs
 
-    services = start(settings, _progress("index"))
+    logs.configure()  # JSON lines from the first log line on (the store, the model)
     try:
+        services = start(settings, _progress("index"))
         app = create_app(settings, services)
-    except KeyringMissing as exc:
+    except (KeyringMissing, SchemaNotCurrent) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     uvicorn.run(app, **serve_options(args.host or settings.host, args.port or settings.port))
@@ -49,13 +56,15 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def serve_options(host: str, port: int) -> dict:
-    """uvicorn's options: no access log of its own (it prints query strings, PRIV-07);
-    the app logs method, path and status (`lotse.access`)."""
-    import logging
+    """uvicorn's options: no access log of its own (it prints query strings, PRIV-07; the
+    app logs method, path, route, status and time as `lotse.access`) and no logging set-up
+    of its own (`log_config=None`): every logger writes the app's JSON lines
+    (app/web/logs)."""
+    from app.web import logs
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure()
     return {"host": host, "port": port, "proxy_headers": False, "server_header": False,
-            "access_log": False}
+            "access_log": False, "log_config": None}
 
 
 def cmd_index_build(args: argparse.Namespace, settings: Settings) -> int:

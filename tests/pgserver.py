@@ -56,8 +56,9 @@ def _start() -> dict:
     return {"port": port, "stop": stop}
 
 
-def postgres_url() -> str:
-    """A new empty database on the session's server, as an SQLAlchemy URL (psycopg 3)."""
+def postgres_url(template: str = "") -> str:
+    """A new empty database on the session's server (a copy of the database `template`
+    names, if given), as an SQLAlchemy URL (psycopg 3)."""
     from sqlalchemy import create_engine, text
 
     if not _server:
@@ -66,6 +67,13 @@ def postgres_url() -> str:
     base = f"postgresql+psycopg://lotse@127.0.0.1:{_server['port']}"
     admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        copy = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     admin.dispose()
     return f"{base}/{name}"
+
+
+def clone_database(url: str) -> str:
+    """A new database on the session's server, a copy of the one `url` names (which must
+    have no open connection: CREATE DATABASE … TEMPLATE)."""
+    return postgres_url(template=url.rsplit("/", 1)[1])

@@ -28,3 +28,21 @@ def test_server_half_loads_the_saved_index_without_rebuilding(settings, encoder,
     loaded = SearchEngine(encoder, cache=EmbeddingCache(None))
     assert loaded.open(again, Path(tmp_path / "index")) is False
     assert loaded.directory_hash == built.directory_hash
+
+
+def test_bench_with_two_serve_processes_on_one_store(monkeypatch, tmp_path):
+    """`lotse bench --processes 1,2`: real `lotse serve` processes on one store (lexical
+    search here, no model: the mechanics, not the figures), memory of each."""
+    from app.settings import Settings
+    from ops.bench_processes import run_process_bench
+
+    monkeypatch.setenv("LOTSE_MODEL", str(tmp_path / "no-model"))
+    report = run_process_bench(Settings(data_dir=tmp_path), [1, 2], clients=3, queries=24)
+    one, two = report["runs"]
+    assert (one["processes"], two["processes"]) == (1, 2)
+    for run in (one, two):
+        assert run["failures"] == 0 and run["throughput_qps"] > 0
+        assert 0 < run["p50_ms"] <= run["p95_ms"]
+        assert len(run["memory"]) == run["processes"]
+        assert all(m["rss_mb"] > 30 and m["peak_rss_mb"] >= m["rss_mb"] for m in run["memory"])
+    assert len({m["port"] for m in two["memory"]}) == 2
