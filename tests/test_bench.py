@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from app.main import open_store
 from index.cache import EmbeddingCache
 from index.engine import SearchEngine
@@ -30,6 +32,7 @@ def test_server_half_loads_the_saved_index_without_rebuilding(settings, encoder,
     assert loaded.directory_hash == built.directory_hash
 
 
+@pytest.mark.slow
 def test_bench_with_two_serve_processes_on_one_store(monkeypatch, tmp_path):
     """`lotse bench --processes 1,2`: real `lotse serve` processes on one store (lexical
     search here, no model: the mechanics, not the figures), memory of each."""
