@@ -18,10 +18,7 @@ from collections.abc import Callable
 from app.settings import Settings, redact_url
 
 
-def _progress(label: str) -> Callable[[int, int], None] | None:
-    """A progress bar on a terminal; none when stderr is a log (JSON lines only there)."""
-    if not sys.stderr.isatty():
-        return None
+def _progress(label: str) -> Callable[[int, int], None]:
     from tqdm import tqdm
 
     bar = tqdm(total=0, desc=label, unit="offers", file=sys.stderr, dynamic_ncols=True)
@@ -46,7 +43,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     logs.configure()  # JSON lines from the first log line on (the store, the model)
     try:
-        services = start(settings, _progress("index"))
+        # a progress bar on a terminal only: where stderr is a log, JSON lines alone
+        services = start(settings, _progress("index") if sys.stderr.isatty() else None)
         app = create_app(settings, services)
     except (KeyringMissing, SchemaNotCurrent) as exc:
         print(f"error: {exc}", file=sys.stderr)
