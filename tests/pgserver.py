@@ -44,7 +44,9 @@ def _start() -> dict:
                    check=True, capture_output=True, cwd=root)
     subprocess.run(_as_server_user([
         pg_ctl, "-D", str(data), "-l", str(root / "log"), "-w", "start", "-o",
-        f"-k {root} -p {port} -c listen_addresses=127.0.0.1 -c fsync=on"]),
+        f"-k {root} -p {port} -c listen_addresses=127.0.0.1 -c fsync=on "
+        # the PostgreSQL lane: every test's store keeps its pool open until the session ends
+        "-c max_connections=600"]),
         check=True, capture_output=True, cwd=root)
 
     def stop() -> None:
