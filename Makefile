@@ -8,7 +8,7 @@ HTMX_SHA256 := d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717
 HTMX := app/static/vendor/htmx.min.js
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint lock catalogs extract model clean
+.PHONY: install run test test-fast test-postgres lint lock catalogs extract model clean
 
 install: $(STAMP) $(HTMX) model catalogs
 
@@ -74,6 +74,12 @@ test: install lint
 test-fast: install lint
 	$(BIN)/pytest -m "not slow" --ignore=tests/test_memory.py
 	$(BIN)/pytest tests/test_memory.py
+
+# the whole suite again with every store of the shared fixtures (settings, make_client,
+# make_light_client) on a throw-away PostgreSQL server (tests/pgserver.py; Debian's
+# initdb/pg_ctl required, not skipped). Measured: see README, "PostgreSQL".
+test-postgres: install lint
+	LOTSE_TEST_POSTGRES=1 LOTSE_REQUIRE_POSTGRES=1 $(BIN)/pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var build $(HTMX)

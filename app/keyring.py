@@ -236,7 +236,11 @@ def _load_or_create(settings, store, path: Path) -> Keyring:
     if path.exists():  # another process created it while this one waited for the lock
         return Keyring.load(path)
     if not settings.create_key:
-        raise KeyringMissing(f"no key file at {path} (LOTSE_KEY_FILE); refusing to start")
+        why = ("the production profile never creates one"
+               if settings.profile == "production" else "LOTSE_CREATE_KEY=false")
+        raise KeyringMissing(
+            f"no key file at {path} (LOTSE_KEY_FILE) and {why}: create it once with "
+            "`lotse keys create`, back it up apart from the data; refusing to start")
     if holds_encrypted_data(store):
         raise KeyringMissing(
             f"the store holds encrypted data but there is no key file at {path}; "
@@ -246,6 +250,20 @@ def _load_or_create(settings, store, path: Path) -> Keyring:
     log.warning("created a new key file at %s (mode 0600); back it up apart from the data",
                 path)
     return keyring
+
+
+def create_key_file(settings, store) -> Path:
+    """Write a new key file where the settings name it, for a store without encrypted data
+    (`lotse keys create`, the one way the production profile gets a key file)."""
+    path = key_path(settings)
+    if path.exists():
+        raise KeyringMissing(f"a key file exists at {path} already; it is left as it is")
+    if holds_encrypted_data(store):
+        raise KeyringMissing(f"the store holds encrypted data: a new key file at {path} could "
+                             "not read it; restore the key file instead")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Keyring.generate().save(path)
+    return path
 
 
 def bind(store, keyring: Keyring) -> None:

@@ -37,6 +37,7 @@ from app.jobs import Background, wake
 from app.keyring import DecryptionFailed, open_keyring
 from app.kommunen import routes as kommunen
 from app.messages import routes as messages
+from app.monitoring import routes as monitoring
 from app.precheck import routes as precheck
 from app.referrals import routes as referrals
 from app.responsibility import routes as responsibility
@@ -49,7 +50,8 @@ from app.settings import Settings
 from app.staff import routes as staff
 from app.staff import web as staff_web
 from app.volunteer import routes as volunteer
-from app.web import openapi
+from app.web import logs, openapi
+from app.web.metrics import ENCODE_SECONDS
 from app.web.middleware import (
     AccessLog,
     BodyLimit,
@@ -72,7 +74,7 @@ STATIC = Path(__file__).parent / "static"
 #: (tests/test_layout.py checks that each app/<feature>/routes.py is here)
 FEATURES = (search, hsds, responsibility, assistant, volunteer, staff, analytics, rules,
             referrals, casework, messages, sensors, imports, editors, kommunen, precheck,
-            corrections)
+            corrections, monitoring)
 
 
 def open_store(settings: Settings) -> Store:
@@ -97,6 +99,8 @@ def start(settings: Settings, progress: Progress | None = None) -> Services:
     follower = Follower(store, engine, settings.import_reindex_above)
     follower.start()  # before the offers are read: what is written meanwhile is applied
     engine.open(store.offers(), settings.index_dir, progress)
+    if engine.batcher is not None:
+        engine.batcher.observe = ENCODE_SECONDS.observe  # encode time for /metrics
     return Services(settings, store, engine, ready=True, follower=follower)
 
 
@@ -150,6 +154,7 @@ def _reload_keys_on_sighup(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     settings = settings or Settings()
     escape_logs()  # control characters in logged values are escaped (no forged lines)
+    logs.configure()  # JSON lines from every logger, uvicorn's included (app/web/logs)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -184,6 +189,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(BodyLimit, limit_of=body_limits(settings))
     app.add_middleware(LanguageAndHeaders, default_language=settings.default_language)
     app.add_middleware(AccessLog)
+    app.add_middleware(logs.RequestId, trusted_proxies=settings.trusted_proxies)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import sys
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The public interface (gettext domain `messages`): BCP 47 tags, in the order of the
@@ -24,9 +25,17 @@ STAFF_LANGUAGES = ("de", "en")
 RTL_LANGUAGES = frozenset({"ar", "fa", "ps", "ckb"})
 
 
+#: what the production profile turns off (demo data, key creation, migration at start)
+PRODUCTION_OFF = ("load_demo", "create_key", "auto_migrate")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LOTSE_", extra="ignore")
 
+    profile: Literal["development", "production"] = Field(
+        "development", description="`production`: no demo data, no key creation, no "
+        "migration at start (`lotse migrate` is a step of its own); setting any of "
+        "LOAD_DEMO, CREATE_KEY, AUTO_MIGRATE to true beside it is an error.")
     data_dir: Path = Field(Path("./var"), description="Where the store and the index live.")
     database_url: str = Field(
         "", description="SQLAlchemy URL of the store; empty = SQLite file lotse.db in the data dir."
@@ -47,7 +56,9 @@ class Settings(BaseSettings):
         "`lotse migrate` before starting the new version.")
     load_demo: bool = Field(True, description="Load the demo directory into an empty store.")
     search_limit: int = Field(5, ge=1, le=50, description="Offers shown per answer.")
-    torch_threads: int = Field(0, ge=0, description="CPU threads for the encoder; 0 = default.")
+    torch_threads: int = Field(
+        1, ge=0, description="CPU threads of torch per process (questions; index builds use "
+        "as many workers); 0 = torch's default (all cores: 4-9x slower under load).")
     key_file: str = Field(
         "", description="Key file (data keys for field encryption, audit HMAC key); "
         "empty = keyring.json in the data dir. Keep it outside the repository and the database.",
@@ -124,7 +135,8 @@ class Settings(BaseSettings):
     trusted_proxies: str = Field(
         "", description="Addresses or networks (comma-separated, e.g. 127.0.0.1,10.0.0.0/8) "
         "of reverse proxies whose Forwarded / X-Forwarded-For header names the client; "
-        "the right-most address not in this list counts. Empty = the direct peer counts.")
+        "the right-most address not in this list counts, and their X-Request-ID is taken "
+        "over. Empty = the direct peer counts.")
     search_limit_ip: int = Field(60, ge=1, description="Questions (search API, answer page, "
                                  "conversation) per IP address per minute before 429.")
     conversation_hours: int = Field(
@@ -185,8 +197,23 @@ class Settings(BaseSettings):
     body_max_upload_extra: int = Field(
         1_000_000, ge=0, description="Bytes an upload (offers import, rules file) may carry "
         "beyond LOTSE_IMPORT_MAX_BYTES: the multipart form around the file.")
+    metrics_networks: str = Field(
+        "127.0.0.1/32,::1/128", description="Networks `/metrics` answers to, comma-separated "
+        "(requests with forwarding headers never); empty = nobody.")
     hsds_max_per_page: int = Field(
         100, ge=1, le=1000, description="Largest `per_page` of the HSDS API.")
+
+    @model_validator(mode="after")
+    def _profile(self) -> Settings:
+        """The production profile turns demo data, key creation and migration at start off;
+        asking for one of them beside it explicitly is a contradiction, not a preference."""
+        if self.profile == "production":
+            for name in PRODUCTION_OFF:
+                if name in self.model_fields_set and getattr(self, name):
+                    raise ValueError(f"LOTSE_{name.upper()}=true contradicts "
+                                     "LOTSE_PROFILE=production")
+                setattr(self, name, False)
+        return self
 
     def for_tools(self) -> Settings:
         """These settings for `lotse eval` and `lotse bench`: they record no anonymous events

@@ -37,7 +37,7 @@ class SchemaOutdated(RuntimeError):
     def __init__(self, current: str | None, head: str):
         self.current, self.head = current, head
         super().__init__(f"the database schema is at revision {current or 'none (empty)'}, "
-                         f"this version needs {head}")
+                         f"this version needs {head}: run `lotse migrate` first")
 
 
 def private_file(path: Path) -> None:

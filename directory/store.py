@@ -108,8 +108,12 @@ class Store:
                 migrate(self.engine)
             else:
                 check_schema(self.engine)
-            with self.session.begin() as s:
-                load_reference(s)
+            self.load_reference()
+
+    def load_reference(self) -> None:
+        """(Re)load the NRW reference data (Kommunen, Gemeinden) into a migrated schema."""
+        with self.session.begin() as s:
+            load_reference(s)
 
     def load_demo_if_empty(self) -> bool:
         from directory.demo import load_demo

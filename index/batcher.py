@@ -38,6 +38,8 @@ class QueryBatcher:
         self._start_lock = threading.Lock()
         self.last_timeout = 0.0
         self.timeouts = 0
+        #: called with the seconds a question waited for its vector (the app's metrics)
+        self.observe: Callable[[float], None] | None = None
 
     def _ensure_thread(self) -> None:
         if self._thread is None or not self._thread.is_alive():
@@ -75,14 +77,18 @@ class QueryBatcher:
         fut: Future = Future()
         self._queue.put((text, fut))
         budget = self.budget_ms if budget_ms is None else budget_ms
+        t0 = time.perf_counter()
         try:
-            return fut.result(timeout=budget / 1000 if budget else None)
+            vec = fut.result(timeout=budget / 1000 if budget else None)
         except FutureTimeout:
             fut.cancel()
             self.last_timeout = time.monotonic()
             self.timeouts += 1
             log.warning("query encoding exceeded its budget of %.0f ms", budget)
-            return None
+            vec = None
+        if self.observe is not None:
+            self.observe(time.perf_counter() - t0)
+        return vec
 
     @property
     def degraded(self) -> bool:

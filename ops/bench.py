@@ -13,6 +13,8 @@ turns with the floor: the same question encoded by plain sentence-transformers i
 process (`ops.bench_floor`), as an outside check measures it; the throughput of 8
 concurrent clients and the server's peak RSS.
 `--cold-start` also times `lotse serve` from launch to a green /readyz.
+`--processes 1,2` instead loads 1 and 2 real `lotse serve` processes on one store
+(`ops.bench_processes`): throughput, p50, p95 and memory per process.
 `--reuse-vectors` gives each copy its demo offer's vector instead of encoding
 it (for the NRW size, where latency and memory are measured, not the build).
 The build's CPU seconds are reported beside its wall time: on a machine shared
@@ -333,6 +335,16 @@ def run_bench(settings: Settings, args) -> int:
 
         print_case_bench(run_case_bench(settings, args.cases), args.json)
         return 0
+    if getattr(args, "processes", ""):
+        from ops.bench_processes import print_process_bench, run_process_bench
+
+        counts = [int(n) for n in args.processes.split(",") if n.strip()]
+        processes = run_process_bench(settings, counts, args.clients, args.queries)
+        if args.json:
+            print(json.dumps(processes, indent=1))
+        else:
+            print_process_bench(processes)
+        return 0
     if getattr(args, "import_offers", 0):
         from ops.bench_import import print_import_bench, run_import_bench
 
@@ -379,5 +391,10 @@ def register(sub) -> None:
     be.add_argument("--cases", type=int, default=0, metavar="N",
                     help="instead: page load of the case-management pages with N cases "
                     "(10000: the issue-14 target) in one Kommune")
+    be.add_argument("--processes", default="", metavar="1,2",
+                    help="instead: GET /api/v1/search throughput, p50, p95 and memory per "
+                    "process with this many `lotse serve` processes on one store "
+                    "(LOTSE_DATABASE_URL, or SQLite in a temporary data dir)")
+    be.add_argument("--clients", type=int, default=8, help="concurrent clients (--processes)")
     be.add_argument("--json", action="store_true")
     be.set_defaults(func=cmd_bench)

@@ -29,11 +29,21 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pydantic import ValidationError
+
     from directory.db import SchemaOutdated
 
     args = parser().parse_args(argv)
     try:
-        code: int = args.func(args, Settings())
+        settings = Settings()
+    except ValidationError as exc:  # e.g. LOTSE_LOAD_DEMO=true beside the production profile
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"])
+            print(f"error: settings: {(where + ': ') if where else ''}{error['msg']}",
+                  file=sys.stderr)
+        return 2
+    try:
+        code: int = args.func(args, settings)
     except SchemaOutdated as exc:  # LOTSE_AUTO_MIGRATE=false and a new version's schema
         print(serve.schema_outdated_message(exc), file=sys.stderr)
         return 2

@@ -1,5 +1,5 @@
-"""`lotse referrals list --json`, `referrals index-names` and `lotse keys rotate`: server-side
-commands, audited.
+"""`lotse referrals list --json`, `referrals index-names` and `lotse keys rotate|create`:
+server-side commands, audited.
 
 `referrals list` prints the referrals (all Kommunen or `--kommune ID`) with
 their workflow data; the personal fields only with `--personal` (decrypted
@@ -91,6 +91,19 @@ def cmd_index_names(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_keys_create(args, settings: Settings) -> int:
+    from app.keyring import KeyringMissing, create_key_file
+    from app.services import migrated_store
+
+    try:
+        path = create_key_file(settings, migrated_store(settings))
+    except KeyringMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"key file written: {path} (mode 0600); back it up apart from the data")
+    return 0
+
+
 def register(sub) -> None:
     """The parser lines of this command group (called by `ops.cli.parser`)."""
     rf = sub.add_parser("referrals", help="referrals").add_subparsers(dest="sub", required=True)
@@ -115,3 +128,6 @@ def register(sub) -> None:
                     "and after re-encrypting (default LOTSE_KEY_CHECK_SECONDS + 1; 0 when "
                     "no process runs)")
     kr.set_defaults(func=cmd_rotate)
+    kc = k.add_parser("create", help="write the key file once (the production profile never "
+                      "creates one by itself)")
+    kc.set_defaults(func=cmd_keys_create)

@@ -6,9 +6,10 @@ production start runs before `serve`; `serve` opens the store (with
 `LOTSE_AUTO_MIGRATE` it migrates under the same lock, otherwise it refuses an
 outdated schema naming `lotse migrate`; NRW reference data, demo directory if empty),
 loads or builds the index and serves the app with uvicorn (no access log of its
-own, PRIV-07); `index build` builds the search index only when the model or the
-directory changed; `model install` writes the embedding model folder; `info`
-names the data dir, database (without password), model, index and offer counts.
+own, PRIV-07; JSON log lines from every logger); `index build` builds the search
+index only when the model or the directory changed; `model install` writes the
+embedding model folder; `info` names the data dir, database (without password), model,
+index and offer counts.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ def _progress(label: str) -> Callable[[int, int], None]:
 
 
 def schema_outdated_message(exc: Exception) -> str:
-    return (f"error: {exc}. Run `lotse migrate` first (one process, before starting the "
-            "new version), or set LOTSE_AUTO_MIGRATE=true to migrate on start.")
+    return (f"error: {exc} (one process, before starting the new version), or set "
+            "LOTSE_AUTO_MIGRATE=true to migrate on start (not in the production profile).")
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -61,15 +62,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from app.keyring import KeyringMissing
     from app.main import create_app, start
+    from app.web import logs
     from directory.db import SchemaOutdated
 
+    logs.configure()  # JSON lines from the first log line on (the store, the model)
     try:
-        services = start(settings, _progress("index"))
+        # a progress bar on a terminal only: where stderr is a log, JSON lines alone
+        services = start(settings, _progress("index") if sys.stderr.isatty() else None)
+        app = create_app(settings, services)
     except SchemaOutdated as exc:
         print(schema_outdated_message(exc), file=sys.stderr)
         return 2
-    try:
-        app = create_app(settings, services)
     except KeyringMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -78,13 +81,15 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def serve_options(host: str, port: int) -> dict:
-    """uvicorn's options: no access log of its own (it prints query strings, PRIV-07);
-    the app logs method, path and status (`lotse.access`)."""
-    import logging
+    """uvicorn's options: no access log of its own (it prints query strings, PRIV-07; the
+    app logs method, path, route, status and time as `lotse.access`) and no logging set-up
+    of its own (`log_config=None`): every logger writes the app's JSON lines
+    (app/web/logs)."""
+    from app.web import logs
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure()
     return {"host": host, "port": port, "proxy_headers": False, "server_header": False,
-            "access_log": False}
+            "access_log": False, "log_config": None}
 
 
 def cmd_index_build(args: argparse.Namespace, settings: Settings) -> int:

@@ -15,6 +15,22 @@ from app.services import Services, encoder_for
 from app.settings import Settings, default_model_dir
 from index.engine import SearchEngine
 
+#: `LOTSE_TEST_POSTGRES=1` (`make test-postgres`): every store the shared fixtures make
+#: (`settings`, `make_client`, `make_light_client`) is a database of a throw-away
+#: PostgreSQL server (tests/pgserver.py) instead of a SQLite file in the data dir
+ON_POSTGRES = os.environ.get("LOTSE_TEST_POSTGRES") == "1"
+
+
+def new_store() -> dict:
+    """Settings overrides for a new empty store: a PostgreSQL database in the PostgreSQL
+    lane, none (SQLite in the data dir) otherwise."""
+    if not ON_POSTGRES:
+        return {}
+    from pgserver import postgres_url
+
+    return {"database_url": postgres_url()}
+
+
 # Many tests ask questions through one app as the same client address; the per-IP search
 # limit (SEC-17) is tested on its own with a small limit (tests/test_search_limit.py).
 os.environ.setdefault("LOTSE_SEARCH_LIMIT_IP", "1000000")
@@ -114,7 +130,7 @@ def settings(tmp_path_factory, model_path) -> Settings:
     # no encoding budget: on a busy test machine a slow encoding must not flip the
     # answers to the lexical fallback (tests of that set a budget themselves)
     return Settings(data_dir=tmp_path_factory.mktemp("data"), model=model_path,
-                    embedding_cache=cache, encode_budget_ms=0)
+                    embedding_cache=cache, encode_budget_ms=0, **new_store())
 
 
 @pytest.fixture(scope="session")
@@ -141,7 +157,8 @@ def make_client(tmp_path, settings, services):
     def make(**overrides) -> TestClient:
         nonlocal count
         count += 1
-        values = {**settings.model_dump(), "data_dir": tmp_path / f"data{count}", **overrides}
+        values = {**settings.model_dump(), "data_dir": tmp_path / f"data{count}",
+                  **new_store(), **overrides}
         own = Settings(**values)
         svc = Services(own, open_store(own), services.engine, ready=True)
         return TestClient(create_app(own, svc))
@@ -150,12 +167,13 @@ def make_client(tmp_path, settings, services):
 
 
 @pytest.fixture(scope="session")
-def light_template(tmp_path_factory) -> Path:
+def light_template(tmp_path_factory) -> Settings:
     """A store as `open_store` leaves it (migrated, NRW reference data, demo directory,
-    rules). Each light app starts from a copy of it: a third of the time of a new one."""
-    own = Settings(data_dir=tmp_path_factory.mktemp("light"), model="")
+    rules). Each light app starts from a copy of it: a third of the time of a new one
+    (SQLite's backup API, or PostgreSQL's CREATE DATABASE … TEMPLATE)."""
+    own = Settings(data_dir=tmp_path_factory.mktemp("light"), model="", **new_store())
     open_store(own).engine.dispose()
-    return own.data_dir / "lotse.db"
+    return own
 
 
 def copy_store(template: Path, data_dir: Path) -> None:
@@ -187,9 +205,10 @@ def light_engine(light_template):
     Building it takes a fraction of a second, so staff, referral and load tests do not
     wait for the encoder.
     """
-    own = Settings(data_dir=light_template.parent, model="")
     engine = SearchEngine(None)
-    engine.build(open_store(own).offers())
+    store = open_store(light_template)
+    engine.build(store.offers())
+    store.engine.dispose()  # a PostgreSQL template must have no connection when copied
     return engine
 
 
@@ -207,9 +226,18 @@ def make_light_client(tmp_path, light_engine, light_template):
     def make(**overrides) -> TestClient:
         nonlocal count
         count += 1
-        own = Settings(**{"data_dir": tmp_path / f"light{count}", "model": "", **overrides})
-        if "database_url" not in overrides and overrides.get("load_demo", True):
-            copy_store(light_template, own.data_dir)
+        copied = "database_url" not in overrides and overrides.get("load_demo", True)
+        store: dict = {}
+        if copied and ON_POSTGRES:
+            from pgserver import clone_database
+
+            store = {"database_url": clone_database(light_template.database_url)}
+        elif not copied and "database_url" not in overrides:
+            store = new_store()
+        own = Settings(**{"data_dir": tmp_path / f"light{count}", "model": "", **store,
+                          **overrides})
+        if copied and not ON_POSTGRES:
+            copy_store(light_template.data_dir / "lotse.db", own.data_dir)
         svc = Services(own, open_store(own), light_engine, ready=True)
         return TestClient(create_app(own, svc), base_url="https://testserver")
 

@@ -44,7 +44,9 @@ def _start() -> dict:
                    check=True, capture_output=True, cwd=root)
     subprocess.run(_as_server_user([
         pg_ctl, "-D", str(data), "-l", str(root / "log"), "-w", "start", "-o",
-        f"-k {root} -p {port} -c listen_addresses=127.0.0.1 -c fsync=on"]),
+        f"-k {root} -p {port} -c listen_addresses=127.0.0.1 -c fsync=on "
+        # the PostgreSQL lane: every test's store keeps its pool open until the session ends
+        "-c max_connections=600"]),
         check=True, capture_output=True, cwd=root)
 
     def stop() -> None:
@@ -56,8 +58,9 @@ def _start() -> dict:
     return {"port": port, "stop": stop}
 
 
-def postgres_url() -> str:
-    """A new empty database on the session's server, as an SQLAlchemy URL (psycopg 3)."""
+def postgres_url(template: str = "") -> str:
+    """A new empty database on the session's server (a copy of the database `template`
+    names, if given), as an SQLAlchemy URL (psycopg 3)."""
     from sqlalchemy import create_engine, text
 
     if not _server:
@@ -66,6 +69,13 @@ def postgres_url() -> str:
     base = f"postgresql+psycopg://lotse@127.0.0.1:{_server['port']}"
     admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        copy = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     admin.dispose()
     return f"{base}/{name}"
+
+
+def clone_database(url: str) -> str:
+    """A new database on the session's server, a copy of the one `url` names (which must
+    have no open connection: CREATE DATABASE … TEMPLATE)."""
+    return postgres_url(template=url.rsplit("/", 1)[1])

@@ -22,6 +22,7 @@ def test_access_log_has_no_query_text(make_light_client, caplog):
 def test_uvicorn_access_log_is_off():
     opts = serve_options("127.0.0.1", 8000)
     assert opts["access_log"] is False and opts["server_header"] is False
+    assert opts["log_config"] is None  # uvicorn's loggers write the app's JSON lines
 
 
 def test_middlewares_are_plain_asgi(make_light_client):
@@ -30,7 +31,8 @@ def test_middlewares_are_plain_asgi(make_light_client):
 
     c = make_light_client()
     names = [m.cls.__name__ for m in c.app.user_middleware]
-    assert names == ["AccessLog", "LanguageAndHeaders", "BodyLimit", "SearchLimit", "NoStore"]
+    assert names == ["RequestId", "AccessLog", "LanguageAndHeaders", "BodyLimit", "SearchLimit",
+                     "NoStore"]
     assert not any(m.cls is BaseHTTPMiddleware for m in c.app.user_middleware)
 
 

@@ -31,6 +31,14 @@ def test_audit_refuses_content_as_names(make_light_client):
         audit.record(s, "cli", "note: Frau Müller hat angerufen", "referral", "x")
 
 
+def drop_guard(conn, verb: str) -> str:
+    """The statement that drops the append-only trigger of `verb` (SQLite has one per verb,
+    PostgreSQL one for both)."""
+    if conn.dialect.name == "postgresql":
+        return "DROP TRIGGER audit_log_append_only ON audit_log"
+    return f"DROP TRIGGER audit_log_no_{verb}"
+
+
 def test_rows_cannot_be_changed_or_deleted(make_light_client):
     c, _, _ = staff_client(make_light_client, "ada", ("admin",))
     store = c.app.state.services.store
@@ -49,7 +57,7 @@ def test_the_chain_detects_a_changed_row(make_light_client):
         assert ok and broken is None and count >= 4
         second = s.scalars(select(AuditEntry.id).order_by(AuditEntry.id)).all()[1]
     with store.engine.begin() as conn:  # an attacker with database access drops the guard
-        conn.execute(text("DROP TRIGGER audit_log_no_update"))
+        conn.execute(text(drop_guard(conn, "update")))
         conn.execute(text("UPDATE audit_log SET result = 'denied' WHERE id = :i"), {"i": second})
     with store.session() as s:
         ok, broken, _ = audit.verify(s)
@@ -61,7 +69,7 @@ def test_the_chain_detects_a_deleted_row(make_light_client):
     c.get("/staff/users")
     store = c.app.state.services.store
     with store.engine.begin() as conn:
-        conn.execute(text("DROP TRIGGER audit_log_no_delete"))
+        conn.execute(text(drop_guard(conn, "delete")))
         conn.execute(text("DELETE FROM audit_log WHERE id = 2"))
     with store.session() as s:
         ok, broken, _ = audit.verify(s)

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from app.main import open_store
 from index.cache import EmbeddingCache
 from index.engine import SearchEngine
@@ -39,3 +41,22 @@ def test_bench_questions_are_distinct_and_multilingual():
     qs = questions(200)
     assert len(qs) == 200 and len(set(qs)) == 200  # no question repeats: no cache helps
     assert len({detect_language(q) for q in qs}) >= 8
+
+
+@pytest.mark.slow
+def test_bench_with_two_serve_processes_on_one_store(monkeypatch, tmp_path):
+    """`lotse bench --processes 1,2`: real `lotse serve` processes on one store (lexical
+    search here, no model: the mechanics, not the figures), memory of each."""
+    from app.settings import Settings
+    from ops.bench_processes import run_process_bench
+
+    monkeypatch.setenv("LOTSE_MODEL", str(tmp_path / "no-model"))
+    report = run_process_bench(Settings(data_dir=tmp_path), [1, 2], clients=3, queries=24)
+    one, two = report["runs"]
+    assert (one["processes"], two["processes"]) == (1, 2)
+    for run in (one, two):
+        assert run["failures"] == 0 and run["throughput_qps"] > 0
+        assert 0 < run["p50_ms"] <= run["p95_ms"]
+        assert len(run["memory"]) == run["processes"]
+        assert all(m["rss_mb"] > 30 and m["peak_rss_mb"] >= m["rss_mb"] for m in run["memory"])
+    assert len({m["port"] for m in two["memory"]}) == 2

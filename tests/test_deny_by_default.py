@@ -29,6 +29,7 @@ PUBLIC = {
     ("GET", "/api/v1/kommunen"),  # public reference data
     ("GET", "/healthz"),  # process up
     ("GET", "/readyz"),  # store and index loaded
+    ("GET", "/metrics"),  # Prometheus: internal networks only, 404 elsewhere (app/monitoring)
     ("GET", "/api/docs"),  # OpenAPI documentation
     ("GET", "/docs/oauth2-redirect"),  # FastAPI swagger helper page
     ("GET", "/api/openapi.json"),

@@ -1,0 +1,1 @@
+"""Internal monitoring: `/metrics` for Prometheus, reachable from internal networks only."""
