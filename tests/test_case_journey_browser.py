@@ -1,14 +1,18 @@
 """The case-management journey of issue 14 in a real browser (Debian chromium, headless)
 against a real server: a newcomer's referral from the assistant -> intake -> assessment
--> Hilfeplan with two goals -> linking to a directory offer -> a follow-up due today ->
-hand-over to a second Kommune with a reason -> accepted there with the summary -> closed
-with a reason; the sender still sees the record. The inbox and the case page reflow at
-360 px (no horizontal scrolling). Screenshots go to var/screenshots/case-journey-*.
-
-(The message thread with the newcomer, deliverable 4, joins this journey on its branch.)
+-> Hilfeplan with two goals -> linking to a directory offer -> an appointment message sent
+from the case page, which the person reads in Arabic (RTL) on the status page with the
+reference and secret of their referral and confirms; the case manager sees the
+confirmation on the case -> a follow-up due today -> hand-over to a second Kommune with a
+reason -> accepted there with the summary (the receiving team's message panel works and
+starts empty: the old team's thread stays with the person, like the old case file it is
+not passed on) -> closed with a reason; the sender still sees the record, and the person
+still reads the whole thread. The inbox and the case page reflow at 360 px (no horizontal
+scrolling). Screenshots go to var/screenshots/case-journey-*.
 """
 
 import datetime as dt
+import json
 import re
 import time
 from zoneinfo import ZoneInfo
@@ -91,6 +95,9 @@ def test_case_journey_from_the_assistant_to_closing_after_a_hand_over(server, br
     assert p.locator(".error").all_inner_texts() == []
     p.wait_for_selector(".code")
     reference = re.search(r"R-[0-9A-Z]{4}-[0-9A-Z]{4}", p.inner_text("main")).group(0)
+    codes = p.locator("strong.code")
+    assert codes.nth(0).inner_text() == reference
+    secret = codes.nth(1).inner_text().strip()
 
     # the case manager of the demo Kommune finds the case by name
     cm = log_in(browser, base, "anna.cm", secrets["anna.cm"])
@@ -130,6 +137,43 @@ def test_case_journey_from_the_assistant_to_closing_after_a_hand_over(server, br
     cm.select_option("#link-outcome", "contacted")
     cm.click("text=Add linking")
     expect(cm.locator("table.links")).to_contain_text(offer_name)
+
+    # an appointment from the case page; the person reads it in Arabic and confirms it
+    day = dt.datetime.now(ZoneInfo("Europe/Berlin")).date() + dt.timedelta(days=14)
+    cm.wait_for_selector("#case-messages #msg-kind")  # the panel came in by htmx
+    cm.select_option("#msg-kind", "appointment")
+    cm.fill("#msg-date", day.isoformat())
+    cm.fill("#msg-time", "09:30")
+    cm.fill("#msg-place", "Rathaus Musterstadt, Marktplatz 1, Zimmer 12")
+    cm.check("input[name=bring][value=passport]")
+    cm.click("text=Send message")
+    thread = cm.locator("#case-messages-thread")
+    expect(thread).to_contain_text("The message was sent.")
+    expect(thread).to_contain_text("not read yet")
+    expect(cm.locator("table.links")).to_contain_text(offer_name)  # still the case page
+    p.goto(f"{base}/referral/status?lang=ar")
+    p.fill("#reference", reference)
+    p.fill("#secret", secret)
+    p.click("button[name=action][value=status]")
+    p.wait_for_selector("article.appointment")
+    assert p.get_attribute("html", "dir") == "rtl"
+    assert p.get_attribute("html", "lang") == "ar"
+    text = p.inner_text("article.appointment")
+    assert "موعد مع مدير حالتك" in text and "جواز السفر أو بطاقة الهوية" in text
+    assert "Rathaus Musterstadt" in text and str(day.year) in text
+    data = json.loads(p.get_attribute("article.appointment", "data-lotse-appointment"))
+    assert (data["date"], data["time"]) == (day.isoformat(), "09:30")
+    assert_reflow(p, 360)
+    screenshot(p, "case-journey-appointment-ar")
+    p.click("button[name=answer][value=confirm]")
+    expect(p.locator("p.notice")).to_have_text("شكرًا. تم إرسال ردك.")
+    expect(p.locator("li.msg-in")).to_contain_text("سأحضر إلى الموعد")
+    cm.reload()
+    thread = cm.locator("#case-messages-thread")
+    expect(thread).to_contain_text("Confirmed the appointment")
+    expect(thread).to_contain_text("read by the person")
+    expect(cm.locator(".case-status")).to_have_text("Linking")  # the case file is unchanged
+
     status(cm, "monitoring", "Monitoring")
     today = dt.datetime.now(ZoneInfo("Europe/Berlin")).date()
     cm.fill("#fu-day", today.isoformat())
@@ -171,6 +215,10 @@ def test_case_journey_from_the_assistant_to_closing_after_a_hand_over(server, br
     assert_no_axe(koeln, "case page with a hand-over to accept")
     koeln.click("text=Accept the hand-over")
     expect(koeln.locator(".handover-in")).to_have_count(0)
+    # the receiving team's thread: the panel works; the old team's messages are not passed on
+    koeln.wait_for_selector("#case-messages #msg-kind")
+    expect(koeln.locator("#case-messages-thread")).to_contain_text("No messages yet.")
+    assert "Rathaus Musterstadt" not in koeln.inner_text("#case-messages-thread")
     status(koeln, "erstkontakt", "First contact (intake)")
     koeln.select_option("#close-reason", "goals_reached")
     koeln.fill("#close-text", "Kurs in Köln gefunden")
@@ -185,3 +233,12 @@ def test_case_journey_from_the_assistant_to_closing_after_a_hand_over(server, br
     expect(row).not_to_contain_text("not yet accepted")
     assert re.search(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", row.locator("td").nth(3).inner_text())
     screenshot(cm, "case-journey-sender-record")
+
+    # the person still reads the whole thread after the hand-over and the closing
+    p.goto(f"{base}/referral/status?lang=ar")
+    p.fill("#reference", reference)
+    p.fill("#secret", secret)
+    p.click("button[name=action][value=status]")
+    p.wait_for_selector("article.appointment")
+    assert "Rathaus Musterstadt" in p.inner_text("article.appointment")
+    expect(p.locator("li.msg-in")).to_contain_text("سأحضر إلى الموعد")
