@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from app.precheck.models import PrecheckEvent
-from tests.staffkit import add_user, login
+from staffkit import add_user, login
 
 RUN = "run-abcdefghijklmnop"
 #: a tolerated adult in the demo Kommune: § 25b may be open, § 25a closed by age
