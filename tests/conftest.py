@@ -192,7 +192,7 @@ def demo_store_at(light_template):
 
     def make(settings: Settings):
         assert settings.load_demo and not settings.database_url
-        copy_store(light_template, settings.data_dir)
+        copy_store(light_template.data_dir / "lotse.db", settings.data_dir)
         return open_store(settings)
 
     return make

@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from staffkit import add_user, login
 
 from app.precheck.models import PrecheckEvent
-from staffkit import add_user, login
 
 RUN = "run-abcdefghijklmnop"
 #: a tolerated adult in the demo Kommune: § 25b may be open, § 25a closed by age
@@ -105,14 +105,16 @@ def seed(c, kommune: str, n: int, **flags) -> None:
     with c.app.state.services.store.session.begin() as s:
         for _ in range(n):
             s.add(PrecheckEvent(month=last, kommune_id=kommune, open_25a=False,
-                                open_25b=flags.get("b", False), open_stag10=False,
+                                open_25b=flags.get("b", False),
+                                open_stag10=flags.get("stag", False),
                                 referral=flags.get("r", False)))
 
 
 def test_coordinators_see_their_kommune_k_anonymous_and_no_other(client):
     seed(client, "demo", 8, b=True)
     seed(client, "demo", 5, r=True)
-    seed(client, "demo", 3)
+    seed(client, "demo", 1)
+    seed(client, "demo", 2, stag=True)
     seed(client, "koeln", 41)
     c = TestClient(client.app, base_url="https://testserver")
     secret = add_user(client, "coord3", ("coordinator",), "demo")[1]
@@ -125,7 +127,9 @@ def test_coordinators_see_their_kommune_k_anonymous_and_no_other(client):
     b = re.search(r"§ 25b AufenthG</span></th>(.*?)</tr>", text).group(1)
     assert b.endswith("<td>8</td>")  # 8 with § 25b open
     a = re.search(r"§ 25a AufenthG</span></th>(.*?)</tr>", text).group(1)
-    assert a.endswith("<td>&lt;5</td>")  # none with § 25a open: hidden (k = 5)
+    assert a.endswith("<td>0</td>")  # none with § 25a open: a zero identifies nobody (issue 16)
+    stag = re.search(r"§ 10 StAG</span></th>(.*?)</tr>", text).group(1)
+    assert stag.endswith("<td>&lt;5</td>")  # 2 with § 10 StAG open: hidden (k = 5)
     assert ">41<" not in text
     for scope in ("koeln", "land"):
         r = c.get(f"/staff/precheck/{scope}")
