@@ -14,26 +14,11 @@ import re
 import time
 from dataclasses import dataclass
 
+from app.responsibility.place import Place
 from directory.store import Store
 from index.lexical import fold
 
 KREISFREI = frozenset({"kreisfreie_stadt", "regionsangehoerige_stadt"})
-
-
-@dataclass(frozen=True)
-class Place:
-    key: str  # "g:05315000" or "k:kreis-borken"
-    name: str  # German name
-    kommune_id: str
-    kommune_name: str
-    gemeinde_id: str | None  # None when only the Kreis is known
-
-    @property
-    def label(self) -> str:
-        """The name with its Kreis where that tells places apart ("Ahaus (Kreis Borken)")."""
-        if self.gemeinde_id is None or self.kommune_name == self.name:
-            return self.name
-        return f"{self.name} ({self.kommune_name})"
 
 
 def _keys(name: str) -> set[str]:
@@ -100,10 +85,10 @@ def build(store: Store) -> Gazetteer:
     for g in store.gemeinden():
         k = kommunen.get(g.kommune_id)
         if k is not None:
-            places.append(Place(f"g:{g.id}", g.name, k.id, k.name, g.id))
+            places.append(Place(k.id, k.name, k.kind, g.id, g.name, g.status))
     for k in kommunen.values():
         if k.kind not in KREISFREI:  # a kreisfreie Stadt is found as its Gemeinde
-            places.append(Place(f"k:{k.id}", k.name, k.id, k.name, None))
+            places.append(Place(k.id, k.name, k.kind))
     index = tuple((s, i) for i, p in enumerate(places) for s in sorted(_keys(p.name)))
     return Gazetteer(tuple(places), index)
 

@@ -14,10 +14,11 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.assistant import dialogue, state
-from app.assistant.places import Place, gazetteer
+from app.assistant.places import gazetteer
 from app.assistant.state import Chat
 from app.assistant.views import page_data
 from app.referrals.routes import PREFILL_PROVIDERS
+from app.responsibility.place import Place
 from app.web.csrf import same_origin
 from app.web.deps import ServicesDep
 from app.web.rendering import is_htmx, render
@@ -42,7 +43,7 @@ def _kommune_place(services, kommune_id: str) -> Place | None:
         return None
     gemeinden = services.store.gemeinden(k.id)
     only = gemeinden[0].id if len(gemeinden) == 1 else None
-    return Place(f"k:{k.id}", k.name, k.id, k.name, only)
+    return Place(k.id, k.name, k.kind, only)
 
 
 def _show(request: Request, chat: Chat | None, *, status_code: int = 200, **extra):

@@ -22,10 +22,11 @@ from fastapi import Request
 
 from app import i18n
 from app.assistant import dialogue
-from app.assistant.places import Place, gazetteer
+from app.assistant.places import gazetteer
 from app.assistant.state import Chat
 from app.cards import card
 from app.responsibility.hints import hint_for
+from app.responsibility.place import Place
 from app.web.rendering import is_htmx
 from directory.store import Offer
 from index.shards import NATIONAL, is_emergency
@@ -48,7 +49,7 @@ def place_of(services, chat: Chat) -> Place | None:
     if found is not None:
         return found
     k = services.store.kommune(chat.kommune_id)
-    return Place(f"k:{k.id}", k.name, k.id, k.name, None) if k else None
+    return Place(k.id, k.name, k.kind) if k else None
 
 
 #: Office kind of the KIM case management's directory entries (directory/data/office_kinds.tsv).

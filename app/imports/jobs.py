@@ -26,6 +26,7 @@ from app.staff import audit
 from app.staff.auth import Staff
 from app.staff.models import StaffUser
 from directory.editing import Actor
+from directory.hsds.checks import Problem
 from directory.hsds.history import ImportHistory
 from directory.hsds.importer import ImportRefused, Limits, Report
 from directory.hsds.importer import run as run_import
@@ -37,14 +38,6 @@ KEEP_FILES = 5  # jobs whose uploaded file is kept, so they can still be applied
 REPORT_LIMIT = 500  # problems kept with the report (the summary counts them all)
 BEAT = 0.5  # seconds between progress writes
 LEASE = dt.timedelta(minutes=30)  # a worker's claim on an import job (app.jobs)
-
-
-@dataclass(frozen=True)
-class Problem:
-    where: str
-    field: str
-    message: str
-    level: str
 
 
 @dataclass(frozen=True)

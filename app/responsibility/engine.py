@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from app.responsibility import vocab
+from app.responsibility.place import Place
 from app.responsibility.rules import Rule
 
 YES, MAYBE, NO = "yes", "maybe", "no"
@@ -29,17 +30,6 @@ class Query:
     status: str | None = None
     benefits: str | None = None
     day: dt.date = field(default_factory=dt.date.today)
-
-
-@dataclass(frozen=True)
-class Place:
-    kommune_id: str
-    kommune_name: str
-    kommune_kind: str
-    gemeinde_id: str | None = None
-    gemeinde_name: str | None = None
-    gemeinde_status: str | None = None
-    gemeinden: tuple[str, ...] = ()  # every Gemeinde of the Kommune
 
 
 @dataclass(frozen=True)

@@ -180,7 +180,7 @@ async def rules_import(request: Request, services: ServicesDep, staff: Staff = D
 def overlapping(store, key: str) -> list[str]:
     """Other rules of the same subject and place that match a person this rule matches:
     where both fit, the lookup reports a conflict, so the editor should know."""
-    from app.responsibility.engine import Place
+    from app.responsibility.place import Place
 
     rules = repository.load_rules(store)
     rule = next((r for r in rules if r.key == key), None)
