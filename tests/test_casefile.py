@@ -279,7 +279,9 @@ ROUTES = [("GET", "/staff/referrals/{id}", {}),
                                                     "reason_code": "other"}),
           ("POST", "/staff/referrals/{id}/handover", {"kommune": "dortmund", "reason": "x",
                                                       "version": "1"}),
-          ("POST", "/staff/referrals/{id}/handover/accept", {})]
+          ("POST", "/staff/referrals/{id}/handover/accept", {}),
+          ("GET", "/staff/referrals/{id}/precheck", {}),
+          ("POST", "/staff/referrals/{id}/precheck", {"age": "20", "status": "duldung"})]
 
 
 def test_isolation_every_new_route_is_404_for_another_kommune(world):

@@ -25,6 +25,7 @@ from app.casework.models import (
     CaseGoal,
     CaseHandover,
     CaseLink,
+    CasePrecheck,
     CaseRequirement,
 )
 from app.keyring import keyring_of
@@ -33,7 +34,8 @@ from app.referrals.models import Referral, utcnow
 from app.staff import audit
 
 BERLIN = ZoneInfo("Europe/Berlin")
-ROW_TABLES = (CaseFile, CaseAssessment, CaseGoal, CaseLink, CaseFollowUp, CaseEvent)
+ROW_TABLES = (CaseFile, CaseAssessment, CaseGoal, CaseLink, CaseFollowUp, CaseEvent,
+              CasePrecheck)
 
 
 class Incomplete(ValueError):

@@ -154,3 +154,24 @@ class CaseRequirement(Base):
     phase: Mapped[str] = mapped_column(String(30))
     field: Mapped[str] = mapped_column(String(30))
     __table_args__ = (UniqueConstraint("kommune_id", "phase", "field"),)
+
+
+class CasePrecheck(Base):
+    """The pre-check (§§ 25a, 25b AufenthG, § 10 StAG) run inside a case, with its date.
+
+    `on_date` is the day whose law was applied, `law_as_of` the date the newest rule in
+    force that day took effect (the law's version); answers and result are encrypted JSON.
+    `followup_id` is the Wiedervorlage created for the next period to be reached.
+    """
+
+    __tablename__ = "case_precheck"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), index=True)
+    kommune_id: Mapped[str] = mapped_column(String(40))
+    on_date: Mapped[dt.date] = mapped_column(Date)
+    law_as_of: Mapped[dt.date] = mapped_column(Date)
+    author_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answers: Mapped[str | None] = mapped_column(Text)  # encrypted JSON
+    result: Mapped[str | None] = mapped_column(Text)  # encrypted JSON
+    followup_id: Mapped[str | None] = mapped_column(String(36))

@@ -11,7 +11,7 @@ from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
-from app.casework import casefile, handover, inbox, labels
+from app.casework import casefile, handover, inbox, labels, prechecks
 from app.i18n import staff_gettext as _s
 from app.referrals import workflow
 from app.staff import audit
@@ -50,6 +50,7 @@ def detail(request: Request, staff: Staff, referral_id: str, error: str = "",
             "r": ref, "p": inbox.personal(s, ref),
             "notes": [] if incoming else inbox.notes(s, ref),
             "case": casefile.view(s, staff, ref), "incoming": incoming,
+            "prechecks": [] if incoming else prechecks.listing(s, staff, ref)[:1],
             "gemeinde": gemeinde.name if gemeinde else None,
             "status_label": workflow.staff_label(ref.status),
             "next": [(c, workflow.staff_label(c))
@@ -65,7 +66,7 @@ def detail(request: Request, staff: Staff, referral_id: str, error: str = "",
     data.update(error=error, topic_labels=topics(), confirm=confirm, offer_names=offer_names,
                 area_labels=labels.areas(), link_kinds=labels.link_kinds(),
                 outcomes=labels.outcomes(), close_reasons=labels.close_reasons(),
-                requirable=labels.requirable(),
+                requirable=labels.requirable(), precheck_outcomes=labels.precheck_outcomes(),
                 status_names={c: workflow.staff_label(c) for c in workflow.STATUSES},
                 kommunen=[k for k in store.kommunen() if k.id != staff.kommune_id])
     return render_staff(request, staff, "staff/referral.html", data, block="case",

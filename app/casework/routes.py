@@ -1,7 +1,8 @@
 """Inbox pages of the staff area: list with filters and search, the case page, phase steps,
 assignment, notes, close and reopen, the hand-over (send, confirm, accept, take back), the
-case file (intake, assessment, goals, linking, follow-ups), the "due today" list, caseloads
-and the Kommune admin's minimum-documentation page.
+case file (intake, assessment, goals, linking, follow-ups), the pre-check in the case
+(issue 18), the "due today" list, caseloads and the Kommune admin's minimum-documentation
+page.
 
 Only case managers (`require_staff("case_manager")`); every read and change
 goes through `app.casework.inbox`, which scopes to the user's Kommune, so a
@@ -19,7 +20,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
 
-from app.casework import casefile, handover, inbox, labels, team
+from app.casework import casefile, handover, inbox, labels, prechecks, team
 from app.casework import page as case_page
 from app.casework.models import AREAS, LINK_KINDS, OUTCOMES, REQUIRABLE
 from app.i18n import staff_gettext as _s
@@ -247,6 +248,41 @@ def add_followup(request: Request, referral_id: str, staff: Staff = Depends(CASE
 def followup_done(request: Request, referral_id: str, followup_id: str,
                   staff: Staff = Depends(CASE_MANAGER)):
     return _change(request, staff, referral_id, casefile.followup_done, followup_id)
+
+
+def _precheck_page(request: Request, staff: Staff, referral_id: str, values=None,
+                   errors=(), status_code: int = 200):
+    store = request.app.state.services.store
+    with store.session.begin() as s:
+        ref = inbox.get(s, staff, referral_id)
+        if ref is None or casefile.pending_handover(s, ref) is not None:
+            raise HTTPException(404, _s("Not found."))
+        known, source = prechecks.prefill(s, staff, ref)
+        runs = prechecks.listing(s, staff, ref)
+        reference = ref.reference
+    return render_staff(request, staff, "staff/case_precheck.html", {
+        "rid": referral_id, "reference": reference, "runs": runs, "source": source,
+        "values": known if values is None else values, "errors": list(errors),
+        "outcomes": labels.precheck_outcomes(), **labels.precheck_form()},
+        status_code=status_code)
+
+
+@router.get("/staff/referrals/{referral_id}/precheck")
+def case_precheck(request: Request, referral_id: str, staff: Staff = Depends(CASE_MANAGER)):
+    return _precheck_page(request, staff, referral_id)
+
+
+@router.post("/staff/referrals/{referral_id}/precheck")
+async def run_case_precheck(request: Request, referral_id: str,
+                            staff: Staff = Depends(CASE_MANAGER)):
+    form = await request.form()
+    values, errors = prechecks.questions.clean(
+        {k: str(form.get(k, "")) for k in prechecks.FIELDS})
+    if errors:
+        return _precheck_page(request, staff, referral_id, values, errors, 422)
+    day = dt.datetime.now(casefile.BERLIN).date()
+    return case_page.change(request, staff, referral_id, prechecks.run, values, day,
+                            done=f"/staff/referrals/{referral_id}/precheck#latest")
 
 
 @router.get("/staff/cases/due")

@@ -38,6 +38,7 @@ ENCRYPTED = {
     "case_followup": ("note",),
     "case_event": ("reason",),
     "case_handover": ("reason", "summary"),
+    "case_precheck": ("answers", "result"),
 }
 
 
