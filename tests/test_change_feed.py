@@ -140,7 +140,7 @@ def test_import_from_the_upload_page_reaches_the_other_process(make_light_client
 
 def test_lotse_import_reaches_a_running_app(tmp_path, light_template, monkeypatch):
     settings = Settings(data_dir=tmp_path / "d", model="")
-    copy_store(light_template, settings.data_dir)
+    copy_store(light_template.data_dir / "lotse.db", settings.data_dir)
     store = open_store(settings)
     engine = SearchEngine(None)
     services = Services(settings, store, engine, ready=True)
@@ -159,7 +159,7 @@ def test_lotse_import_reaches_a_running_app(tmp_path, light_template, monkeypatc
 
 def test_restore_makes_every_process_compare_all_offers(tmp_path, light_template, capsys):
     settings = Settings(data_dir=tmp_path / "d", model="")
-    copy_store(light_template, settings.data_dir)
+    copy_store(light_template.data_dir / "lotse.db", settings.data_dir)
     url = settings.resolved_database_url
     p2 = Other(url)
     backup = tmp_path / "b.db"

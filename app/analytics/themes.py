@@ -169,7 +169,9 @@ def _theme(rows, vectors: np.ndarray, members: np.ndarray, counts: Counter, k: i
     langs = [*QUERY_LANGUAGES, OTHER]
     per_lang = Counter(rows[i][1] if rows[i][1] in QUERY_LANGUAGES else OTHER for i in members)
     lang_cells, _ = protect_column([per_lang.get(x, 0) for x in langs], k)
-    shown = [(x, c) for x, c in zip(langs, lang_cells, strict=True) if c.shown]
+    # a language is listed with a count of at least k (a zero is shown in tables, but a
+    # theme names only the languages it was asked in)
+    shown = [(x, c) for x, c in zip(langs, lang_cells, strict=True) if c.shown and c.value]
     rest = len(members) - sum(c.value for _, c in shown)
     months = window
     per_month = Counter(month_start(rows[i][0]) for i in members)
