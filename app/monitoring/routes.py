@@ -22,8 +22,9 @@ from sqlalchemy import func, select
 from app.referrals.models import OutboxMail
 from app.services import Services
 from app.web.deps import ServicesDep, SettingsDep
-from app.web.logs import address_in, networks
+from app.web.logs import address_in
 from app.web.metrics import exposition
+from app.web.ratelimit import networks
 
 router = APIRouter(include_in_schema=False)
 

@@ -32,6 +32,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.web.metrics import route_of
 from app.web.middleware import HTTPMiddleware, on_start
+from app.web.ratelimit import Network, networks
 
 #: a request id taken from a trusted proxy: letters, digits and `-._:`, at most 64
 _ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -44,15 +45,6 @@ SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
 REQUEST_ID: ContextVar[str | None] = ContextVar("lotse_request_id", default=None)
 #: the ASGI scope of that request (its route template, once routed)
 SCOPE: ContextVar[Scope | None] = ContextVar("lotse_request_scope", default=None)
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def networks(spec: str) -> tuple[Network, ...]:
-    """Addresses and networks from a comma-separated setting (`10.0.0.0/8, ::1`)."""
-    return tuple(ipaddress.ip_network(part.strip(), strict=False)
-                 for part in spec.split(",") if part.strip())
-
 
 def address_in(host: str | None, nets: tuple[Network, ...]) -> bool:
     """True when `host` (a client address; None or a name never) is in one of `nets`."""

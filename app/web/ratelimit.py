@@ -94,8 +94,9 @@ FOR = re.compile(r'for=("?)([^";,]*)\1', re.I)
 
 
 @lru_cache(maxsize=8)
-def trusted_networks(setting: str) -> tuple[Network, ...]:
-    """`LOTSE_TRUSTED_PROXIES`: addresses or networks, separated by commas or spaces."""
+def networks(setting: str) -> tuple[Network, ...]:
+    """Addresses or networks of a setting (`LOTSE_TRUSTED_PROXIES`,
+    `LOTSE_METRICS_NETWORKS`), separated by commas or spaces; parsed once per value."""
     return tuple(ipaddress.ip_network(part, strict=False)
                  for part in re.split(r"[,\s]+", setting.strip()) if part)
 
@@ -131,15 +132,15 @@ def forwarded_chain(headers: Headers) -> list[str]:
 def client_ip(request: Request) -> str:
     peer = request.client.host if request.client else "unknown"
     settings = getattr(request.app.state, "settings", None)
-    networks = trusted_networks(getattr(settings, "trusted_proxies", "") or "")
-    if not networks or not _trusted(_address(peer), networks):
+    trusted = networks(getattr(settings, "trusted_proxies", "") or "")
+    if not trusted or not _trusted(_address(peer), trusted):
         return peer
     chain = forwarded_chain(request.headers)
     for hop in reversed(chain):
         addr = _address(hop)
         if addr is None:  # garbage (or "unknown") before any untrusted hop: stop here
             return peer
-        if not _trusted(addr, networks):
+        if not _trusted(addr, trusted):
             return str(addr)
     first = _address(chain[0]) if chain else None
     return str(first) if first is not None else peer  # every hop is ours
