@@ -216,18 +216,22 @@ def _split(texts: list[str]) -> tuple[list[str], list[str]]:
     return texts[:8], texts[8:]
 
 
-def _wait_until_up(proc: subprocess.Popen, url: str) -> None:
+def wait_until_up(proc: subprocess.Popen, url: str, timeout: float = 600) -> None:
+    """Until `url` (a server's /healthz or /readyz) answers 200 while loading the model and
+    the index; SystemExit when the server process ends first or takes over `timeout` s."""
     import httpx
 
-    t = time.perf_counter()
-    while True:  # loading the model and the saved index
-        if proc.poll() is not None or time.perf_counter() - t > 600:
-            raise SystemExit("the bench server did not start")
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if proc.poll() is not None:
+            raise SystemExit(f"the server for {url} ended with {proc.returncode}")
         try:
-            if httpx.get(url, timeout=1).is_success:
+            if httpx.get(url, timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
-            time.sleep(0.1)
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"the server for {url} was not up in {timeout:.0f} s")
 
 
 def _start_floor(settings: Settings) -> subprocess.Popen:
@@ -267,7 +271,7 @@ def _over_http(settings: Settings, size: int, work: Path, warm: list[str], qs: l
     url = f"http://127.0.0.1:{port}/api/v1/search"
     try:
         floor = _start_floor(settings)
-        _wait_until_up(proc, url.replace("/api/v1/search", "/healthz"))
+        wait_until_up(proc, url.replace("/api/v1/search", "/healthz"))
         http_ms, floor_ms = [], []
         with httpx.Client(timeout=30) as client:
             for i, q in enumerate(warm):  # warm up the server and the connection

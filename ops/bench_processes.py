@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from app.settings import Settings, redact_url
-from ops.bench import _free_port, pct, questions
+from ops.bench import _free_port, pct, questions, wait_until_up
 
 
 def _rss_mb(pid: int) -> dict[str, float]:
@@ -36,22 +36,6 @@ def _rss_mb(pid: int) -> dict[str, float]:
             out["rss_mb" if key == "VmRSS" else "peak_rss_mb"] = round(
                 int(value.split()[0]) / 1024, 1)
     return out
-
-
-def _wait_ready(port: int, proc: subprocess.Popen, timeout: float = 600) -> None:
-    import httpx
-
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        if proc.poll() is not None:
-            raise SystemExit(f"lotse serve on port {port} ended with {proc.returncode}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"lotse serve on port {port} was not ready in {timeout:.0f} s")
 
 
 def run_processes(env: dict[str, str], count: int, clients: int, queries: int) -> dict:
@@ -66,7 +50,7 @@ def run_processes(env: dict[str, str], count: int, clients: int, queries: int) -
             proc = subprocess.Popen([lotse, "serve", "--port", str(port)], env=env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             procs.append((port, proc))
-            _wait_ready(port, proc)
+            wait_until_up(proc, f"http://127.0.0.1:{port}/readyz")
         ports = [port for port, _ in procs]
         distinct = questions(queries + 12)  # no question twice: no cache shortens a path
         warm, asked = distinct[:12], distinct[12:]
