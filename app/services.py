@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from app.settings import Settings
-from directory.db import SchemaOutdated, schema_revisions
+from directory.db import schema_revisions
 from directory.store import Store
 from index.encoder import Encoder, ModelUnavailable
 from index.engine import SearchEngine
@@ -50,10 +50,6 @@ class Services:
     def degraded(self) -> bool:
         """Search runs on the lexical index: no model, or encodings over their budget."""
         return self.engine.degraded
-
-
-#: the store's schema is behind (or ahead of) the code and migrating at start is off
-SchemaNotCurrent = SchemaOutdated
 
 
 def schema_is_current(store: Store) -> bool:

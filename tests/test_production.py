@@ -6,8 +6,9 @@ from pydantic import ValidationError
 
 from app.keyring import KeyringMissing, key_path
 from app.main import open_store
-from app.services import SchemaNotCurrent, schema_is_current
+from app.services import schema_is_current
 from app.settings import Settings
+from directory.db import SchemaOutdated
 from ops.cli import main
 
 
@@ -38,7 +39,7 @@ def test_the_command_line_names_the_contradiction(monkeypatch, tmp_path, capsys)
 
 def test_production_start_refuses_a_schema_that_is_not_current(monkeypatch, tmp_path, capsys):
     prod = Settings(data_dir=tmp_path, profile="production", model="")
-    with pytest.raises(SchemaNotCurrent, match="lotse migrate"):
+    with pytest.raises(SchemaOutdated, match="lotse migrate"):
         open_store(prod)
     monkeypatch.setenv("LOTSE_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("LOTSE_PROFILE", "production")
