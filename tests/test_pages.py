@@ -11,6 +11,15 @@ def test_start_page_in_arabic_is_rtl(client):
     assert "lotse_lang=ar" in r.headers["set-cookie"]
 
 
+def test_only_a_page_the_person_opens_switches_the_language(client):
+    client.get("/", params={"lang": "fa"})
+    r = client.get("/", params={"lang": "de"}, headers={"sec-fetch-mode": "no-cors"})
+    assert '<html lang="de"' in r.text and "set-cookie" not in r.headers
+    assert '<html lang="fa" dir="rtl">' in client.get("/").text
+    r = client.get("/", params={"lang": "de"}, headers={"sec-fetch-mode": "navigate"})
+    assert "lotse_lang=de" in r.headers["set-cookie"]
+
+
 def test_language_is_remembered(client):
     client.get("/", params={"lang": "en"})
     assert '<html lang="en" dir="ltr">' in client.get("/").text

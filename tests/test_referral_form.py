@@ -51,7 +51,7 @@ def test_form_in_every_language_nothing_pre_ticked(make_light_client, lang):
     assert sorted(re.search(r'value="(\w+)"', i).group(1) for i in ticked) == ["sprache",
                                                                                 "wohnen"]
     assert 'name="consent"' in page.text and 'name="consent_special"' in page.text
-    assert 'method="post"' in page.text and 'action="/referral"' in page.text
+    assert 'method="post"' in page.text and f'action="/referral?lang={lang}"' in page.text
 
 
 def test_information_text_is_complete_in_every_language_priv04(make_light_client):
@@ -104,6 +104,20 @@ def test_errors_keep_what_was_typed_and_store_nothing(make_light_client):
     r = c.post("/referral", data=fill(c, message=message, age="zwanzig"))
     assert r.status_code == 422 and "zwanzig" in r.text
     assert stored(c) == 0
+
+
+def test_sent_in_the_language_it_was_shown_in_whatever_the_cookie_says(make_light_client):
+    # The browser case that failed: the Personal Book caches /book/counter?lang=de in the
+    # background while the Persian form is open. The form is answered in Persian and
+    # its consent fingerprint checked against the Persian text.
+    c = make_light_client()
+    data = fill(c, lang="fa")
+    r = c.get("/book/counter", params={"lang": "de"}, headers={"sec-fetch-mode": "cors"})
+    assert r.status_code == 200 and "set-cookie" not in r.headers
+    c.cookies.set("lotse_lang", "de")  # even if something else had switched it
+    r = c.post("/referral", params={"lang": "fa"}, data=data)
+    assert r.status_code == 201, r.text
+    assert '<html lang="fa"' in r.text and stored(c) == 1
 
 
 def test_honeypot_stores_nothing(make_light_client):

@@ -157,7 +157,10 @@ class LanguageAndHeaders(HTTPMiddleware):
         request.state.lang = lang
         i18n.set_language(lang)
         cookie = None
-        if asked and i18n.pick_language(asked, default="") == lang:
+        # Only a page the person opens keeps the language; a background fetch (the
+        # Personal Book caching its German counter view) must not switch it.
+        mode = request.headers.get("sec-fetch-mode", "navigate")
+        if asked and mode == "navigate" and i18n.pick_language(asked, default="") == lang:
             carrier = Response()
             carrier.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax",
                                httponly=True)
