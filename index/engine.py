@@ -51,6 +51,7 @@ from index.ranking import (
 )
 from index.shards import NATIONAL, Shard, shard_of
 from index.signals import crisis_term, residence_statuses, without_statuses
+from index.translit import to_cyrillic
 from index.vectors import ShardVectors
 
 log = logging.getLogger("lotse")
@@ -286,16 +287,19 @@ class SearchEngine:
         statuses = residence_statuses(text)
         if statuses:  # a status decides eligibility; what the question is about is the rest
             text = without_statuses(text)
+        cyrillic = to_cyrillic(text)  # "muzh b'et menya" is read as "муж бьет меня"
+        danger_term = crisis_term(query) or (crisis_term(cyrillic) if cyrillic else None)
         qvec = None
         if self.batcher is not None and state.prototypes is not None:
-            qvec = self.batcher.encode(text)
+            qvec = self.batcher.encode(cyrillic or text)
         term_ids = self.vocab.lookup(text)
         topic_lex = topic_array(dict(self.topic_lexical.search(text, 30)))
         ev = Evidence(query=query, qvec=qvec, term_ids=term_ids, idf=self.vocab.idf(term_ids),
                       avgdl=self.vocab.avgdl,
                       topic_dense=np.zeros_like(topic_lex),
                       topic_lexical=saturate(topic_lex, w.lexical_k),
-                      crisis_term=crisis_term(query), statuses=statuses,
+                      crisis_term=danger_term,
+                      statuses=statuses,
                       age=stated_age(query))
         if qvec is not None:
             reading = state.prototypes.read(qvec)

@@ -24,6 +24,7 @@ from index.cache import EmbeddingCache
 from index.documents import topic_prototypes
 from index.encoder import Encoder
 from index.signals import crisis_prototypes
+from index.translit import readable
 
 DATA = Path(__file__).parent / "data"
 FILE = "prototypes.npz"
@@ -54,12 +55,16 @@ def prototype_texts() -> dict[str, list]:
     pos, neg = crisis_prototypes()
     questions = labelled_questions()
     special = {"crisis", "not_crisis", "off_topic"}
+    # each as the encoder reads a question: Cyrillic languages typed in Latin letters
+    # are written back in Cyrillic (index.translit), as `Engine.evidence` does
     return {
-        "topics": topic_prototypes() + [(lab, t) for lab, t in questions if lab not in special],
-        "crisis": pos + [t for lab, t in questions if lab == "crisis"],
-        "ordinary": neg + [t for lab, t in questions if lab == "not_crisis"],
-        "off_topic": list(off_topic_sentences()) + [t for lab, t in questions
-                                                     if lab == "off_topic"],
+        "topics": [(code, readable(t)) for code, t in topic_prototypes()
+                   + [(lab, t) for lab, t in questions if lab not in special]],
+        "crisis": [readable(t) for t in pos + [t for lab, t in questions if lab == "crisis"]],
+        "ordinary": [readable(t) for t in neg + [t for lab, t in questions
+                                                  if lab == "not_crisis"]],
+        "off_topic": [readable(t) for t in list(off_topic_sentences())
+                      + [t for lab, t in questions if lab == "off_topic"]],
     }
 
 
