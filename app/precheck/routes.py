@@ -25,6 +25,7 @@ from app.i18n import staff_gettext as _s
 from app.precheck import answers as questions
 from app.precheck import counts, texts
 from app.precheck.evaluate import PathResult, evaluate
+from app.precheck.repository import current_rules
 from app.referrals.routes import REFERRAL_FOLLOWED
 from app.responsibility.lookup import LookupInputError, lookup
 from app.responsibility.repository import cached_rules
@@ -121,7 +122,7 @@ def _summary_de(results: dict[str, PathResult], day: dt.date) -> str:
 def precheck_result(request: Request, services: ServicesDep):
     values, errors = questions.clean(request.query_params)
     day = today()
-    results = evaluate(questions.to_answers(values, day), day)
+    results = evaluate(questions.to_answers(values, day), day, current_rules(services.store))
     places = form_options(services.store, values.get("kommune"))
     kommune = places["kommune"]
     gemeinde = values.get("gemeinde")
