@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.i18n import staff_gettext as _s
 from app.precheck.law import (
     LawError,
     LawRule,
@@ -216,7 +217,7 @@ def save_rule(store: Store, rule: LawRule, *, by: str | None, comment: str,
     with store.session.begin() as s:
         row = get_row(s, rule.id)
         if new and row is not None:
-            raise LawError([f"Regel {rule.id}: id doppelt"])
+            raise LawError([_s("Rule {id}: id twice").format(id=rule.id)])
         if not new and row is None:
             raise StaleRule(rule.id)
         validate_set(merged(stored_rules(s) or list(load_rules()[0]), [rule]))
