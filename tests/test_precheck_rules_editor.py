@@ -100,13 +100,14 @@ def test_a_land_editor_ends_a_rule_and_adds_its_next_version_with_preview_and_hi
     assert "land" in page.text  # the user name, never the id
 
 
-def test_an_edit_in_force_today_changes_the_public_pre_check_seen_by_another_process(
+def test_an_edit_in_force_today_changes_the_public_pre_check_and_another_process(
         make_light_client):
     c, _, _ = staff_client(make_light_client, "land", ("admin",), kommune=None)
     store = c.app.state.services.store
     other = Store(store.url)  # a second process on the same database
     day = dt.datetime.now(dt.UTC).date()
     assert _residence(repository.current_rules(other), day, 5.2) == "missing"
+    assert _public_25b(c) == "missing"  # 6 years asked
     token = csrf_of(c, "/staff/precheck-rules")
     form = _form(store, RULE, params=json.dumps({"years": 5, "years_with_minor_child": 4}),
                  csrf_token=token, action="save")
@@ -114,6 +115,20 @@ def test_an_edit_in_force_today_changes_the_public_pre_check_seen_by_another_pro
                   follow_redirects=False).status_code == 303
     assert _residence(repository.current_rules(other), day, 5.2) == "met"
     other.engine.dispose()
+    assert _public_25b(c) == "may_open"
+
+
+def _public_25b(c) -> str:
+    """The outcome of § 25b on the public result page for a tolerated adult who came in
+    January five years ago (5 to 6 years here)."""
+    answers = {"age": "35", "arrived_year": str(dt.date.today().year - 5),
+               "arrived_month": "1", "uninterrupted": "yes", "status": "duldung",
+               "status_months": "40", "passport": "yes", "work": "fulltime",
+               "livelihood": "own", "german": "A2", "minor_children": "no",
+               "convictions": "no", "kommune": "demo", "lang": "en"}
+    page = c.get("/precheck/result", params=answers).text
+    return re.search(r'data-outcome="(\w+)">\s*<h2>Residence permit for sustainable',
+                     page).group(1)
 
 
 @pytest.mark.parametrize("lang, change, message", [

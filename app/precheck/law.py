@@ -6,8 +6,8 @@ where the law changed, the last day it was in force (inclusive). `checked`
 says whether the date and content were confirmed against a page found, or come
 from memory only (then `note` says so). `parse_rules_file` names every problem
 in the staff member's language (German outside a request: the command line);
-`load_rules` reads the shipped
-file `data/rules.json`.
+`load_rules` reads the shipped file `data/rules.json`, the default that seeds the store
+(`app.precheck.repository`, which the pre-check reads).
 """
 
 from __future__ import annotations
