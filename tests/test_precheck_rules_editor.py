@@ -61,6 +61,7 @@ def test_a_land_editor_ends_a_rule_and_adds_its_next_version_with_preview_and_hi
     c, _, _ = staff_client(make_light_client, "land", ("admin",), kommune=None)
     store = c.app.state.services.store
     token = csrf_of(c, "/staff/precheck-rules")
+    assert 'href="/staff/precheck-rules"' in c.get("/staff").text  # linked from the start
     listing = c.get("/staff/precheck-rules")
     assert RULE in listing.text and "§ 25b Abs. 1 Satz 2 Nr. 1 AufenthG" in listing.text
     # 1. the 2022 version ends on 31.05.2027
@@ -223,3 +224,17 @@ def test_cli_import_dry_run_then_import_and_export_round_trip(tmp_path, monkeypa
     assert "valid_until liegt vor valid_from" in err and "nothing imported" in err
     assert _history(store, data["rules"][1]["id"]) == [(1, "seed")]
     store.engine.dispose()
+
+
+def test_a_stale_form_is_refused_and_keeps_the_newer_version(make_light_client):
+    c, _, _ = staff_client(make_light_client, "land", ("admin",), kommune=None)
+    store = c.app.state.services.store
+    token = csrf_of(c, "/staff/precheck-rules")
+    first = _form(store, RULE, csrf_token=token, action="save", note="Erste Änderung.")
+    second = _form(store, RULE, csrf_token=token, action="save", note="Zweite Änderung.")
+    assert c.post(f"/staff/precheck-rules/{RULE}", data=first,
+                  follow_redirects=False).status_code == 303
+    r = c.post(f"/staff/precheck-rules/{RULE}", data=second)
+    assert r.status_code == 409 and "Zweite Änderung." in r.text  # the input is kept
+    with store.session() as s:
+        assert repository.get_row(s, RULE).data["note"] == "Erste Änderung."

@@ -57,7 +57,8 @@ MAX_IMPORT_BYTES = 5_000_000
 
 REFERRAL_FOLLOWED.append(counts.referral_followed)
 HOME_LINKS.append(("coordinator", "/staff/precheck", lambda: _s("Pre-check counts")))
-HOME_LINKS.append(("editor", "/staff/precheck-rules", lambda: _s("Pre-check: the law rules")))
+for _role in ("admin", "editor", "coordinator"):
+    HOME_LINKS.append((_role, "/staff/precheck-rules", lambda: _s("Pre-check: the law rules")))
 
 
 def today() -> dt.date:
@@ -223,6 +224,10 @@ def _rule_page(request: Request, staff: Staff, values: dict, *, rule_id: str | N
     }, status_code=status_code)
 
 
+def _sorted_rows(store):
+    return sorted(repository.rows(store), key=lambda r: (r.path, r.source, r.valid_from, r.id))
+
+
 def _editor(staff: Staff) -> None:
     if not editing.may_edit(staff):
         raise HTTPException(403, _s("Only state-level editors change the law rules."))
@@ -232,8 +237,7 @@ def _editor(staff: Staff) -> None:
 def law_rules(request: Request, services: ServicesDep, staff: Staff = Depends(RULE_READERS),
               date: str | None = None):
     day = editing.in_force_on(date)
-    rows = sorted(repository.rows(services.store), key=lambda r: (r.path, r.source,
-                                                                  r.valid_from, r.id))
+    rows = _sorted_rows(services.store)
     return render_staff(request, staff, "staff/precheck_rules.html", {
         "rows": rows, "day": day, "may_edit": editing.may_edit(staff), "texts": texts,
         "changes": None, "kept": [], "errors": [], "applied": False})
@@ -279,7 +283,7 @@ async def law_rules_import(request: Request, services: ServicesDep,
             audit.record(s, staff, "precheck_rules.import", "precheck_rule", None,
                          "refused" if errors else "ok")
     return render_staff(request, staff, "staff/precheck_rules.html", {
-        "rows": repository.rows(store), "day": today(), "may_edit": True, "texts": texts,
+        "rows": _sorted_rows(store), "day": today(), "may_edit": True, "texts": texts,
         "changes": changes, "kept": kept, "errors": errors, "applied": apply and not errors,
     }, status_code=422 if errors else 200)
 
