@@ -39,6 +39,7 @@ from app.kommunen import routes as kommunen
 from app.messages import routes as messages
 from app.monitoring import routes as monitoring
 from app.precheck import routes as precheck
+from app.precheck.repository import seed as seed_law_rules
 from app.referrals import routes as referrals
 from app.responsibility import routes as responsibility
 from app.responsibility.repository import seed as seed_rules
@@ -87,6 +88,7 @@ def open_store(settings: Settings) -> Store:
         if settings.load_demo:
             store.load_demo_if_empty()
         seed_rules(store)
+        seed_law_rules(store)
     return store
 
 

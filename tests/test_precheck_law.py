@@ -62,7 +62,7 @@ def test_bad_files_are_refused_with_the_problem_named(change, problem):
 
 def test_cli_check_export_show(tmp_path, capsys):
     out = tmp_path / "rules.json"
-    assert main(["precheck", "export", "-o", str(out)]) == 0
+    assert main(["precheck", "export", "--shipped", "-o", str(out)]) == 0
     assert main(["precheck", "check", str(out)]) == 0
     assert "rules ok" in capsys.readouterr().out
     bad = shipped()
@@ -70,8 +70,8 @@ def test_cli_check_export_show(tmp_path, capsys):
     out.write_text(json.dumps(bad))
     assert main(["precheck", "check", str(out)]) == 1
     assert "path" in capsys.readouterr().err
-    assert main(["precheck", "show", "--date", "2025-10-29"]) == 0
+    assert main(["precheck", "show", "--shipped", "--date", "2025-10-29"]) == 0
     text = capsys.readouterr().out
     assert "§ 10 Abs. 3 Satz 1 StAG" in text and "Abs. 3 Satz 2" not in text
-    assert main(["precheck", "show", "--date", "2025-10-30"]) == 0
+    assert main(["precheck", "show", "--shipped", "--date", "2025-10-30"]) == 0
     assert "§ 10 Abs. 3" not in capsys.readouterr().out

@@ -1,239 +1,66 @@
 """Pre-check scenarios per rule version (issue 18), each written from the legal text and
-naming its source in the test id: §§ 25a, 25b AufenthG and § 10 StAG, before and after the
-Chancen-Aufenthaltsrecht (31.12.2022), the StAG modernisation (27.06.2024) and the end of
-the three-year path (30.10.2025). The evaluator runs on the shipped rules file."""
+naming its source in the test id (the scenarios are shipped: app/precheck/scenarios.py):
+§§ 25a, 25b AufenthG and § 10 StAG, before and after the Chancen-Aufenthaltsrecht
+(31.12.2022), the StAG modernisation (27.06.2024) and the end of the three-year path
+(30.10.2025). Every scenario runs twice: on the shipped rules file, and on the rules as
+the store holds them after seeding (what the web pre-check applies)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
+from conftest import new_store
 
-from app.precheck.evaluate import Answers, OutOfRange, evaluate
-
-D = dt.date
-BEFORE_CHANCEN = D(2022, 12, 30)
-CHANCEN = D(2022, 12, 31)
-BEFORE_STAR = D(2024, 6, 26)
-STAR = D(2024, 6, 27)
-LAST_TURBO = D(2025, 10, 29)
-NO_TURBO = D(2025, 10, 30)
-NOW = D(2026, 12, 7)
-
-
-def arrived(day: dt.date, years: float) -> dt.date:
-    return day - dt.timedelta(days=round(years * 365.25))
-
-
-def young(day: dt.date, **kw) -> Answers:
-    """A young person with a Duldung, in school, everything else in order."""
-    base = dict(age=19, arrived=arrived(day, 3.2), uninterrupted=True, status="duldung",
-                status_months=14, passport=True, school_years=3, in_training=True,
-                livelihood="benefits", german="B1", convictions=False)
-    base.update(kw)
-    return Answers(**base)
+from app.main import open_store
+from app.precheck import repository
+from app.precheck.evaluate import OutOfRange, evaluate
+from app.precheck.law import load_rules
+from app.precheck.scenarios import (
+    NOW,
+    OUTCOMES,
+    REQUIREMENTS,
+    D,
+    adult,
+    arrived,
+    settled,
+    state,
+    young,
+)
+from app.settings import Settings
 
 
-def adult(day: dt.date, **kw) -> Answers:
-    """A tolerated adult working most of the time, A2, no children."""
-    base = dict(age=35, arrived=arrived(day, 6.3), uninterrupted=True, status="duldung",
-                status_months=30, passport=True, work="fulltime", livelihood="own",
-                german="A2", minor_children=False, convictions=False, civics_test=True)
-    base.update(kw)
-    return Answers(**base)
-
-
-def settled(day: dt.date, **kw) -> Answers:
-    """Someone with a settlement permit, working, B1, test passed."""
-    base = dict(age=40, arrived=arrived(day, 5.2), uninterrupted=True, status="settlement",
-                passport=True, work="fulltime", livelihood="own", german="B1",
-                civics_test=True, convictions=False, minor_children=False)
-    base.update(kw)
-    return Answers(**base)
-
-
-def state(result, path: str, rule_prefix: str) -> str:
-    found = [f for f in result[path].findings if f.rule.id.startswith(rule_prefix)]
-    assert len(found) == 1, [f.rule.id for f in result[path].findings]
-    return found[0].state
-
-
-# (id naming the source, answers factory, day, path, rule prefix, expected state)
-REQUIREMENTS = [
-    # § 25a Abs. 1 Satz 1 Nr. 3 AufenthG: application before completing the 21st / 27th year
-    ("25a-Abs1-S1-Nr3-v2015-age20-before21", lambda d: young(d, age=20), BEFORE_CHANCEN,
-     "25a", "25a.age", "met"),
-    ("25a-Abs1-S1-Nr3-v2015-age21-closed", lambda d: young(d, age=21), BEFORE_CHANCEN,
-     "25a", "25a.age", "closed"),
-    ("25a-Abs1-S1-Nr3-v2022-age21-before27", lambda d: young(d, age=21), CHANCEN,
-     "25a", "25a.age", "met"),
-    ("25a-Abs1-S1-Nr3-v2022-age26-before27", lambda d: young(d, age=26), NOW,
-     "25a", "25a.age", "met"),
-    ("25a-Abs1-S1-Nr3-v2022-age27-closed", lambda d: young(d, age=27), NOW,
-     "25a", "25a.age", "closed"),
-    ("25a-Abs1-S1-Nr3-Jugendlicher-age13-not-yet", lambda d: young(d, age=13), NOW,
-     "25a", "25a.age", "missing"),
-    # § 25a Abs. 1 Satz 1 Nr. 1: four, since 31.12.2022 three years of uninterrupted stay
-    ("25a-Abs1-S1-Nr1-v2015-3years-missing", lambda d: young(d), BEFORE_CHANCEN,
-     "25a", "25a.residence", "missing"),
-    ("25a-Abs1-S1-Nr1-v2015-4years-met", lambda d: young(d, arrived=arrived(d, 4.1)),
-     BEFORE_CHANCEN, "25a", "25a.residence", "met"),
-    ("25a-Abs1-S1-Nr1-v2022-3years-met", lambda d: young(d), CHANCEN,
-     "25a", "25a.residence", "met"),
-    ("25a-Abs1-S1-Nr1-v2022-interrupted-missing", lambda d: young(d, uninterrupted=False),
-     NOW, "25a", "25a.residence", "missing"),
-    # § 25a Abs. 1 Satz 1 Nr. 2: school in the rule four, since 2022 three years, or a degree
-    ("25a-Abs1-S1-Nr2-v2015-3school-missing", lambda d: young(d, arrived=arrived(d, 4.5)),
-     BEFORE_CHANCEN, "25a", "25a.school", "missing"),
-    ("25a-Abs1-S1-Nr2-v2022-3school-met", lambda d: young(d), NOW, "25a", "25a.school", "met"),
-    ("25a-Abs1-S1-Nr2-degree-instead-of-years", lambda d: young(d, school_years=1,
-                                                                 degree_de=True), NOW,
-     "25a", "25a.school", "met"),
-    # § 25a Abs. 1 Satz 1 (since 2022): § 104c permit or at least twelve months Duldung
-    ("25a-Abs1-S1-v2022-duldung-11months-missing", lambda d: young(d, status_months=11), NOW,
-     "25a", "25a.status", "missing"),
-    ("25a-Abs1-S1-v2022-permit104c-met", lambda d: young(d, status="permit_104c",
-                                                        status_months=2), NOW,
-     "25a", "25a.status", "met"),
-    ("25a-Abs1-S1-v2022-gestattung-closed", lambda d: young(d, status="gestattung"), NOW,
-     "25a", "25a.status", "closed"),
-    ("25a-Abs1-S1-v2015-duldung-1month-met", lambda d: young(d, status_months=1),
-     BEFORE_CHANCEN, "25a", "25a.status", "met"),
-    # § 25a Abs. 1 Satz 2: benefits do not bar the permit while in school or training
-    ("25a-Abs1-S2-benefits-in-training-met", lambda d: young(d), NOW,
-     "25a", "25a.livelihood", "met"),
-    ("25a-Abs1-S2-benefits-not-in-training-missing", lambda d: young(d, in_training=False),
-     NOW, "25a", "25a.livelihood", "missing"),
-    # § 25a Abs. 1 Satz 3: refusal on own deception about identity -> documents matter
-    ("25a-Abs1-S3-no-passport-missing", lambda d: young(d, passport=False), NOW,
-     "25a", "25a.deception", "missing"),
-    # § 25b Abs. 1 Satz 2 Nr. 1: eight / six, since 31.12.2022 six / four years
-    ("25b-Abs1-S2-Nr1-v2015-6years-missing", lambda d: adult(d), BEFORE_CHANCEN,
-     "25b", "25b.residence", "missing"),
-    ("25b-Abs1-S2-Nr1-v2015-8years-met", lambda d: adult(d, arrived=arrived(d, 8.1)),
-     BEFORE_CHANCEN, "25b", "25b.residence", "met"),
-    ("25b-Abs1-S2-Nr1-v2015-child-6years-met", lambda d: adult(d, minor_children=True,
-                                                                children_school=True),
-     BEFORE_CHANCEN, "25b", "25b.residence", "met"),
-    ("25b-Abs1-S2-Nr1-v2022-6years-met", lambda d: adult(d), CHANCEN,
-     "25b", "25b.residence", "met"),
-    ("25b-Abs1-S2-Nr1-v2022-child-4years-met", lambda d: adult(d, arrived=arrived(d, 4.2),
-                                                                minor_children=True,
-                                                                children_school=True), NOW,
-     "25b", "25b.residence", "met"),
-    ("25b-Abs1-S2-Nr1-v2022-nochild-4years-missing", lambda d: adult(d, arrived=arrived(d, 4.2)),
-     NOW, "25b", "25b.residence", "missing"),
-    # § 25b Abs. 1 Satz 2 Nr. 3: livelihood mostly by work
-    ("25b-Abs1-S2-Nr3-own-met", lambda d: adult(d), NOW, "25b", "25b.livelihood", "met"),
-    ("25b-Abs1-S2-Nr3-benefits-nowork-missing", lambda d: adult(d, work="none",
-                                                                 livelihood="benefits"), NOW,
-     "25b", "25b.livelihood", "missing"),
-    ("25b-Abs1-S3-family-temporary-benefits-office", lambda d: adult(
-        d, work="none", livelihood="benefits", minor_children=True, children_school=True), NOW,
-     "25b", "25b.livelihood", "office"),
-    # § 25b Abs. 1 Satz 2 Nr. 4: oral German at A2
-    ("25b-Abs1-S2-Nr4-A1-missing", lambda d: adult(d, german="A1"), NOW,
-     "25b", "25b.language", "missing"),
-    ("25b-Abs1-S2-Nr4-A2-met", lambda d: adult(d), NOW, "25b", "25b.language", "met"),
-    # § 25b Abs. 1 Satz 2 Nr. 5: school-age children actually attend school
-    ("25b-Abs1-S2-Nr5-children-not-at-school-missing", lambda d: adult(
-        d, minor_children=True, children_school=False), NOW, "25b", "25b.children", "missing"),
-    # § 25b Abs. 2 Nr. 2: convictions -> the office weighs the Ausweisungsinteresse
-    ("25b-Abs2-Nr2-conviction-office", lambda d: adult(d, convictions=True), NOW,
-     "25b", "25b.refusal", "office"),
-    ("25b-Abs2-Nr2-skipped-unknown", lambda d: adult(d, convictions=None), NOW,
-     "25b", "25b.refusal", "unknown"),
-    # § 10 Abs. 1 Satz 1 StAG: eight, since 27.06.2024 five years of lawful habitual residence
-    ("StAG10-Abs1-S1-v2015-5years-missing", lambda d: settled(d), BEFORE_STAR,
-     "stag10", "stag10.residence", "missing"),
-    ("StAG10-Abs1-S1-v2015-8years-met", lambda d: settled(d, arrived=arrived(d, 8.1)),
-     BEFORE_STAR, "stag10", "stag10.residence", "met"),
-    ("StAG10-Abs1-S1-v2024-5years-met", lambda d: settled(d), STAR,
-     "stag10", "stag10.residence", "met"),
-    ("StAG10-Abs1-S1-v2024-4years-missing", lambda d: settled(d, arrived=arrived(d, 4.0)), NOW,
-     "stag10", "stag10.residence", "missing"),
-    # § 10 Abs. 3 Satz 1 StAG (until 26.06.2024): seven years with the integration course
-    ("StAG10-Abs3-S1-v2015-7years-course-met", lambda d: settled(
-        d, arrived=arrived(d, 7.1), integration_course=True), BEFORE_STAR,
-     "stag10", "stag10.shortened.course", "met"),
-    # § 10 Abs. 3 Satz 2 StAG (until 26.06.2024): six years, special achievements, above B1
-    ("StAG10-Abs3-S2-v2015-6years-special-office", lambda d: settled(
-        d, arrived=arrived(d, 6.1), special_integration=True, german="C1"), BEFORE_STAR,
-     "stag10", "stag10.shortened.special.2015", "office"),
-    # § 10 Abs. 3 StAG (27.06.2024 - 29.10.2025): three years with C1 and own livelihood
-    ("StAG10-Abs3-v2024-3years-C1-office", lambda d: settled(
-        d, status="permit", arrived=arrived(d, 3.1), special_integration=True, german="C1"),
-     LAST_TURBO, "stag10", "stag10.shortened.special.2024", "office"),
-    ("StAG10-Abs3-v2024-3years-B2-missing", lambda d: settled(
-        d, status="permit", arrived=arrived(d, 3.1), special_integration=True, german="B2"),
-     LAST_TURBO, "stag10", "stag10.residence", "missing"),
-    ("StAG10-Abs3-abolished-2025-3years-C1-missing", lambda d: settled(
-        d, status="permit", arrived=arrived(d, 3.1), special_integration=True, german="C1"),
-     NO_TURBO, "stag10", "stag10.residence", "missing"),
-    # § 10 Abs. 1 Satz 1 Nr. 2 StAG: Duldung is no residence right for naturalisation
-    ("StAG10-Abs1-S1-Nr2-duldung-closed", lambda d: settled(d, status="duldung"), NOW,
-     "stag10", "stag10.status", "closed"),
-    ("StAG10-Abs1-S1-Nr2-permit-office-checks-purpose", lambda d: settled(d, status="permit"),
-     NOW, "stag10", "stag10.status", "office"),
-    # § 10 Abs. 1 Satz 1 Nr. 3 StAG: livelihood without SGB II/XII; 2024 narrowed exceptions
-    ("StAG10-Abs1-S1-Nr3-v2015-benefits-office", lambda d: settled(
-        d, arrived=arrived(d, 8.1), work="parttime", livelihood="partly"), BEFORE_STAR,
-     "stag10", "stag10.livelihood", "office"),
-    ("StAG10-Abs1-S1-Nr3-v2024-benefits-parttime-missing", lambda d: settled(
-        d, work="parttime", livelihood="partly"), NOW, "stag10", "stag10.livelihood", "missing"),
-    ("StAG10-Abs1-S1-Nr3-v2024-fulltime-topup-office", lambda d: settled(
-        d, work="fulltime", livelihood="partly"), NOW, "stag10", "stag10.livelihood", "office"),
-    # § 10 Abs. 1 Satz 1 Nr. 6 with Abs. 4 Satz 1 StAG: B1
-    ("StAG10-Abs1-S1-Nr6-A2-missing", lambda d: settled(d, german="A2"), NOW,
-     "stag10", "stag10.language", "missing"),
-    # § 10 Abs. 1 Satz 1 Nr. 7 StAG: knowledge of the legal and social order (test)
-    ("StAG10-Abs1-S1-Nr7-no-test-missing", lambda d: settled(d, civics_test=False), NOW,
-     "stag10", "stag10.civics", "missing"),
-    # § 10 Abs. 1 Satz 1 Nr. 5 StAG: a conviction goes to the office (§ 12a thresholds)
-    ("StAG10-Abs1-S1-Nr5-conviction-office", lambda d: settled(d, convictions=True), NOW,
-     "stag10", "stag10.convictions", "office"),
-    # § 10 Abs. 1 Satz 1 Nr. 4 StAG (until 26.06.2024): giving up the old citizenship
-    ("StAG10-Abs1-S1-Nr4-v2015-renounce-office", lambda d: settled(d), BEFORE_STAR,
-     "stag10", "stag10.renounce", "office"),
-]
+@pytest.fixture(scope="module", params=["file", "store"])
+def rules(request, tmp_path_factory):
+    """None: evaluate's default, the shipped file; else the rules read back from a store."""
+    if request.param == "file":
+        yield None
+        return
+    own = Settings(data_dir=tmp_path_factory.mktemp("rules-store"), model="", load_demo=False,
+                   **new_store())
+    store = open_store(own)
+    with store.session() as s:
+        from_store = repository.stored_rules(s)
+    assert tuple(from_store) == load_rules()[0]  # seeded, read back, the same law
+    yield repository.current_rules(store)
+    store.engine.dispose()
 
 
 @pytest.mark.parametrize("make, day, path, prefix, expected",
                          [pytest.param(*row[1:], id=row[0]) for row in REQUIREMENTS])
-def test_requirement_by_the_law_in_force(make, day, path, prefix, expected):
-    assert state(evaluate(make(day), day), path, prefix) == expected
-
-
-# whole paths: the outcome of every requirement together
-OUTCOMES = [
-    ("25a-v2022-young-tolerated-pupil-may-open", lambda d: young(d), NOW, "25a", "may_open"),
-    ("25a-v2015-same-person-3years-missing", lambda d: young(d), BEFORE_CHANCEN, "25a",
-     "missing"),
-    ("25a-v2015-age23-closed-v2022-open", lambda d: young(d, age=23), BEFORE_CHANCEN, "25a",
-     "closed"),
-    ("25a-v2022-age23-may-open", lambda d: young(d, age=23), NOW, "25a", "may_open"),
-    ("25b-v2022-adult-6years-A2-work-may-open", lambda d: adult(d), NOW, "25b", "may_open"),
-    ("25b-v2015-adult-6years-missing", lambda d: adult(d), BEFORE_CHANCEN, "25b", "missing"),
-    ("25b-permit-holder-closed", lambda d: adult(d, status="settlement"), NOW, "25b", "closed"),
-    ("StAG10-v2024-settled-5years-may-open", lambda d: settled(d), NOW, "stag10", "may_open"),
-    ("StAG10-v2015-settled-5years-missing", lambda d: settled(d), BEFORE_STAR, "stag10",
-     "missing"),
-    ("StAG10-convictions-skipped-unclear", lambda d: settled(d, convictions=None), NOW,
-     "stag10", "unclear"),
-]
+def test_requirement_by_the_law_in_force(rules, make, day, path, prefix, expected):
+    assert state(evaluate(make(day), day, rules), path, prefix) == expected
 
 
 @pytest.mark.parametrize("make, day, path, expected",
                          [pytest.param(*row[1:], id=row[0]) for row in OUTCOMES])
-def test_path_outcome(make, day, path, expected):
-    assert evaluate(make(day), day)[path].outcome == expected
+def test_path_outcome(rules, make, day, path, expected):
+    assert evaluate(make(day), day, rules)[path].outcome == expected
 
 
-def test_months_left_counts_the_period_still_to_run_25b_abs1_s2_nr1():
+def test_months_left_counts_the_period_still_to_run_25b_abs1_s2_nr1(rules):
     """§ 25b Abs. 1 Satz 2 Nr. 1 (since 31.12.2022): 5 years 5 months -> about 7 months."""
     day = NOW
     a = adult(day, arrived=arrived(day, 5 + 5 / 12))
-    found = next(f for f in evaluate(a, day)["25b"].findings if f.rule.id.startswith(
+    found = next(f for f in evaluate(a, day, rules)["25b"].findings if f.rule.id.startswith(
         "25b.residence"))
     assert found.state == "missing" and 6 <= found.months_left <= 8
 
@@ -243,7 +70,7 @@ def test_a_day_before_the_modelled_law_is_refused():
         evaluate(young(D(2014, 1, 1)), D(2014, 1, 1))
 
 
-def test_documents_are_gathered_from_the_requirements_in_force():
-    docs = evaluate(settled(NOW), NOW)["stag10"].documents
+def test_documents_are_gathered_from_the_requirements_in_force(rules):
+    docs = evaluate(settled(NOW), NOW, rules)["stag10"].documents
     assert "language_certificate" in docs and "civics_certificate" in docs
     assert "integration_course_certificate" not in docs  # § 10 Abs. 3 S. 1 ended 26.06.2024

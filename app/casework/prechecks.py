@@ -26,6 +26,7 @@ from app.casework.models import CaseAssessment, CaseFollowUp, CasePrecheck
 from app.i18n import staff_gettext as _s
 from app.precheck import answers as questions
 from app.precheck.evaluate import evaluate, rules_in_force
+from app.precheck.repository import current
 from app.referrals.models import Referral
 from app.staff import audit
 
@@ -99,8 +100,9 @@ def run(s, staff, ref: Referral, values: dict[str, str], day: dt.date) -> CasePr
     if pending_handover(s, ref) is not None:  # accept the hand-over first
         raise Conflict("pending")
     values = {k: v for k, v in values.items() if k in FIELDS}
-    results = evaluate(questions.to_answers(values, day), day)
-    law = max(r.valid_from for r in rules_in_force(day))
+    rules = current(s)  # the law as the state editors keep it in the store
+    results = evaluate(questions.to_answers(values, day), day, rules)
+    law = max(r.valid_from for r in rules_in_force(day, rules))
     row = _new(s, CasePrecheck, ref, staff, on_date=day, law_as_of=law, author_id=staff.id)
     stored = {path: {"outcome": r.outcome,
                      "missing": [f.rule.title_de for f in r.findings

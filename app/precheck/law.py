@@ -5,8 +5,9 @@ source (law, paragraph, Absatz, Satz, Nummer), the day it took effect and,
 where the law changed, the last day it was in force (inclusive). `checked`
 says whether the date and content were confirmed against a page found, or come
 from memory only (then `note` says so). `parse_rules_file` names every problem
-in German, the language of the state editors; `load_rules` reads the shipped
-file `data/rules.json`.
+in the staff member's language (German outside a request: the command line);
+`load_rules` reads the shipped file `data/rules.json`, the default that seeds the store
+(`app.precheck.repository`, which the pre-check reads).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+
+from app.i18n import staff_gettext as _s
 
 FORMAT = "kim-lotse-precheck-rules/1"
 DATA = Path(__file__).parent / "data" / "rules.json"
@@ -102,80 +105,91 @@ class LawRule:
 
 def _date(raw, name: str, problems: list[str], where: str) -> dt.date | None:
     if not isinstance(raw, str):
-        problems.append(f"{where}: {name} fehlt oder ist kein Datum")
+        problems.append(_s("{where}: {name} is missing or not a date").format(
+            where=where, name=name))
         return None
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        problems.append(f"{where}: {name} '{raw}' ist kein Datum (JJJJ-MM-TT)")
+        problems.append(_s("{where}: {name} '{raw}' is not a date (YYYY-MM-DD)").format(
+            where=where, name=name, raw=raw))
         return None
 
 
 def _source(raw, problems: list[str], where: str) -> Source | None:
     if not isinstance(raw, dict) or raw.get("law") not in LAWS or not isinstance(
             raw.get("paragraph"), str) or not raw["paragraph"]:
-        problems.append(f"{where}: Rechtsquelle braucht law ({', '.join(LAWS)}) und paragraph")
+        problems.append(_s("{where}: the legal source needs law ({laws}) and paragraph").format(
+            where=where, laws=", ".join(LAWS)))
         return None
     numbers = {}
     for key in ("absatz", "satz", "nummer"):
         value = raw.get(key)
         if value is not None and (not isinstance(value, int) or not 1 <= value <= 99):
-            problems.append(f"{where}: {key} muss eine Zahl von 1 bis 99 sein")
+            problems.append(_s("{where}: {key} must be a number from 1 to 99").format(
+                where=where, key=key))
         numbers[key] = value if isinstance(value, int) else None
     url = raw.get("url", "")
     if not isinstance(url, str) or (url and not url.startswith("https://")):
-        problems.append(f"{where}: url muss mit https:// beginnen")
+        problems.append(_s("{where}: url must begin with https://").format(where=where))
         url = ""
     extra = set(raw) - {"law", "paragraph", "absatz", "satz", "nummer", "url"}
     if extra:
-        problems.append(f"{where}: unbekannte Felder der Quelle: {', '.join(sorted(extra))}")
+        problems.append(_s("{where}: unknown fields of the source: {fields}").format(
+            where=where, fields=", ".join(sorted(extra))))
     return Source(raw["law"], raw["paragraph"], url=url, **numbers)
 
 
 def _params(check: str, params, problems: list[str], where: str) -> dict:
     if not isinstance(params, dict):
-        problems.append(f"{where}: params muss ein Objekt sein")
+        problems.append(_s("{where}: params must be an object").format(where=where))
         return {}
     unknown = set(params) - CHECKS[check]
     if unknown:
-        problems.append(f"{where}: unbekannte Parameter für {check}: {', '.join(sorted(unknown))}")
+        problems.append(_s("{where}: unknown parameters for {check}: {names}").format(
+            where=where, check=check, names=", ".join(sorted(unknown))))
     for key in ("years", "years_with_minor_child", "min", "below", "min_months"):
         if key in params and (not isinstance(params[key], int) or not 0 <= params[key] <= 99):
-            problems.append(f"{where}: {key} muss eine ganze Zahl von 0 bis 99 sein")
+            problems.append(_s("{where}: {key} must be a whole number from 0 to 99").format(
+                where=where, key=key))
     if check in {"min_years", "school", "shortened"} and "years" not in params:
-        problems.append(f"{where}: {check} braucht years")
+        problems.append(_s("{where}: {check} needs years").format(where=where, check=check))
     if "level" in params and params["level"] not in LEVELS:
-        problems.append(f"{where}: Sprachniveau '{params['level']}' unbekannt")
+        problems.append(_s("{where}: language level '{level}' unknown").format(
+            where=where, level=params["level"]))
     if check == "status":
         states = params.get("any_of")
         if not isinstance(states, list) or not states or set(states) - set(STATUSES):
-            problems.append(f"{where}: any_of muss Status aus {', '.join(STATUSES)} nennen")
+            problems.append(_s("{where}: any_of must name statuses out of {names}").format(
+                where=where, names=", ".join(STATUSES)))
     if check == "shortened":
         needs = params.get("needs")
         if not isinstance(needs, dict) or not needs or any(
                 k not in NEEDS or not isinstance(v, NEEDS[k]) for k, v in needs.items()):
-            problems.append(f"{where}: needs muss Bedingungen aus {', '.join(NEEDS)} nennen")
+            problems.append(_s("{where}: needs must name conditions out of {names}").format(
+                where=where, names=", ".join(NEEDS)))
         elif needs.get("german_min", "B1") not in LEVELS:
-            problems.append(f"{where}: german_min unbekannt")
+            problems.append(_s("{where}: german_min unknown").format(where=where))
     return params
 
 
 def parse_rule(raw, index: int = 0) -> tuple[LawRule | None, list[str]]:
     """One rule from its dictionary, or None and the problems found."""
     problems: list[str] = []
-    where = f"Regel {index + 1}"
+    where = _s("Rule {number}").format(number=index + 1)
     if not isinstance(raw, dict):
-        return None, [f"{where}: kein Objekt"]
+        return None, [_s("{where}: not an object").format(where=where)]
     rid = raw.get("id")
     if not isinstance(rid, str) or not ID_RE.match(rid):
-        problems.append(f"{where}: id fehlt oder ist ungültig")
+        problems.append(_s("{where}: id is missing or not valid").format(where=where))
     else:
-        where = f"Regel {rid}"
+        where = _s("Rule {id}").format(id=rid)
     if raw.get("path") not in PATHS:
-        problems.append(f"{where}: path muss einer von {', '.join(PATHS)} sein")
+        problems.append(_s("{where}: path must be one of {names}").format(
+            where=where, names=", ".join(PATHS)))
     check = raw.get("check")
     if check not in CHECKS:
-        problems.append(f"{where}: check '{check}' unbekannt")
+        problems.append(_s("{where}: check '{check}' unknown").format(where=where, check=check))
         check = "office"
     params = _params(check, raw.get("params", {}), problems, where)
     source = _source(raw.get("source"), problems, where)
@@ -184,21 +198,23 @@ def parse_rule(raw, index: int = 0) -> tuple[LawRule | None, list[str]]:
     if raw.get("valid_until") is not None:
         end = _date(raw.get("valid_until"), "valid_until", problems, where)
         if start and end and end < start:
-            problems.append(f"{where}: valid_until liegt vor valid_from")
+            problems.append(_s("{where}: valid_until lies before valid_from").format(where=where))
     checked_on = _date(raw.get("checked_on"), "checked_on", problems, where)
     if not isinstance(raw.get("checked"), bool):
-        problems.append(f"{where}: checked muss true oder false sein")
+        problems.append(_s("{where}: checked must be true or false").format(where=where))
     for key in ("title_de", "checked_how"):
         if not isinstance(raw.get(key), str) or not raw[key].strip():
-            problems.append(f"{where}: {key} fehlt")
+            problems.append(_s("{where}: {key} is missing").format(where=where, key=key))
     note = raw.get("note", "")
     if not isinstance(note, str):
-        problems.append(f"{where}: note muss Text sein")
+        problems.append(_s("{where}: note must be text").format(where=where))
     if raw.get("checked") is False and not (isinstance(note, str) and note.strip()):
-        problems.append(f"{where}: ungeprüfte Regel (checked: false) braucht eine note")
+        problems.append(_s("{where}: a rule not checked (checked: false) needs a note").format(
+            where=where))
     docs = raw.get("documents", [])
     if not isinstance(docs, list) or set(docs) - set(DOCUMENTS):
-        problems.append(f"{where}: documents nur aus {', '.join(DOCUMENTS)}")
+        problems.append(_s("{where}: documents only out of {names}").format(
+            where=where, names=", ".join(DOCUMENTS)))
         docs = []
     if problems or source is None or start is None or checked_on is None or not isinstance(
             rid, str):
@@ -220,19 +236,20 @@ def _overlaps(rules: list[LawRule]) -> list[str]:
         group.sort(key=lambda r: r.valid_from)
         for a, b in zip(group, group[1:], strict=False):
             if a.valid_until is None or a.valid_until >= b.valid_from:
-                problems.append(f"Regeln {a.id} und {b.id} gelten zugleich "
-                                f"({b.source.cite()}): {a.id} braucht valid_until vor "
-                                f"{b.valid_from.isoformat()}")
+                problems.append(_s(
+                    "Rules {a} and {b} are in force at the same time ({source}): {a} needs a "
+                    "valid_until before {day}").format(a=a.id, b=b.id, source=b.source.cite(),
+                                                       day=b.valid_from.isoformat()))
     return problems
 
 
 def parse_rules_file(data) -> list[LawRule]:
     """Every rule of a rules file, or `LawError` with all problems."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise LawError([f"Kein Regeldatei-Format {FORMAT}"])
+        raise LawError([_s("Not a rules file of the format {format}").format(format=FORMAT)])
     raw = data.get("rules")
     if not isinstance(raw, list) or not raw:
-        raise LawError(["rules fehlt oder ist leer"])
+        raise LawError([_s("rules is missing or empty")])
     problems: list[str] = []
     rules: list[LawRule] = []
     seen: set[str] = set()
@@ -241,7 +258,7 @@ def parse_rules_file(data) -> list[LawRule]:
         problems += found
         if rule:
             if rule.id in seen:
-                problems.append(f"Regel {rule.id}: id doppelt")
+                problems.append(_s("Rule {id}: id twice").format(id=rule.id))
             seen.add(rule.id)
             rules.append(rule)
     problems += _overlaps(rules)
@@ -274,12 +291,13 @@ def read_file(path: Path) -> tuple[list[LawRule], dt.date]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise LawError([f"{path}: nicht lesbar oder kein JSON ({exc})"]) from exc
+        raise LawError([_s("{path}: not readable or not JSON ({error})").format(
+            path=path, error=exc)]) from exc
     rules = parse_rules_file(data)
     try:
         start = dt.date.fromisoformat(data.get("model_start", ""))
     except (TypeError, ValueError) as exc:
-        raise LawError(["model_start fehlt oder ist kein Datum"]) from exc
+        raise LawError([_s("model_start is missing or not a date")]) from exc
     return rules, start
 
 
