@@ -7,9 +7,11 @@ upload and the CLI; an editor of another Kommune changes nothing."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import re
+import zipfile
 
 import pytest
 from openpyxl import load_workbook
@@ -75,10 +77,16 @@ def _export(store, kind="xlsx") -> tuple[str, bytes]:
             return "angebote.xlsx", exporter.sheet_xlsx(s, "demo")
         if kind == "csv":
             return "angebote.csv", exporter.sheet_csv(s, "demo")
+        if kind == "package":
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w") as z:
+                for name, text in exporter.package_files(s, "demo").items():
+                    z.writestr(name, text)
+            return "paket.zip", buf.getvalue()
         return "angebote.json", exporter.to_json(s, "demo").encode()
 
 
-@pytest.mark.parametrize("kind", ["xlsx", "csv", "json"])
+@pytest.mark.parametrize("kind", ["xlsx", "csv", "json", "package"])
 def test_an_old_export_is_a_conflict_and_keeps_the_newer_work(store, kind):
     offer = _offer(store)
     old = _export(store, kind)
@@ -164,9 +172,21 @@ def test_the_template_and_the_exports_carry_all_14_languages_and_round_trip(stor
     stored = {t.lang: (t.name, t.description) for t in _state(store, offer.id).translations}
     assert {x: stored.get(x) for x in expected} == {x: (f"Name {x} neu", f"Text {x} neu")
                                                      for x in expected}
-    for kind in ("xlsx", "csv", "json"):  # an unchanged export re-imports unchanged
+    for kind in ("xlsx", "csv", "json", "package"):  # an unchanged export re-imports unchanged
         again = importer.run(store, _export(store, kind), kommune_id="demo")
         assert again.ok and not again.offers and not again.result.touched, kind
+
+
+def test_a_row_time_cut_by_a_spreadsheet_program_is_compared_at_its_precision(store):
+    offer = _offer(store)
+    later = dt.datetime(2026, 12, 7, 8, 30, 15, 123456, tzinfo=dt.UTC)
+    stored = dataclasses.replace(offer, last_modified=later)
+    for row_time, conflict in ((later, False), (later.replace(microsecond=0), False),
+                               (later.replace(second=0, microsecond=0), False),
+                               (later - dt.timedelta(microseconds=1), True),
+                               (later.replace(second=0, microsecond=0)
+                                - dt.timedelta(minutes=1), True)):
+        assert conflicts.is_conflict(row_time, stored, offer) is conflict, row_time
 
 
 # --- the command line --------------------------------------------------------------
@@ -261,7 +281,8 @@ def test_web_import_into_another_kommune_is_refused_on_every_write_path(app_clie
     token = _editor(c, "koelner", "koeln")
     before = _state(store, offer.id)
     for name, data in (("a.xlsx", _xlsx_with(export, offer.id, Kosten="gekapert")),
-                       _export(store, "csv"), _export(store, "json")):
+                       _export(store, "csv"), _export(store, "json"),
+                       _export(store, "package")):
         url, page = _job(c, token, name, data)
         assert "koeln" in page and f'action="{url}/apply"' not in page  # errors, no apply
         r = c.post(url + "/apply", data={"csrf_token": token, f"choice-{offer.id}": "take"},

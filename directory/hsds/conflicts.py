@@ -115,9 +115,17 @@ def field_changes(old: OfferRecord, new: OfferRecord) -> list[dict]:
 
 
 def is_conflict(row_time: dt.datetime | None, old: OfferRecord, new: OfferRecord) -> bool:
-    """The row is older than the offer's last change (see module doc)."""
+    """The row is older than the offer's last change (see module doc).
+
+    A row time without fractions of a second (or without seconds), as a spreadsheet
+    program may leave it, is compared with the last change cut to the same precision."""
     if row_time is not None and old.last_modified is not None:
-        return row_time < old.last_modified
+        last = old.last_modified
+        if row_time.microsecond == 0:
+            last = last.replace(microsecond=0)
+            if row_time.second == 0:
+                last = last.replace(second=0)
+        return row_time < last
     return (row_time is None and old.last_verified is not None
             and (new.last_verified is None or new.last_verified < old.last_verified))
 
