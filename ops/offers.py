@@ -3,9 +3,11 @@
 `lotse export [--format json|csv|xlsx|sheet-csv] [--kommune ID] [OUT]` writes HSDS
 3.1 JSON (stdout when OUT is missing), the CSV data package (a folder, or a zip
 when OUT ends in .zip), or the active offers as the spreadsheet template.
-`lotse import FILE [--dry-run] [--kommune ID]` reads HSDS JSON, the CSV data
-package or the spreadsheet template, prints the German report and applies all or
-nothing.
+`lotse import FILE [--dry-run] [--kommune ID] [--take-theirs]` reads HSDS JSON,
+the CSV data package or the spreadsheet template, prints the German report (per
+offer the fields that change, old -> new, and the conflicts: rows older than the
+offer's last change) and applies all or nothing. A conflict keeps the newer data
+of the directory unless `--take-theirs` takes the file's rows.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import sys
 from pathlib import Path
 
 from app.settings import Settings
+
+SHOWN = 200  # new or changed offers listed one by one (conflicts: all)
 
 
 def cmd_export(args, settings: Settings) -> int:
@@ -53,14 +57,43 @@ def limits(settings: Settings):
                   settings.import_max_unpacked_bytes)
 
 
+def print_offers(report, out) -> None:
+    """Per offer: new, or the fields that change (old -> new); conflicts marked, all of
+    them listed first, then at most `SHOWN` other offers."""
+    ordered = sorted(report.offers, key=lambda d: d.state != "conflict")
+    others = len(ordered) - len(report.conflicts)
+    if others > SHOWN:
+        ordered = ordered[:len(report.conflicts) + SHOWN]
+    for d in ordered:
+        if d.state == "new":
+            print(f"neu: {d.name} ({d.where}, ID {d.id})", file=out)
+            continue
+        head = "KONFLIKT" if d.state == "conflict" else "geändert"
+        print(f"{head}: {d.name} ({d.where}, ID {d.id})", file=out)
+        if d.state == "conflict":
+            print(f"  Zeile von {d.row_time or 'unbekannt'}, zuletzt geändert im Verzeichnis "
+                  f"{d.stored_time}", file=out)
+        for c in d.changes:
+            print(f"  {c.label}: {c.before or '—'} -> {c.after or '—'}", file=out)
+    if others > SHOWN:
+        print(f"… und {others - SHOWN} weitere neue oder geänderte Angebote.", file=out)
+
+
 def print_report(report, out=None) -> None:
     out = out or sys.stdout
     for p in report.problems:
         print(f"{p.level}: {p.text()}", file=out)
+    print_offers(report, out)
     s = report.summary()
     print(f"{s['kind']}: {s['rows']} Angebote gelesen, {s['errors']} Fehler, "
           f"{s['notes']} Hinweise; neu {s['new']}, geändert {s['changed']}, "
-          f"unverändert {s['unchanged']}.", file=out)
+          f"unverändert {s['unchanged']}, Konflikte {s['conflicts']}.", file=out)
+    if report.applied and report.conflicts:
+        print(f"Konflikte: {len(report.kept)} behalten wie im Verzeichnis (neuer), "
+              f"{len(report.resolved)} aus der Datei übernommen.", file=out)
+    elif report.conflicts:
+        print("Konflikte werden beim Übernehmen nicht überschrieben: das Verzeichnis ist "
+              "neuer (mit --take-theirs gilt die Datei).", file=out)
 
 
 def cmd_import(args, settings: Settings) -> int:
@@ -80,7 +113,7 @@ def cmd_import(args, settings: Settings) -> int:
     try:
         history = ImportHistory(Actor("cli", "lotse import"), settings.import_history_max)
         report = run(store, path, kommune_id=args.kommune, dry_run=args.dry_run,
-                     limits=limits(settings), history=history)
+                     limits=limits(settings), history=history, take_theirs=args.take_theirs)
     except ImportRefused as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2
@@ -109,4 +142,6 @@ def register(sub) -> None:
     im.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     im.add_argument("--kommune", help="Kommune of rows that name none; rows of another "
                     "Kommune are refused")
+    im.add_argument("--take-theirs", action="store_true", help="conflicts (rows older than "
+                    "the offer's last change) take the file's data; default: keep the newer")
     im.set_defaults(func=cmd_import)

@@ -68,7 +68,10 @@ def test_csv_package_round_trip(demo_store, empty_store, tmp_path):
     report = importer.run(empty_store, tmp_path / "pkg.zip")
     assert report.ok and report.applied and len(report.result.new) == 87
     with empty_store.session() as s:
-        assert exporter.package_files(s) == first
+        again = exporter.package_files(s)
+    # the package says when it was taken; everything else is the same
+    created = [json.loads(x.pop("datapackage.json")).pop("created") for x in (first, again)]
+    assert created[0] <= created[1] and again == first
     folder = importer.run(empty_store, tmp_path / "pkg.zip", dry_run=True)
     assert folder.result.unchanged == 87
 

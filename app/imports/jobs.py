@@ -9,7 +9,9 @@ nothing in one transaction (with an audit entry), then brings this process's
 search index up to date: offer by offer for small imports, one rebuild above
 `LOTSE_IMPORT_REINDEX_ABOVE`. The newest `KEEP` jobs are kept, the uploaded files
 of the newest `KEEP_FILES` only (an older check must be uploaded again to be
-applied).
+applied). The report lists per offer the fields that change and the conflicts
+(`directory.hsds.conflicts`); the apply carries the editor's choice per conflict
+(`choices`), read only for the conflicts of this job's own report.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ KIND = "import"
 KEEP = 20  # jobs (reports) kept
 KEEP_FILES = 5  # jobs whose uploaded file is kept, so they can still be applied
 REPORT_LIMIT = 500  # problems kept with the report (the summary counts them all)
+OFFER_LIMIT = 1000  # offers with their changes kept with the report (conflicts first)
 BEAT = 0.5  # seconds between progress writes
 LEASE = dt.timedelta(minutes=30)  # a worker's claim on an import job (app.jobs)
 
@@ -45,6 +48,11 @@ class ReportView:
     ok: bool
     summary: dict
     problems: list[Problem] = field(default_factory=list)
+    offers: list[dict] = field(default_factory=list)  # conflicts.OfferDiff.as_dict()
+
+    @property
+    def conflicts(self) -> list[dict]:
+        return [o for o in self.offers if o["state"] == "conflict"]
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,8 @@ def _view(st: lease.Status, has_upload: bool) -> Job:
     report = None
     if "summary" in result:
         report = ReportView(result["ok"], result["summary"],
-                            [Problem(**x) for x in result.get("problems", [])])
+                            [Problem(**x) for x in result.get("problems", [])],
+                            list(result.get("offers", [])))
     state = {"queued": "running", "running": "running"}.get(st.state, st.state)
     return Job(st.id, p["owner"], p.get("kommune_id"), p.get("state_wide", False),
                p.get("name", ""), p.get("phase", "check"), state,
@@ -100,13 +109,18 @@ def start_check(services: Services, staff, name: str, data: bytes) -> str:
     return job_id
 
 
-def start_apply(services: Services, staff, job: Job) -> bool:
-    """Queue the apply of a checked job; False if it cannot be applied (again)."""
+def start_apply(services: Services, staff, job: Job, choices: dict | None = None) -> bool:
+    """Queue the apply of a checked job; False if it cannot be applied (again).
+
+    `choices`: {offer id: "keep" | "take" | ["merge", [field, ...]]}, kept only for the
+    conflicts of the job's report (anything else keeps the directory's newer data)."""
     if job.phase != "check" or job.state != "done" or job.report is None or \
             not job.report.ok or not job.has_upload:
         return False
+    own = {o["id"] for o in job.report.conflicts}
     payload = {"owner": job.owner, "kommune_id": job.kommune_id,
-               "state_wide": job.state_wide, "name": job.name, "phase": "apply"}
+               "state_wide": job.state_wide, "name": job.name, "phase": "apply",
+               "choices": {k: v for k, v in (choices or {}).items() if k in own}}
     return lease.restart(services.store, job.id, payload)
 
 
@@ -144,7 +158,8 @@ def run(services: Services, job: lease.Claimed, worker) -> dict:
                             dry_run=p.get("phase") == "check", limits=limits,
                             progress=(lambda d, t: beat("write", d, t)) if concurrent else None,
                             on_write=audited,
-                            history=ImportHistory(actor, settings.import_history_max))
+                            history=ImportHistory(actor, settings.import_history_max),
+                            choices=p.get("choices") or {})
     except ImportRefused as exc:
         lease.drop_upload(store, job.id)
         raise lease.Refused({"refused": str(exc)}) from exc
@@ -154,7 +169,21 @@ def run(services: Services, job: lease.Claimed, worker) -> dict:
         reindex(services, touched, lambda d, t: beat("index", d, t))
         lease.drop_upload(store, job.id)
     return {"ok": report.ok, "summary": report.summary(),
-            "problems": [dataclasses.asdict(x) for x in report.problems[:REPORT_LIMIT]]}
+            "problems": [dataclasses.asdict(x) for x in report.problems[:REPORT_LIMIT]],
+            "offers": offers(report)}
+
+
+def offers(report: Report) -> list[dict]:
+    """The report's offers for the page, conflicts first; after an apply each conflict
+    says what became of it (`outcome`: keep, take or merge)."""
+    listed = sorted(report.offers, key=lambda d: d.state != "conflict")[:OFFER_LIMIT]
+    out = []
+    for d in listed:
+        item = d.as_dict()
+        if report.applied and d.state == "conflict":
+            item["outcome"] = report.resolved.get(d.id, "keep")
+        out.append(item)
+    return out
 
 
 def reindex(services: Services, ids: list[str], step=None) -> None:

@@ -1,7 +1,10 @@
 """Import pages for editors: /staff/import (upload), the job page, template downloads.
 
 Upload a file -> the check runs as a job -> the dry-run report (a table by row
-and field, in German) -> "Apply" -> the import runs as a job -> done. While a
+and field, in German; per offer the fields that change, old -> new; the
+conflicts, rows older than the offer's last change, each with a choice: keep
+ours, take theirs, or merge field by field) -> "Apply" -> the import runs as a
+job -> done. While a
 job runs, the page polls its status with htmx (a <progress> element; without
 JavaScript a reload link does the same). An editor imports for their own
 Kommune only; a state-wide admin may also import nationwide offers.
@@ -106,10 +109,26 @@ def job_page(request: Request, services: ServicesDep, job_id: str,
                         block="job")
 
 
+def _choices(form, job: jobs.Job) -> dict:
+    """The editor's choice per conflict of the job's report (`choice-<id>`, and for a
+    merge the fields taken from the file, `take-<id>`); other names are not read."""
+    out: dict = {}
+    for item in job.report.conflicts if job.report else []:
+        oid = item["id"]
+        choice = form.get(f"choice-{oid}")
+        if choice in ("keep", "take"):
+            out[oid] = choice
+        elif choice == "merge":
+            fields = {c["field"] for c in item["changes"]}
+            out[oid] = ["merge", [str(f) for f in form.getlist(f"take-{oid}") if f in fields]]
+    return out
+
+
 @router.post("/staff/import/jobs/{job_id}/apply")
-def apply(request: Request, services: ServicesDep, job_id: str, staff: Staff = Depends(EDITORS)):
+async def apply(request: Request, services: ServicesDep, job_id: str,
+                staff: Staff = Depends(EDITORS)):
     job = _job_or_404(services, staff, job_id)
-    if not jobs.start_apply(services, staff, job):
+    if not jobs.start_apply(services, staff, job, _choices(await request.form(), job)):
         raise HTTPException(409, _s("This import cannot be applied (again)."))
     request.app.state.wake_jobs()
     return hx_redirect(request, f"/staff/import/jobs/{job.id}")

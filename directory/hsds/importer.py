@@ -6,7 +6,11 @@ command line), and the spreadsheet template (XLSX or CSV). Limits (bytes,
 rows, unpacked size of a zip/xlsx) refuse a file before it is parsed
 (SEC-15). Every row is checked first; only a file without errors is written,
 in one transaction (all or nothing). The `Report` lists every problem by
-place and field in German and counts new, changed and unchanged offers.
+place and field in German, counts new, changed and unchanged offers, and lists
+per offer the fields that change, old -> new (`conflicts.compare`). A row
+older than the offer's last change is a conflict: it is written only as the
+editor chose (`choices`: keep, take, merge per field; `take_theirs` for all),
+by default the newer data in the directory is kept (`conflicts`).
 """
 
 from __future__ import annotations
@@ -18,14 +22,14 @@ import json
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from directory import changes
-from directory.hsds import ownership, sheet, tabular
+from directory.hsds import conflicts, ownership, sheet, tabular
 from directory.hsds.cells import restore
 from directory.hsds.checks import ERROR, Context, Problem
 from directory.hsds.from_hsds import parse_service
@@ -57,6 +61,13 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     result: WriteResult | None = None
     applied: bool = False
+    offers: list[conflicts.OfferDiff] = field(default_factory=list)  # new and changed ones
+    kept: list[str] = field(default_factory=list)  # conflicts left as they are (ours)
+    resolved: dict[str, str] = field(default_factory=dict)  # conflict id -> take | merge
+
+    @property
+    def conflicts(self) -> list[conflicts.OfferDiff]:
+        return [d for d in self.offers if d.state == conflicts.CONFLICT]
 
     @property
     def errors(self) -> list[Problem]:
@@ -71,6 +82,7 @@ class Report:
         return {"kind": self.kind, "rows": self.rows, "valid": len(self.records),
                 "errors": len(self.errors), "notes": len(self.problems) - len(self.errors),
                 "new": len(r.new), "changed": len(r.changed), "unchanged": r.unchanged,
+                "conflicts": len(self.conflicts), "kept": len(self.kept),
                 "applied": self.applied}
 
 
@@ -326,12 +338,15 @@ def run(store, source: Path | tuple[str, bytes], *, kommune_id: str | None = Non
         allow_national: bool = True, dry_run: bool = False, limits: Limits | None = None,
         progress: Callable[[int, int], None] | None = None,
         on_write: Callable[[Session, Report], None] | None = None,
-        history=None) -> Report:
+        history=None, choices: dict[str, object] | None = None,
+        take_theirs: bool = False) -> Report:
     """Check a file and, unless it has errors or this is a dry run, apply it in one go.
 
-    Inside the write transaction: `history.before(session, ids)` and
-    `history.after(session, touched ids)` (the offers' change history, `ImportHistory`),
-    then `on_write(session, report)` (an audit entry).
+    Conflicts (rows older than the offer's last change) are written only as `choices`
+    says per offer id (`conflicts.resolve`), or all taken with `take_theirs`; otherwise
+    the directory's newer data stays. Inside the write transaction:
+    `history.before(session, ids)` and `history.after(session, touched ids)` (the offers'
+    change history, `ImportHistory`), then `on_write(session, report)` (an audit entry).
     """
     limits = limits or Limits()
     with store.session() as s:
@@ -341,25 +356,48 @@ def run(store, source: Path | tuple[str, bytes], *, kommune_id: str | None = Non
     if kommune_id and report.records:
         with store.session() as s:
             _foreign(s, report, kommune_id)
-    stored = None  # read once for a sheet: what it has no column for comes from the store
-    if report.kind.startswith("Tabelle") and report.records:
+    sheet_kind = report.kind.startswith("Tabelle")
+    times = {r.id: r.last_modified for r in report.records}  # each row's own time
+    stored: dict[str, OfferRecord] = {}
+    if report.records:
         with store.session() as s:
             stored = {r.id: r for r in read_records(s, [r.id for r in report.records])}
+    if sheet_kind:  # what a sheet has no column for comes from the store; its time is now
         report.records = [keep_stored(r, stored[r.id]) if r.id in stored else r
                           for r in report.records]
+        report.records = [replace(r, last_modified=None) for r in report.records]
     if report.records:  # every nested record: its Kommune, its ids (SEC-22)
         with store.session() as s:
             report.problems += ownership.check(s, report.records, report.places, kommune_id,
-                                               sheet=report.kind.startswith("Tabelle"))
+                                               sheet=sheet_kind)
         _drop_failed(report)
+    with store.session() as s:
+        planned = plan(s, report.records, stored)[0]
+    report.offers = conflicts.compare(report.records, stored, times, report.places,
+                                      set(planned.changed), set(planned.new))
     if not report.ok or dry_run:
-        with store.session() as s:
-            report.result = plan(s, report.records, stored)[0]
+        report.result = planned
         return report
+    wanted = {} if take_theirs else conflicts.parse_choices(choices or {})
+    open_ids = {d.id for d in report.conflicts}
     with store.session.begin() as s:
+        records = []
+        for r in report.records:
+            if r.id not in open_ids:
+                records.append(r)
+                continue
+            choice = conflicts.TAKE if take_theirs else wanted.get(r.id, conflicts.KEEP)
+            chosen = conflicts.resolve(s, r, stored[r.id], choice)
+            if chosen is None:
+                report.kept.append(r.id)
+            else:
+                records.append(chosen)
+                report.resolved[r.id] = conflicts.TAKE if choice == conflicts.TAKE \
+                    else conflicts.MERGE
         if history is not None:
-            history.before(s, [r.id for r in report.records])
-        report.result = write(s, report.records, progress=progress, stored=stored)
+            history.before(s, [r.id for r in records])
+        report.result = write(s, records, progress=progress, stored=stored)
+        report.result.unchanged += len(report.kept)
         if history is not None:
             history.after(s, report.result.touched)
         record_feed(s, report.result.touched)

@@ -16,6 +16,7 @@ import io
 import re
 from dataclasses import dataclass
 
+from directory.drafts import TRANSLATION_LANGUAGES
 from directory.hsds import checks, profile
 from directory.hsds.cells import neutralise
 from directory.hsds.checks import Context, Findings, Problem
@@ -37,7 +38,8 @@ from directory.records import (
 from directory.reference import office_kinds
 
 EXAMPLE_ID = "BEISPIEL"
-TRANSLATION_LANGS = ("en", "ar", "fa", "tr", "uk", "ru")
+#: every UI language but German (app.settings.UI_LANGUAGES; `de-simple` = Einfache Sprache)
+TRANSLATION_LANGS = TRANSLATION_LANGUAGES
 TRANSLATED = re.compile(r"^(name|beschreibung) \(([a-z]{2,3}(?:-[a-z0-9-]+)?)\)$", re.I)
 YES = {"ja", "j", "x", "yes", "true", "1", "wahr"}
 NO = {"nein", "n", "no", "false", "0", "falsch", ""}
@@ -95,6 +97,12 @@ COLUMNS = (
            "(Arabisch), mit Komma getrennt.", "de, ar, uk"),
     Column("cost", "Kosten", False, "z. B. kostenlos.", "kostenlos"),
     Column("last_verified", "Zuletzt geprüft", False, "Datum TT.MM.JJJJ.", "01.11.2026"),
+    Column("last_modified", "Zuletzt geändert", False, "Beim Export gesetzt (Zeitpunkt der "
+           "letzten Änderung im Verzeichnis); bitte nicht ändern. Ist das Angebot seither im "
+           "Verzeichnis geändert worden, zeigt die Prüfung einen Konflikt statt es zu "
+           "überschreiben.", ""),
+    Column("exported", "Exportiert am", False, "Beim Export gesetzt (wann die Datei erstellt "
+           "wurde); bitte nicht ändern.", ""),
 ) + tuple(
     Column(f"{kind}:{lang}", f"{head} ({lang})", False, f"{head} in der Sprache {lang} "
            "(optional).", "Migration counselling for adults" if (kind, lang) == ("name", "en")
@@ -232,6 +240,16 @@ def parse_row(values: dict[str, object], ctx: Context, where: str) -> tuple[
     langs = [LanguageRec(stable_id(f"lang:{sid}:{code}"), code) for code in _codes(
         v.get("languages", ""), checks.language_code, f, h["languages"],
         "ist keine Sprache (Code wie ar oder Name wie Arabisch)")]
+    stamps = {}
+    for key in ("last_modified", "exported"):
+        raw = values.get(key)
+        try:
+            stamps[key] = (raw.replace(tzinfo=raw.tzinfo or dt.UTC).astimezone(dt.UTC)
+                           if isinstance(raw, dt.datetime) else
+                           checks.parse_timestamp(v.get(key)))
+        except ValueError:
+            f.error(h[key], f"'{v[key]}' – erwartet einen Zeitpunkt wie "
+                            "2026-12-01T09:30:00+00:00 (beim Export gesetzt)")
     try:
         verified = checks.parse_date(v.get("last_verified"))
     except ValueError:
@@ -273,7 +291,9 @@ def parse_row(values: dict[str, object], ctx: Context, where: str) -> tuple[
         phones=tuple(PhoneRec(stable_id(f"phone:{sid}:{i}"), n)
                      for i, n in enumerate(_split(v.get("phones", ""), ";,"))),
         schedules=slots, languages=tuple(langs), areas=tuple(areas), locations=tuple(places),
-        categories=tuple(topics)), f.problems
+        categories=tuple(topics),
+        # the row's age (not stored: `importer` takes it as the row's time, see `conflicts`)
+        last_modified=stamps.get("last_modified") or stamps.get("exported")), f.problems
 
 
 # --- the template ----------------------------------------------------------------------

@@ -2,8 +2,12 @@
 
 `offer_rows` writes records in the template's columns (one row per offer, the
 offer id in the ID column, opening hours as German text, one "Name (xx)" /
-"Beschreibung (xx)" column pair per translation language in use), so a Kommune
-can edit its directory in a spreadsheet program and upload it again.
+"Beschreibung (xx)" column pair for each of the 14 UI languages besides German
+and any further language in use), so a Kommune can edit its directory in a
+spreadsheet program and upload it again. Each row carries the offer's last
+change ("Zuletzt geändert") and the time of the export ("Exportiert am"): a
+row older than the offer's last change is a conflict on re-import
+(`directory.hsds.conflicts`), never a silent overwrite.
 
 The sheet has no columns for some stored details (the provider's description
 and e-mail, a location's coordinates and Gemeinde, contacts, phone types,
@@ -15,6 +19,7 @@ and an edited one changes only what was edited.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 from directory.hsds.hours import format_hours
@@ -34,7 +39,13 @@ def _yes(flag: bool) -> str:
     return "ja" if flag else "nein"
 
 
-def row(r: OfferRecord, gemeinde_names: dict[str, str]) -> dict[str, object]:
+def stamp(value: dt.datetime | None) -> str | None:
+    """A time as the sheet writes it (RFC 3339, UTC, to the microsecond, as stored)."""
+    return value.astimezone(dt.UTC).isoformat() if value else None
+
+
+def row(r: OfferRecord, gemeinde_names: dict[str, str],
+        exported: dt.datetime | None = None) -> dict[str, object]:
     """One record as {column key: cell}."""
     place = r.locations[0].place if r.locations else None
     addr = place.addresses[0] if place and place.addresses else None
@@ -56,6 +67,7 @@ def row(r: OfferRecord, gemeinde_names: dict[str, str]) -> dict[str, object]:
         "temporarily_closed": _yes(r.temporarily_closed),
         "languages": ", ".join(x.code for x in r.languages), "cost": r.fees_description,
         "last_verified": r.last_verified.strftime("%d.%m.%Y") if r.last_verified else None,
+        "last_modified": stamp(r.last_modified), "exported": stamp(exported),
     }
     for t in r.translations:
         out[f"name:{t.lang}"] = t.name
@@ -63,13 +75,14 @@ def row(r: OfferRecord, gemeinde_names: dict[str, str]) -> dict[str, object]:
     return out
 
 
-def offer_rows(records: list[OfferRecord], gemeinde_names: dict[str, str]
-               ) -> tuple[list[str], list[list]]:
-    """(header row, rows) of the offers in the template's format."""
+def offer_rows(records: list[OfferRecord], gemeinde_names: dict[str, str],
+               exported: dt.datetime | None = None) -> tuple[list[str], list[list]]:
+    """(header row, rows) of the offers in the template's format; `exported`: now."""
     cols = columns_for(records)
+    exported = exported or dt.datetime.now(dt.UTC)
     rows = []
     for r in records:
-        values = row(r, gemeinde_names)
+        values = row(r, gemeinde_names, exported)
         rows.append(["" if values.get(c.key) is None else values[c.key] for c in cols])
     return headers(cols), rows
 

@@ -11,6 +11,7 @@ Zeile 5") for the import report.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import zipfile
@@ -67,8 +68,11 @@ def datapackage(names: list[str]) -> dict:
             "schema": {"fields": [_field(f, TABULAR_REQUIRED.get(name, set()))
                                   for f in t["fields"]], "primaryKey": ["id"]},
         })
+    # `created`: when the export was taken (each service row has its own last_modified)
     return {"name": "kim-lotse-hsds", "title": "KIM-Lotse directory (HSDS 3.1)",
-            "profile": "tabular-data-package", "resources": resources}
+            "profile": "tabular-data-package",
+            "created": dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"),
+            "resources": resources}
 
 
 def flatten(services: list[dict], taxonomies: list[dict], terms: list[dict]) -> dict:
