@@ -22,6 +22,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from app.i18n import babel_locale, current_language
 from app.i18n import gettext as _
 from app.i18n import staff_gettext as _s
+from app.messages.kinds import BRING, BRING_DE, bring_label
 from app.precheck import answers as questions
 from app.precheck import counts, texts
 from app.precheck.evaluate import PathResult, evaluate
@@ -152,7 +153,8 @@ def precheck_result(request: Request, services: ServicesDep):
 @router.get("/book")
 def book_page(request: Request):
     return render(request, "book.html", {"document_codes": list(texts.DOCUMENT_DE),
-                                         "texts": texts})
+                                         "texts": texts,
+                                         "bring": {c: bring_label(c) for c in BRING}})
 
 
 @router.get("/book/counter")
@@ -160,7 +162,8 @@ def book_counter(request: Request):
     """The Personal Book in German for the counter (filled on the device from its storage)."""
     return render(request, "book_counter.html", {"document_de": texts.DOCUMENT_DE,
                                                  "path_de": texts.PATH_DE,
-                                                 "outcome_de": texts.OUTCOME_DE})
+                                                 "outcome_de": texts.OUTCOME_DE,
+                                                 "bring_de": BRING_DE})
 
 
 def _scope(staff: Staff, scope: str) -> str | None:
