@@ -199,11 +199,28 @@ def test_qr_code_moves_the_book_to_a_new_phone(live_server, browser, case_manage
     new.on("request", lambda r: seen.append(r.url + " " + (r.post_data or "")))
     phone = new.new_page()
     phone.goto(payload)  # what the camera opens
+    assert phone.input_value("[data-book-code]").startswith("LOTSE2:")
+    assert "Integrationskurs" not in phone.inner_text('[data-book-list="languages"]')  # not unseen
+    assert phone.evaluate("document.activeElement.matches('[data-book-import]')")
+    phone.click("[data-book-import]")
     phone.wait_for_selector('[data-book-list="languages"] li:has-text("Integrationskurs DTZ")')
     assert "11:15" in phone.inner_text('[data-book-list="appointments"]')
     assert phone.is_checked('[data-book-documents] input[value="passport"]')
     assert "#" not in phone.url  # the book does not stay in the address bar
     assert seen and not [u for u in seen if "LOTSE" in u or "Integrationskurs" in u]
+
+    phone.fill("#sp-name", "Zusatzkurs")  # a book that is not empty is replaced only on request
+    phone.fill("#sp-date", "2026-11-01")
+    phone.click("form.book-form button")
+    phone.goto(payload)
+    phone.once("dialog", lambda d: d.dismiss())
+    phone.click("[data-book-import]")
+    phone.wait_for_timeout(300)
+    assert "Zusatzkurs" in phone.inner_text('[data-book-list="languages"]')
+    phone.once("dialog", lambda d: d.accept())
+    phone.click("[data-book-import]")
+    phone.wait_for_function("!document.querySelector('[data-book-list=languages]')"
+                            ".textContent.includes('Zusatzkurs')")
     new.close()
     old.context.close()
 

@@ -131,15 +131,16 @@
     var lang = root.getAttribute("lang") || document.documentElement.lang || "de";
     var docsDe = counter ? JSON.parse(root.dataset.documentsDe || "{}") : {};
     var bring = JSON.parse(root.dataset.bring || "{}");
-    function list(name, items, text, removable) {
+    function list(name, items, text, removable, lines) {
       var ul = root.querySelector('[data-book-list="' + name + '"]');
       if (!ul) { return; }
       ul.textContent = "";
       if (!items.length) { ul.appendChild(el("li", root.dataset.empty)); return; }
       items.forEach(function (item) {
-        var li = el("li", "", counter ? {} : { dir: "auto" });
+        var li = el("li", "", counter || lines ? {} : { dir: "auto" });
         var t = text(item);
         if (t && t.nodeType) { li.appendChild(t); } else { li.textContent = t; }
+        if (lines) { li.className = "book-lines"; }
         if (!counter && removable !== false) {
           var rm = el("button", root.dataset.remove, { type: "button", "class": "link" });
           rm.addEventListener("click", function () {
@@ -164,14 +165,30 @@
       return (x.date + x.time).localeCompare(y.date + y.time);
     });
     list("appointments", appts, function (a) {
-      var withWhom = (root.dataset.with || "{team}").replace("{team}", a.team || "").trim();
-      var text = day(a.date, lang) + ", " + a.time + (counter ? " Uhr" : "") + " – " + a.place + " – " + withWhom;
-      if (a.reference) { text += " (" + root.dataset.referenceLabel + " " + a.reference + ")"; }
+      // one line each: when, where, with whom, what to bring; typed German text isolated
+      var box = document.createDocumentFragment();
+      function line(parts) {
+        var span = el("span", "", { "class": "book-line" });
+        parts.forEach(function (p) {
+          span.appendChild(typeof p === "string" ? document.createTextNode(p)
+            : el(p.strong ? "strong" : "bdi", p.text, p.de ? { lang: "de" } : {}));
+        });
+        box.appendChild(span);
+      }
+      line([{ text: day(a.date, lang) + ", " + a.time + (counter ? " Uhr" : ""), strong: true }]);
+      line([{ text: a.place, de: true }]);
+      var withWhom = (root.dataset.with || "{team}").split("{team}");
+      var who = [withWhom[0], { text: a.team || "", de: true }, withWhom[1] || ""];
+      if (a.reference) { who.push(" (" + root.dataset.referenceLabel + " ", { text: a.reference }, ")"); }
+      line(who);
       var things = a.bring.map(function (c) { return bring[c] || c; });
-      if (a.note) { things.push(a.note); }
-      if (things.length) { text += ". " + root.dataset.bringLabel + ": " + things.join(", "); }
-      return text;
-    });
+      if (things.length || a.note) {
+        var parts = [root.dataset.bringLabel + ": " + things.join(", ")];
+        if (a.note) { parts.push(things.length ? ", " : "", { text: a.note, de: true }); }
+        line(parts);
+      }
+      return box;
+    }, true, true);
     list("languages", b.languages, function (l) {
       return l.date + ": " + l.name + " (" + l.level + ")" + (l.certificate ? " ✓ " + root.dataset.certificate : "");
     });
@@ -251,6 +268,7 @@
 
   function takeOver(root, text) {
     return readCode(text).then(function (b) {
+      if (!isEmpty(load()) && !window.confirm(root.dataset.confirmReplace)) { return false; }
       store(b); renderBook(root); status(root.dataset.imported);
       return true;
     }, function () { status(root.dataset.badCode); return false; });
@@ -309,11 +327,16 @@
         renderBook(root); status(root.dataset.deleted);
       });
     }
-    // opened from a QR code: the book is in the fragment (never sent to the server)
+    // opened from a QR code: the book is in the fragment (never sent to the server). It is
+    // put into the code field and taken over only when the person taps the button, so that
+    // a link from somebody else cannot put entries into the book unseen.
     var hash = decodeURIComponent(location.hash.slice(1));
-    if (!root.hasAttribute("data-counter") && /^LOTSE[12]:/.test(hash)) {
+    if (code && imp && /^LOTSE[12]:/.test(hash)) {
       history.replaceState(null, "", location.pathname + location.search);
-      if (isEmpty(load()) || window.confirm(root.dataset.confirmReplace)) { takeOver(root, hash); }
+      code.value = hash;
+      status(root.dataset.fromQr);
+      imp.scrollIntoView({ block: "center" });
+      imp.focus();
     }
     renderBook(root);
     keepOffline();
