@@ -14,6 +14,7 @@ import re
 import pytest
 import segno
 from browserkit import assert_no_axe
+from playwright.sync_api import expect
 from segno import encoder
 from sqlalchemy import select
 
@@ -64,6 +65,18 @@ def open_status(page, base: str, lang: str, reference: str, secret: str) -> None
     page.wait_for_selector("[data-book-appointments]", state="visible")
 
 
+def kept_offline(page, lang: str) -> None:
+    """Wait until the service worker runs and the book's pages are in its cache."""
+    assert page.evaluate("navigator.serviceWorker.ready.then(r => !!r.active)")
+    for _ in range(100):
+        if page.evaluate(f"caches.open('lotse-book').then(c => Promise.all(['/book?lang={lang}',"
+                         "'/book/counter?lang=de', '/static/book.js'].map(u => c.match(u))))"
+                         ".then(hits => hits.every(Boolean))"):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the book's pages were not kept for offline use")
+
+
 def fill_book(page, base: str) -> None:
     """A full book: three pre-checks, four courses, every document, a saved offer."""
     for age, months in (("19", "14"), ("35", "40"), ("45", "80")):
@@ -105,6 +118,7 @@ def test_appointment_reaches_the_book_offline_counter_and_print(live_server, bro
     assert page.get_attribute("html", "dir") == "rtl"
     page.goto(f"{base}/book?lang=ar")  # online once: the book keeps its pages
     page.wait_for_selector('[data-book-list="appointments"] li:has-text("09:30")')
+    kept_offline(page, "ar")
     context.set_offline(True)
     page.goto(f"{base}/book?lang=ar")
     items = page.locator('[data-book-list="appointments"] li').all_inner_texts()
@@ -175,6 +189,10 @@ def test_qr_code_moves_the_book_to_a_new_phone(live_server, browser, case_manage
     reference, secret = referral(old, base, "de")
     appointment(live_server, case_manager, reference, "2030-05-06", "11:15", ["insurance"])
     open_status(old, base, "de", reference, secret)
+    old.goto(f"{base}/precheck/result?kommune=demo&age=35&status=duldung&status_months=40"
+             f"&arrived_year={YEAR}&uninterrupted=yes&lang=de")
+    old.click("[data-book-save] button")
+    old.wait_for_selector("[data-book-save] [data-book-status]:has-text('Heft')")
     old.goto(f"{base}/book?lang=fa")
     old.fill("#sp-name", "Integrationskurs DTZ")
     old.select_option("#sp-level", "B1")
@@ -205,6 +223,13 @@ def test_qr_code_moves_the_book_to_a_new_phone(live_server, browser, case_manage
     phone.click("[data-book-import]")
     phone.wait_for_selector('[data-book-list="languages"] li:has-text("Integrationskurs DTZ")')
     assert "11:15" in phone.inner_text('[data-book-list="appointments"]')
+    # the QR leaves the pre-check texts out; the page names the paths in its own language
+    result = phone.inner_text('[data-book-list="prechecks"] li')
+    assert "§ 25b AufenthG" in result and "Aufenthaltserlaubnis" not in result
+    phone.goto(f"{base}/book/counter?lang=de")
+    assert "Aufenthaltserlaubnis bei nachhaltiger Integration" in phone.inner_text(
+        '[data-book-list="prechecks"]')
+    phone.goto(f"{base}/book?lang=fa")
     assert phone.is_checked('[data-book-documents] input[value="passport"]')
     assert "#" not in phone.url  # the book does not stay in the address bar
     assert seen and not [u for u in seen if "LOTSE" in u or "Integrationskurs" in u]
@@ -212,15 +237,21 @@ def test_qr_code_moves_the_book_to_a_new_phone(live_server, browser, case_manage
     phone.fill("#sp-name", "Zusatzkurs")  # a book that is not empty is replaced only on request
     phone.fill("#sp-date", "2026-11-01")
     phone.click("form.book-form button")
-    phone.goto(payload)
-    phone.once("dialog", lambda d: d.dismiss())
+    phone.goto(payload)  # the same page with the book in the fragment: no reload
+    expect(phone.locator("[data-book-code]")).to_have_value(re.compile("^LOTSE2:"))
+    asked: list[str] = []
+    phone.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
     phone.click("[data-book-import]")
-    phone.wait_for_timeout(300)
+    for _ in range(100):
+        if asked:
+            break
+        phone.wait_for_timeout(50)
+    assert asked  # the question came and was answered "no"
+    expect(phone.locator("[data-book-code]")).to_have_value(re.compile("^LOTSE2:"))
     assert "Zusatzkurs" in phone.inner_text('[data-book-list="languages"]')
     phone.once("dialog", lambda d: d.accept())
     phone.click("[data-book-import]")
-    phone.wait_for_function("!document.querySelector('[data-book-list=languages]')"
-                            ".textContent.includes('Zusatzkurs')")
+    expect(phone.locator('[data-book-list="languages"]')).not_to_contain_text("Zusatzkurs")
     new.close()
     old.context.close()
 

@@ -86,7 +86,8 @@ def test_book_moves_with_a_code_and_deletes_at_once(live_server, browser):
     page.fill("#sp-date", "2026-03-01")
     page.click("form.book-form button")
     page.check('[data-book-documents] input[value="passport"]')
-    page.click("[data-book-export]")
+    page.click("[data-book-export]")  # the code is made after the saved offers are read
+    page.wait_for_function("document.querySelector('[data-book-code]').value !== ''")
     code = page.input_value("[data-book-code]")
     assert code.startswith("LOTSE1:")
     other = browser.new_context().new_page()  # the new phone

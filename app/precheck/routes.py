@@ -154,7 +154,10 @@ def precheck_result(request: Request, services: ServicesDep):
 def book_page(request: Request):
     return render(request, "book.html", {"document_codes": list(texts.DOCUMENT_DE),
                                          "texts": texts,
-                                         "bring": {c: bring_label(c) for c in BRING}})
+                                         "bring": {c: bring_label(c) for c in BRING},
+                                         "paths": {p: texts.path_name(p) for p in texts.PATH_DE},
+                                         "outcomes": {o: texts.outcome_text(o)
+                                                      for o in texts.OUTCOME_DE}})
 
 
 @router.get("/book/counter")

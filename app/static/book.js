@@ -48,7 +48,8 @@
   function status(text) {
     document.querySelectorAll("[data-book-status]").forEach(function (s) { s.textContent = text; });
   }
-  function same(a, b) { return a.date === b.date && JSON.stringify(a.paths) === JSON.stringify(b.paths); }
+  function codes(p) { return p.date + JSON.stringify(p.paths.map(function (x) { return [x.path, x.outcome]; })); }
+  function same(a, b) { return codes(a) === codes(b); }
 
   function saveResult(box) {
     var entry = JSON.parse(box.dataset.entry);
@@ -131,6 +132,8 @@
     var lang = root.getAttribute("lang") || document.documentElement.lang || "de";
     var docsDe = counter ? JSON.parse(root.dataset.documentsDe || "{}") : {};
     var bring = JSON.parse(root.dataset.bring || "{}");
+    var paths = JSON.parse(root.dataset.paths || "{}");  // in the page's language (German at the counter)
+    var outcomes = JSON.parse(root.dataset.outcomes || "{}");
     function list(name, items, text, removable, lines) {
       var ul = root.querySelector('[data-book-list="' + name + '"]');
       if (!ul) { return; }
@@ -157,7 +160,8 @@
     }
     list("prechecks", b.prechecks, function (p) {
       return p.date + ": " + p.paths.map(function (x) {
-        return counter ? x.name_de + " – " + x.outcome_de : x.name + " – " + x.outcome_text;
+        return (paths[x.path] || (counter ? x.name_de : x.name)) + " – "
+          + (outcomes[x.outcome] || (counter ? x.outcome_de : x.outcome_text));
       }).join("; ");
     });
     list("referrals", b.referrals, function (r) { return r.date + ": " + r.reference + " (" + r.kommune + ")"; });
@@ -231,7 +235,14 @@
       return new TextEncoder().encode(JSON.stringify(b));
     });
   }
+  /* For the QR code: the pre-check texts are left out (the book's pages name paths and
+     outcomes from their codes in their own language), then the JSON is deflated. */
   function compact(bytes) {
+    var b = JSON.parse(new TextDecoder().decode(bytes));
+    b.prechecks.forEach(function (p) {
+      p.paths = p.paths.map(function (x) { return { path: x.path, outcome: x.outcome, documents: x.documents }; });
+    });
+    bytes = new TextEncoder().encode(JSON.stringify(b));
     if (!("CompressionStream" in window)) { return Promise.resolve("LOTSE1:" + toBase64(bytes)); }
     return through(new CompressionStream("deflate-raw"), bytes).then(function (z) {
       return "LOTSE2:" + toBase64(z).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
@@ -330,14 +341,18 @@
     // opened from a QR code: the book is in the fragment (never sent to the server). It is
     // put into the code field and taken over only when the person taps the button, so that
     // a link from somebody else cannot put entries into the book unseen.
-    var hash = decodeURIComponent(location.hash.slice(1));
-    if (code && imp && /^LOTSE[12]:/.test(hash)) {
-      history.replaceState(null, "", location.pathname + location.search);
-      code.value = hash;
-      status(root.dataset.fromQr);
-      imp.scrollIntoView({ block: "center" });
-      imp.focus();
+    function fromLink() {
+      var hash = decodeURIComponent(location.hash.slice(1));
+      if (code && imp && /^LOTSE[12]:/.test(hash)) {
+        history.replaceState(null, "", location.pathname + location.search);
+        code.value = hash;
+        status(root.dataset.fromQr);
+        imp.scrollIntoView({ block: "center" });
+        imp.focus();
+      }
     }
+    fromLink();
+    window.addEventListener("hashchange", fromLink);  // the book's page was open already
     renderBook(root);
     keepOffline();
   }

@@ -1,7 +1,8 @@
 /* KIM-Lotse: a QR code encoder made in the page (no library from elsewhere, no request):
-   byte mode, error correction M (or L when M does not fit), the smallest version 1–40
-   that holds the text, the mask with the lowest penalty (ISO/IEC 18004). Used by the
-   Personal Book to show its move code as a QR code on the phone itself.
+   byte mode, the smallest version 1–40 that holds the text, with error correction M
+   where it fits in that version and L where not (a screen shows it undamaged), and the
+   mask with the lowest penalty (ISO/IEC 18004). Used by the Personal Book to show its
+   move code as a QR code on the phone itself.
    window.LotseQR.encode(text) -> {version, ecc, mask, size, modules[y][x]} or null (too long);
    window.LotseQR.svg(qr, label) -> an <svg> element with a quiet zone of 4 modules. */
 (function () {
@@ -230,13 +231,11 @@
   function encode(text) {
     var bytes = Array.from(new TextEncoder().encode(text));
     var ecc = null, ver;
-    ["M", "L"].some(function (e) {
-      for (var v = 1; v <= 40; v++) {
-        var need = 4 + (v <= 9 ? 8 : 16) + bytes.length * 8;
-        if (need <= dataCodewords(v, e) * 8) { ecc = e; ver = v; return true; }
-      }
-      return false;
-    });
+    for (var v = 1; v <= 40 && !ecc; v++) {  // the smallest version; M where it fits, else L
+      var need = 4 + (v <= 9 ? 8 : 16) + bytes.length * 8;
+      ecc = need <= dataCodewords(v, "M") * 8 ? "M" : need <= dataCodewords(v, "L") * 8 ? "L" : null;
+      ver = v;
+    }
     if (!ecc) { return null; }
     var data = codewords(bytes, ver, ecc);
     var best = null;
