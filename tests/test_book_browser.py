@@ -13,7 +13,7 @@ import re
 
 import pytest
 import segno
-from browserkit import assert_no_axe
+from browserkit import assert_no_axe, kept_offline
 from playwright.sync_api import expect
 from segno import encoder
 from sqlalchemy import select
@@ -63,18 +63,6 @@ def open_status(page, base: str, lang: str, reference: str, secret: str) -> None
     page.fill("#secret", secret)
     page.click("button[name=action][value=status]")
     page.wait_for_selector("[data-book-appointments]", state="visible")
-
-
-def kept_offline(page, lang: str) -> None:
-    """Wait until the service worker runs and the book's pages are in its cache."""
-    assert page.evaluate("navigator.serviceWorker.ready.then(r => !!r.active)")
-    for _ in range(100):
-        if page.evaluate(f"caches.open('lotse-book').then(c => Promise.all(['/book?lang={lang}',"
-                         "'/book/counter?lang=de', '/static/book.js'].map(u => c.match(u))))"
-                         ".then(hits => hits.every(Boolean))"):
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError("the book's pages were not kept for offline use")
 
 
 def fill_book(page, base: str) -> None:
