@@ -227,3 +227,16 @@ class Traffic:
                 sizes = r.sizes()
                 total += max(sizes["responseBodySize"], 0) + max(sizes["responseHeadersSize"], 0)
         return total
+
+
+def kept_offline(page, lang: str) -> None:
+    """Wait until the service worker runs and the Personal Book's pages are in its cache
+    (book.js keeps them in the background; going offline earlier would race it)."""
+    assert page.evaluate("navigator.serviceWorker.ready.then(r => !!r.active)")
+    for _ in range(100):
+        if page.evaluate(f"caches.open('lotse-book').then(c => Promise.all(['/book?lang={lang}',"
+                         "'/book/counter?lang=de', '/static/book.js'].map(u => c.match(u))))"
+                         ".then(hits => hits.every(Boolean))"):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the book's pages were not kept for offline use")

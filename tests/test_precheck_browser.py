@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from browserkit import assert_no_axe
+from browserkit import assert_no_axe, kept_offline
 
 YEAR = str(dt.date.today().year - 7)
 
@@ -61,6 +61,7 @@ def test_persian_precheck_to_referral_then_book_offline_and_counter(live_server,
 
     page.goto(f"{live_server.url}/book?lang=fa")  # online once: the book keeps itself
     page.wait_for_selector('[data-book-list="prechecks"] li')
+    kept_offline(page, "fa")
     context.set_offline(True)
     page.goto(f"{live_server.url}/book?lang=fa")
     items = page.locator('[data-book-list="prechecks"] li').all_inner_texts()
@@ -86,7 +87,8 @@ def test_book_moves_with_a_code_and_deletes_at_once(live_server, browser):
     page.fill("#sp-date", "2026-03-01")
     page.click("form.book-form button")
     page.check('[data-book-documents] input[value="passport"]')
-    page.click("[data-book-export]")
+    page.click("[data-book-export]")  # the code is made after the saved offers are read
+    page.wait_for_function("document.querySelector('[data-book-code]').value !== ''")
     code = page.input_value("[data-book-code]")
     assert code.startswith("LOTSE1:")
     other = browser.new_context().new_page()  # the new phone

@@ -80,6 +80,16 @@ def bring_label(code: str) -> str:
     }[code]
 
 
+#: the things to bring in German, for the Personal Book's counter view and its print
+BRING_DE = {
+    "passport": "Reisepass oder Personalausweis",
+    "residence": "Aufenthaltsdokument (Aufenthaltserlaubnis, Gestattung oder Duldung)",
+    "letters": "Briefe von Behörden",
+    "insurance": "Krankenversicherungskarte",
+    "certificates": "Schul-, Ausbildungs- oder Arbeitszeugnisse",
+}
+
+
 def staff_bring_label(code: str) -> str:
     return {
         "passport": _s("Passport or identity card"),

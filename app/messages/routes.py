@@ -60,6 +60,7 @@ def _public_view(item: dict, kommunen: dict[str, str], lang: str) -> dict:
         view.update(date_label=i18n.format_date(day, lang, "full"),
                     time_label=i18n.format_time(f["time"], lang),
                     bring=[kinds.bring_label(b) for b in f.get("bring") or ()],
+                    team=kommunen.get(item.get("kommune") or "", ""),
                     data=json.dumps(kinds.appointment_data(item["id"], f), ensure_ascii=False))
     elif item["kind"] == "answer":
         view["text"] = kinds.answer_label(f.get("answer", "callback"))
@@ -78,7 +79,9 @@ def status_panel(s, ref):
     kommunen = _kommunen(s)
     items = [_public_view(i, kommunen, lang) for i in thread.for_person(s, ref)]
     return "messages/_thread.html", {"items": items, "answers": kinds.ANSWERS,
-                                     "answer_label": kinds.answer_label}
+                                     "answer_label": kinds.answer_label,
+                                     "appointments": any(i["kind"] == "appointment"
+                                                         for i in items)}
 
 
 STATUS_PANELS.append(status_panel)

@@ -127,7 +127,7 @@ def for_person(s, ref: Referral) -> list[dict]:
             msg.seen_at = now
         out.append({"id": msg.id, "direction": msg.direction, "kind": msg.kind,
                     "fields": _decode(s, msg), "at": msg.created_at,
-                    "answered": msg.id in answered})
+                    "answered": msg.id in answered, "kommune": msg.kommune_id})
     return out
 
 

@@ -29,6 +29,7 @@ from starlette.datastructures import UploadFile
 from app.i18n import babel_locale, current_language
 from app.i18n import gettext as _
 from app.i18n import staff_gettext as _s
+from app.messages.kinds import BRING, BRING_DE, bring_label
 from app.precheck import answers as questions
 from app.precheck import counts, editing, repository, texts
 from app.precheck.evaluate import PathResult, evaluate
@@ -168,7 +169,11 @@ def precheck_result(request: Request, services: ServicesDep):
 @router.get("/book")
 def book_page(request: Request):
     return render(request, "book.html", {"document_codes": list(texts.DOCUMENT_DE),
-                                         "texts": texts})
+                                         "texts": texts,
+                                         "bring": {c: bring_label(c) for c in BRING},
+                                         "paths": {p: texts.path_name(p) for p in texts.PATH_DE},
+                                         "outcomes": {o: texts.outcome_text(o)
+                                                      for o in texts.OUTCOME_DE}})
 
 
 @router.get("/book/counter")
@@ -176,7 +181,8 @@ def book_counter(request: Request):
     """The Personal Book in German for the counter (filled on the device from its storage)."""
     return render(request, "book_counter.html", {"document_de": texts.DOCUMENT_DE,
                                                  "path_de": texts.PATH_DE,
-                                                 "outcome_de": texts.OUTCOME_DE})
+                                                 "outcome_de": texts.OUTCOME_DE,
+                                                 "bring_de": BRING_DE})
 
 
 def _scope(staff: Staff, scope: str) -> str | None:
