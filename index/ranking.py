@@ -20,6 +20,8 @@ from index.shards import Shard, topic_position, topics
 #: Topics that are one kind of help split by age (JMD 12-27, MBE over 27): a question
 #: for one is a question for the other, and the person's age decides between them.
 AGE_SPLIT_TOPICS = (("jmd", "mbe"),)
+#: counselling on any matter of arrival: a fitting answer only when nothing specific is asked
+GENERAL_TOPICS = frozenset({"jmd", "mbe"})
 
 
 @dataclass(frozen=True)
@@ -136,12 +138,18 @@ def is_out_of_scope(ev: Evidence, w: Weights) -> bool:
 
 
 def asked_topics(ev: Evidence, w: Weights) -> set[str]:
-    """The topics the question is about: the best one and those within `topic_band`."""
+    """The topics the question is about: the best one and those within `topic_band`.
+
+    General migration counselling (`GENERAL_TOPICS`) is near every question; it counts
+    as asked only when no specific topic is. Else, in a Kommune without local offers,
+    the nationwide online counselling made every work or school question "confident"
+    (dev set, Kreis Gütersloh: confident without a fitting offer 0.109 -> 0.000)."""
     scores = ev.topic_dense if ev.qvec is not None else ev.topic_lexical
     best = float(scores.max(initial=0.0))
     if best <= 0:
         return set()
-    return {topics()[i] for i in np.flatnonzero(scores >= best - w.topic_band)}
+    asked = {topics()[i] for i in np.flatnonzero(scores >= best - w.topic_band)}
+    return (asked - GENERAL_TOPICS) or asked
 
 
 def is_confident(ev: Evidence, w: Weights, results: list[tuple[str, ...]]) -> bool:
