@@ -88,7 +88,7 @@ _CUES: dict[str, str] = {
         allein alleine draußen draussen vernachlässig* hunger* hungrig verschwunden vermisst
         jugendamt
         alone outside neglect* hungry missing
-        لوحده وحده بالشارع برا مفقود جوعان بردان
+        لوحده وحده برا مفقود جوعان بردان
         تنها بیرون گم گرسنه سرد
         yalnız* dışarıda disarida kayıp kayip aç soğuk
         сам сама одна один надворі зник* голод* на вулиці на улице пропал* холод*

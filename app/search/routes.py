@@ -45,7 +45,6 @@ def search(
         "confident": answer.confident,
         "degraded": answer.degraded,
         "topics": [code for code, _ in answer.topics],
-        "situations": list(found),
         "results": [
             {
                 "id": h.id,
