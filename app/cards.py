@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from app.i18n import (
     DAYS,
     data_language,
+    format_date,
     format_time,
     language_name,
     translations,
@@ -106,5 +107,9 @@ def card(o: Offer, lang: str, score: float | None = None) -> dict:
         "cost": o.cost,
         "topics": [topic_label(c, data_language(lang)) for c in o.categories],
         "national": o.scope == "national",
+        # a nationwide entry says where its contact data was checked, and when (or that
+        # it was not)
+        "source": o.url if o.scope == "national" else None,
+        "verified_on": format_date(o.last_verified, lang) if o.last_verified else None,
         "score": score,
     }

@@ -82,6 +82,15 @@ def backfill_office_kinds(session: Session, data: dict | None = None) -> int:
     return len(records)
 
 
+def verified_on(o: dict) -> dt.date | None:
+    """The day the entry's contact data was checked against its `source`. A nationwide
+    entry without one stays unverified (None, shown as such); the fictional local offers
+    carry the demo file's date."""
+    if o.get("verified_on"):
+        return dt.date.fromisoformat(o["verified_on"])
+    return None if o.get("scope") == "national" else VERIFIED
+
+
 def demo_record(o: dict, kommune_id: str) -> OfferRecord:
     """One offer of the demo file as a record (ids derived from its keys)."""
     org, key = o["organization"], o["key"]
@@ -99,18 +108,21 @@ def demo_record(o: dict, kommune_id: str) -> OfferRecord:
         id=stable_id(f"service:{key}"),
         organization=Org(stable_id(f"org:{org['key']}"), org["name"],
                          org.get("description", ""), org.get("website")),
-        name=o["name"], description=o["description"], url=org.get("website"),
+        # a nationwide line's `source` is the page its contact data was checked on
+        name=o["name"], description=o["description"], url=o.get("source") or org.get("website"),
         email=o.get("email"), fees_description=o.get("cost"),
         kommune_id=None if national else kommune_id,
         scope="national" if national else "kommune", legal_domain=o.get("legal_domain"),
         min_age=o.get("min_age"), max_age=o.get("max_age"),
         residence_statuses=tuple(o.get("residence_statuses") or ()),
         office_kind=o.get("office_kind"), appointment_only=bool(o.get("appointment_only")),
-        temporarily_closed=bool(o.get("temporarily_closed")), last_verified=VERIFIED,
+        temporarily_closed=bool(o.get("temporarily_closed")), last_verified=verified_on(o),
         translations=tuple(Translation(lang, t["name"], t.get("description", ""),
                                        bool(t.get("needs_review")))
                            for lang, t in sorted((o.get("translations") or {}).items())),
-        phones=(PhoneRec(stable_id(f"phone:{key}"), o["phone"]),) if o.get("phone") else (),
+        phones=tuple(PhoneRec(stable_id(f"phone:{key}" + (f":{i}" if i else "")), number)
+                     for i, number in enumerate(o.get("phones") or
+                                                ([o["phone"]] if o.get("phone") else []))),
         languages=tuple(LanguageRec(stable_id(f"lang:{key}:{c}"), c)
                         for c in o.get("languages") or []),
         schedules=tuple(Slot(stable_id(f"sched:{key}:{i}"), ",".join(x["days"]), x["opens"],

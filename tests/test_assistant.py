@@ -144,10 +144,18 @@ def test_crisis_help_comes_first(chat):
     crisis = turn.index('class="crisis"')
     assert crisis < turn.index("Your question:")
     assert 'class="card"' not in turn or crisis < turn.index('class="card"')
-    for number in ("tel:110", "tel:112", "tel:08001110111", "tel:08001110222", "tel:116016"):
-        assert number in turn
-    assert 'lang="ar"' in turn and "العربية" in turn  # the Hilfetelefon's languages
+    box = turn[crisis:turn.index("</div>", crisis)]
+    # 110 and 112 first, then the lines that fit: suicide -> TelefonSeelsorge
+    numbers = re.findall(r'href="(tel:[0-9]+)"', box)
+    assert numbers[:2] == ["tel:110", "tel:112"]
+    assert {"tel:08001110111", "tel:08001110222", "tel:116123"} <= set(numbers)
+    assert "tel:116016" not in numbers  # the violence line only where it fits
     assert "How old are you" not in turn  # nothing is asked in a crisis
+    r = chat.post("/conversation/ask", data={"q": "Mein Mann schlägt mich, hilfe"}, headers=HX)
+    box = last_turn(r.text)
+    box = box[box.index('class="crisis"'):box.index("</div>", box.index('class="crisis"'))]
+    assert "tel:116016" in box and "tel:08001110111" not in box
+    assert 'lang="ar"' in box and "العربية" in box  # the Hilfetelefon's languages
 
 
 def test_no_fit_says_so_and_offers_a_person_with_prefill(chat):

@@ -21,10 +21,12 @@ from urllib.parse import urlencode
 
 from app import i18n
 from app.analytics.record import record_search
+from app.assistant.lines import lead_with_lines
 from app.assistant.state import Chat
 from app.responsibility import vocab
 from app.responsibility.hints import hint_for
 from index.shards import NATIONAL
+from index.situations import situations
 
 MAX_QUESTION = 1000
 AGE_TOPICS = frozenset({"jmd", "mbe", "teilhabe"})
@@ -88,6 +90,10 @@ def run_turn(services, chat: Chat, question: str, lang: str, replace: int | None
     """
     question = question.strip()[:MAX_QUESTION]
     answer = search(services, chat, question, lang)
+    # a crisis: which one decides the lines that lead (110 and 112 always first)
+    found = situations(question, None, answer.topics) if answer.crisis else ()
+    answer = lead_with_lines(answer, found, services.engine.offers, chat.kommune_id,
+                             chat.gemeinde_id)
     ask = next_question(services, chat, answer)
     if ask:
         chat.asked.append(ask)
@@ -96,6 +102,7 @@ def run_turn(services, chat: Chat, question: str, lang: str, replace: int | None
         "ids": [h.id for h in answer.results],
         "scores": [h.score for h in answer.results],
         "crisis": bool(answer.crisis),
+        "situations": list(found),
         "confident": bool(answer.confident),
         "degraded": bool(answer.degraded),
         "topics": shown_topics(services, answer)[:5],

@@ -254,6 +254,8 @@ def prefill(request: Request) -> dict:
         out["gemeinde"] = chat.gemeinde_id
     if (age := dialogue.stated_age(chat)) is not None:  # an age band is no age
         out["age"] = str(age)
+    if chat.status and chat.status != dialogue.NOT_SAID:  # the status the person chose
+        out["residence_status"] = chat.status
     return out
 
 

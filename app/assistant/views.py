@@ -22,6 +22,7 @@ from fastapi import Request
 
 from app import i18n
 from app.assistant import dialogue
+from app.assistant.lines import box
 from app.assistant.places import gazetteer
 from app.assistant.state import Chat
 from app.cards import card
@@ -147,6 +148,9 @@ def turn_view(services, chat: Chat, i: int, lang: str) -> dict:
         "choices": _choices(services, chat, t["ask"]) if i == len(chat.turns) - 1 and (
             cards or t["ask"] not in ("age", "gemeinde")) else [],
         "hint": hint,
+        # the crisis box: 110, 112, then the lines that fit the situation
+        "lines": box(t.get("situations") or (), offers, lang, chat.kommune_id,
+                     chat.gemeinde_id) if t["crisis"] else [],
         "referral": dialogue.referral_href(chat, t, lang),
         "national_only": chat.kommune_id is None,
         "no_local": no_local,

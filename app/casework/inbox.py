@@ -75,7 +75,7 @@ def personal(s, ref: Referral) -> dict[str, str | None]:
     keys = keyring_of(s)
     return {c: keys.decrypt("referral", ref.id, c, getattr(ref, c))
             for c in ("name", "contact", "message", "age", "on_behalf_name",
-                      "on_behalf_contact")}
+                      "on_behalf_contact", "residence_status")}
 
 
 def notes(s, ref: Referral) -> list[dict]:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.casework import casefile, handover, inbox, labels, prechecks
 from app.i18n import staff_gettext as _s
 from app.referrals import workflow
+from app.responsibility import vocab
 from app.staff import audit
 from app.staff.auth import Staff
 from app.staff.web import render_staff
@@ -68,6 +69,8 @@ def detail(request: Request, staff: Staff, referral_id: str, error: str = "",
                 outcomes=labels.outcomes(), close_reasons=labels.close_reasons(),
                 requirable=labels.requirable(), precheck_outcomes=labels.precheck_outcomes(),
                 status_names={c: workflow.staff_label(c) for c in workflow.STATUSES},
+                # the residence status the person chose: its German term of art
+                residence_labels={c: t.de for c, t in vocab.STATUSES.items()},
                 kommunen=[k for k in store.kommunen() if k.id != staff.kommune_id])
     return render_staff(request, staff, "staff/referral.html", data, block="case",
                         status_code=status_code)

@@ -25,7 +25,7 @@ from directory.models import Base
 #: Encrypted columns per table (PRIV-08); `lotse keys rotate` re-encrypts exactly these.
 ENCRYPTED = {
     "referral": ("name", "contact", "message", "age", "on_behalf_name", "on_behalf_contact",
-                 "secret"),
+                 "secret", "residence_status"),
     "referral_note": ("text",),
     "staff_user": ("totp_secret",),
     "conversation": ("turns",),  # the newcomer's questions (app.assistant.state)
@@ -67,6 +67,9 @@ class Referral(Base):
     contact: Mapped[str | None] = mapped_column(Text)
     message: Mapped[str | None] = mapped_column(Text)
     age: Mapped[str | None] = mapped_column(Text)
+    # the residence status the person chose from a fixed list (optional; residence data,
+    # stored only with the extra Art. 9 consent)
+    residence_status: Mapped[str | None] = mapped_column(Text)
     on_behalf_name: Mapped[str | None] = mapped_column(Text)
     on_behalf_contact: Mapped[str | None] = mapped_column(Text)
     secret: Mapped[str | None] = mapped_column(Text)

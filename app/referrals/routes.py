@@ -5,7 +5,7 @@ status, withdrawal) and the JSON API (`/api/v1/referrals`, below).
 in the person's language, prefilled from non-personal query parameters and
 from `PREFILL_PROVIDERS` (functions `request -> dict` that other modules,
 e.g. the assistant's server-side conversation, register; keys: message,
-topics, kommune, language, age). No personal data ever goes into a URL.
+topics, kommune, language, age, residence_status). No personal data ever goes into a URL.
 `POST /referral` runs the same code as the API (`service.submit`); errors
 and a busy store (503) show the form again with everything typed kept.
 The confirmation (shown only after the commit) gives the reference, the
@@ -32,6 +32,7 @@ from app.i18n import gettext as _
 from app.referrals import consent
 from app.referrals.service import (
     CHANNELS,
+    RESIDENCE_STATUSES,
     ReferralError,
     ReferralIn,
     Unavailable,
@@ -40,6 +41,7 @@ from app.referrals.service import (
 )
 from app.referrals.service import withdraw as service_withdraw
 from app.referrals.workflow import coarse, public_label
+from app.responsibility.vocab import STATUSES
 from app.web.csrf import same_origin
 from app.web.deps import ServicesDep
 from app.web.openapi import QueryBool
@@ -61,7 +63,7 @@ ANSWER_ID = re.compile(r"[\w-]{8,64}", re.ASCII)  # app.analytics.record's per-a
 PERSON_LANGUAGES = ("de", "en", "ar", "fa", "prs", "tr", "ku", "ckb", "uk", "ru", "ps", "ti",
                     "ro", "bg", "fr", "so", "sq", "pl", "es", "it")
 TEXT_FIELDS = ("name", "contact", "message", "age", "contact_channel", "language", "kommune",
-               "gemeinde", "on_behalf_name", "on_behalf_contact")
+               "gemeinde", "on_behalf_name", "on_behalf_contact", "residence_status")
 
 
 def _page(request: Request, template: str, data: dict, status_code: int = 200):
@@ -85,6 +87,7 @@ def _form(request: Request, values: dict, errors: dict[str, str], volunteer: boo
         "chosen_topics": set(values.get("topics") or ()), "channels": CHANNELS,
         "person_languages": PERSON_LANGUAGES, "consent": text, "checked": checked,
         "special_topics": consent.SPECIAL_TOPICS,
+        "residence_statuses": [(code, _(STATUSES[code].label)) for code in RESIDENCE_STATUSES],
         "idempotency_key": idempotency_key or secrets.token_urlsafe(16),
     }, status_code)
 
@@ -125,6 +128,7 @@ def _body(form) -> tuple[dict, dict]:
         "consent_special": form.get("consent_special") == "yes",
         "interpreter": form.get("interpreter") == "yes",
         "gemeinde": values["gemeinde"] or None,
+        "residence_status": values["residence_status"] or None,
         "age": int(values["age"]) if values["age"].isdigit() else (values["age"] or None),
     }
     if form.get("volunteer") == "1":

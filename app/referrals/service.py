@@ -35,6 +35,9 @@ CHANNELS = ("phone", "sms", "whatsapp", "email", "post", "in_person")
 PHONE = re.compile(r"^\+?[0-9 ()/.-]{5,30}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+#: The residence statuses a person can choose (codes of app.responsibility.vocab).
+RESIDENCE_STATUSES = ("gestattung", "duldung", "ae_24", "ae_25_2_fluechtling", "ae_sonstige",
+                      "niederlassung", "eu")
 
 
 def _a_number(value):
@@ -68,6 +71,8 @@ class ReferralIn(BaseModel):
     on_behalf: OnBehalf | None = None
     interpreter: bool = Field(False, strict=True)
     gemeinde: str | None = Field(None, max_length=40)
+    residence_status: Literal["gestattung", "duldung", "ae_24", "ae_25_2_fluechtling",
+                              "ae_sonstige", "niederlassung", "eu"] | None = None
 
     @field_validator("topics")
     @classmethod
@@ -144,6 +149,9 @@ def validate(s, data: ReferralIn) -> None:
             data.topics))))
         if set(data.topics) - known:
             raise ReferralError(_("Unknown topic."), "topics")
+    if data.residence_status and not data.consent_special:  # residence data (Art. 9)
+        raise ReferralError(_("Your residence status needs the extra consent. Tick it, or "
+                              "leave the residence status empty."), "consent_special")
     if set(data.topics) & consent.SPECIAL_TOPICS and not data.consent_special:
         raise ReferralError(_("Health or residence topics need the extra consent. Tick it, or "
                               "remove these topics."), "consent_special")
@@ -184,6 +192,7 @@ def submit(store, settings, data: ReferralIn, *, lang: str, shown: consent.Conse
             ref.contact = enc("contact", data.contact)
             ref.message = enc("message", data.message or None)
             ref.age = enc("age", None if data.age is None else str(data.age))
+            ref.residence_status = enc("residence_status", data.residence_status)
             if data.on_behalf:
                 ref.on_behalf_name = enc("on_behalf_name", data.on_behalf.name)
                 ref.on_behalf_contact = enc("on_behalf_contact", data.on_behalf.contact or None)

@@ -6,10 +6,12 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
 from app.analytics.record import record_search
+from app.assistant.lines import lead_with_lines
 from app.i18n import gettext as _
 from app.i18n import pick_language
 from app.web.deps import ServicesDep
 from app.web.openapi import QueryInt
+from index.situations import situations
 
 router = APIRouter()
 
@@ -26,10 +28,14 @@ def search(
 ):
     if kommune and services.store.kommune(kommune) is None:
         raise HTTPException(404, _("Unknown Kommune."))
-    answer = services.engine.search(
-        q.strip(), kommune=kommune or None, lang=pick_language(lang, default="") or None,
-        age=age, gemeinde=gemeinde, limit=limit,
-    )
+    engine = services.engine
+    ev = engine.evidence(q.strip())
+    answer = engine.answer(ev, kommune=kommune or None,
+                           lang=pick_language(lang, default="") or None, age=age,
+                           gemeinde=gemeinde, limit=limit)
+    # a crisis: 110, 112 and the lines that fit the situation lead the results
+    found = situations(answer.query, ev.crisis_term, answer.topics) if answer.crisis else ()
+    answer = lead_with_lines(answer, found, engine.offers, kommune or None, gemeinde)
     record_search(services, answer, kommune=kommune or None,
                   ui_lang=pick_language(lang, default="") or None)
     return {

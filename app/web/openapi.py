@@ -135,6 +135,11 @@ def _referral_body(schemas: dict, kommunen: dict[str, list[str]], topics: list[s
             "type": "string", "pattern": STRIPPED.format(_one_of(special))}}}},
          "then": {"required": ["consent_special"],
                   "properties": {"consent_special": {"const": True}}}},
+        # a residence status is residence data: only with the extra consent (Art. 9)
+        {"if": {"required": ["residence_status"], "properties": {
+            "residence_status": {"type": "string"}}},
+         "then": {"required": ["consent_special"],
+                  "properties": {"consent_special": {"const": True}}}},
         {"if": {"required": ["contact_channel"], "properties": {
             "contact_channel": {"enum": ["phone", "sms", "whatsapp"]}}},
          "then": {"properties": {"contact": {"pattern": STRIPPED.format(phone)}}}},
