@@ -92,6 +92,8 @@ def card(o: Offer, lang: str, score: float | None = None) -> dict:
         "text_lang": text_lang,
         # a reader of another language is told why this text is German
         "german_only": text_lang == "de" and not lang.startswith("de"),
+        # the German text changed since this translation was made: it is being checked
+        "review_pending": text_lang != "de" and bool(o.review.get(data_language(lang))),
         "german_name": o.name,
         "german_description": o.description,
         "organization": o.organization,

@@ -25,7 +25,8 @@ the same commit and update the search index after it:
 - "Still valid" (`confirm`) sets `last_verified` for the offer, which covers
   every language version at once (names and descriptions are translations of
   the same facts); with `translations_reviewed` it also clears the "needs
-  review" mark of every translation (the editor vouches for their wording).
+  review" mark of every translation and the marks of German changes since
+  (`directory.reviews`): the editor vouches for their wording.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from directory import changes as changes_feed
-from directory import drafts
+from directory import drafts, reviews
 from directory.draft_record import from_record, organization_named, to_record
 from directory.drafts import Choices
 from directory.hsds.writer import write
@@ -228,6 +229,8 @@ def confirm(session: Session, offer_id: str, actor: Actor, day: dt.date,
             if before.get(key) and before[key]["needs_review"]:
                 values[key] = {**before[key], "needs_review": False}
     saved = _write(session, record, before, values, actor, "verify")
+    if translations_reviewed:
+        reviews.clear(session, offer_id)  # and the marks of German changes since
     return saved
 
 

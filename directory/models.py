@@ -293,3 +293,26 @@ class OfferChange(Base):
     changes: Mapped[list] = mapped_column(JSON, default=list)
     undo_of: Mapped[int | None] = mapped_column(Integer)
     undone_by: Mapped[int | None] = mapped_column(Integer)
+
+
+# --- translations to review (issue 16) -----------------------------------------------------
+
+
+class TranslationReview(Base):
+    """A translated field whose German text changed after it was translated.
+
+    One row per offer, language and field (`name` or `description`), written by the one
+    writer of offers (`directory.reviews.note`, called from `directory.hsds.writer.write`)
+    on every path that changes an offer. `german_before` is the German text the translation
+    was made from (the first one, when the German text changed more than once since).
+    No foreign key to `service`, like the history: the writer replaces service rows.
+    """
+
+    __tablename__ = "translation_review"
+    __table_args__ = (UniqueConstraint("service_id", "lang", "field"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    service_id: Mapped[str] = mapped_column(String(36), index=True)
+    lang: Mapped[str] = mapped_column(String(16), index=True)
+    field: Mapped[str] = mapped_column(String(20))
+    since: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    german_before: Mapped[str] = mapped_column(Text, default="")

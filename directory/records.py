@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from directory.models import Attribute, Location, Service, ServiceAtLocation, TaxonomyTerm
+from directory.models import (
+    Attribute,
+    Location,
+    Service,
+    ServiceAtLocation,
+    TaxonomyTerm,
+    TranslationReview,
+)
 
 CHUNK = 500  # ids per IN (...) query
 
@@ -66,6 +73,8 @@ class Translation:
     name: str
     description: str = ""
     needs_review: bool = False
+    #: fields whose German text changed since (`directory.reviews`); not part of equality
+    review: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -183,8 +192,10 @@ def _as_stored(items: Iterable, key: Callable) -> Iterable:
     return items
 
 
-def _record(svc: Service, cats: list[Category], stored_order: bool = False) -> OfferRecord:
+def _record(svc: Service, cats: list[Category], stored_order: bool = False,
+            review: dict[str, tuple[str, ...]] | None = None) -> OfferRecord:
     o = svc.organization
+    review = review or {}
     sort = _as_stored if stored_order else sorted
     return OfferRecord(
         id=svc.id,
@@ -196,7 +207,8 @@ def _record(svc: Service, cats: list[Category], stored_order: bool = False) -> O
         office_kind=svc.office_kind, appointment_only=bool(svc.appointment_only),
         temporarily_closed=bool(svc.temporarily_closed), last_verified=svc.last_verified,
         translations=tuple(sort(
-            (Translation(t.lang, t.name, t.description or "", bool(t.needs_review))
+            (Translation(t.lang, t.name, t.description or "", bool(t.needs_review),
+                         review.get(t.lang, ()))
              for t in svc.translations), key=lambda t: t.lang)),
         phones=tuple(sort((PhoneRec(p.id, p.number, p.type, p.description)
                            for p in svc.phones), key=lambda p: p.id)),
@@ -270,6 +282,19 @@ def _categories(s: Session, ids: Iterable[str]) -> dict[str, list[Category]]:
     return out
 
 
+def _review_marks(s: Session, ids: list[str]) -> dict[str, dict[str, tuple[str, ...]]]:
+    """{offer id: {lang: fields whose German text changed since}} (`directory.reviews`)."""
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    rows = s.execute(select(TranslationReview.service_id, TranslationReview.lang,
+                            TranslationReview.field)
+                     .where(TranslationReview.service_id.in_(ids))
+                     .order_by(TranslationReview.field.desc()))  # "name" before "description"
+    for sid, lang, f in rows:
+        by_lang = out.setdefault(sid, {})
+        by_lang[lang] = (*by_lang.get(lang, ()), f)
+    return out
+
+
 def read_records(s: Session, ids: list[str] | None = None, *, kommune_id: str | None = None,
                  active_only: bool = False, stored_order: bool = False) -> list[OfferRecord]:
     """Offers as records: by id, or all (of one Kommune), ordered by name and id.
@@ -289,7 +314,9 @@ def read_records(s: Session, ids: list[str] | None = None, *, kommune_id: str | 
     for part in chunks(ids):
         services = list(s.scalars(service_query().where(Service.id.in_(part))))
         cats = _categories(s, [x.id for x in services])
-        out += [_record(x, cats.get(x.id, []), stored_order) for x in services]
+        review = _review_marks(s, [x.id for x in services])
+        out += [_record(x, cats.get(x.id, []), stored_order, review.get(x.id))
+                for x in services]
         s.expunge_all()
     out.sort(key=lambda r: (r.name, r.id))
     return out

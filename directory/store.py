@@ -64,6 +64,8 @@ class Offer:
     cost: str | None = None
     translations: dict[str, tuple[str, str]] = field(default_factory=dict)
     last_verified: dt.date | None = None
+    #: {lang: translated fields whose German text changed since} (`directory.reviews`)
+    review: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def text_in(self, lang: str) -> tuple[str, str, str]:
         """(name, description, language of that text): translated if there is one."""
@@ -213,4 +215,5 @@ def offer_of(r: OfferRecord) -> Offer:
         cost=r.fees_description,
         translations={t.lang: (t.name, t.description) for t in r.translations},
         last_verified=r.last_verified,
+        review={t.lang: t.review for t in r.translations if t.review},
     )

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from app import i18n
 from app.cards import card
-from app.editors import actions, form, freshness, queue
+from app.editors import actions, form, freshness, queue, review
 from app.i18n import staff_gettext as _s
 from app.responsibility.vocab import LEGAL_DOMAINS
 from app.settings import UI_LANGUAGES
@@ -96,9 +96,14 @@ def _options(request: Request, staff: Staff, kommune_id: str | None) -> dict:
 def _edit_page(request: Request, staff: Staff, *, offer_id: str | None, draft: dict,
                version: str, errors: dict | None = None, conflict=None, status: str = "active",
                status_code: int = 200, differ: list[str] | None = None):
+    field_errors = form.field_errors(errors or {})
+    marks = review.of_offer(_services(request), offer_id)
     data = {"offer_id": offer_id, "v": form.form_values(draft), "version": version,
-            "errors": form.field_errors(errors or {}), "conflict": conflict,
-            "differ": differ or [],
+            "errors": field_errors, "conflict": conflict,
+            "differ": differ or [], "reviews": marks, "review_langs": set(marks),
+            "open_tab": review.open_tab(field_errors, marks,
+                                        request.query_params.get("tab")),
+            "errors_in": lambda prefix: any(k.startswith(prefix) for k in field_errors),
             "status": status, "saved": request.query_params.get("saved") == "1",
             "last_verified": draft.get("last_verified") if offer_id else None,
             **_options(request, staff, draft.get("kommune_id") or staff.kommune_id)}
@@ -224,13 +229,16 @@ async def save(request: Request, services: ServicesDep,
     raw = _restrict(form.draft_from_form(submitted), staff)
     version = str(submitted.get("version") or "")
 
+    checked = review.checked_in(submitted)
+
     def change(s):
         _found(s, staff, offer_id)
+        review.clear_checked(s, staff, offer_id, checked)  # before: this save may mark anew
         return editing.update(s, offer_id, raw, actions.actor_of(staff), actions.choices(s),
                               version)
 
     try:
-        _or_404(lambda: actions.run(services, staff, "update", change))
+        saved = _or_404(lambda: actions.run(services, staff, "update", change))
     except editing.Invalid as exc:
         return _edit_page(request, staff, offer_id=offer_id, draft=raw, version=version,
                           errors=exc.errors, status_code=422)
@@ -244,6 +252,8 @@ async def save(request: Request, services: ServicesDep,
         return _edit_page(request, staff, offer_id=offer_id, draft=raw,
                           version=editing.version(current), conflict=exc.latest,
                           status=current["status"], status_code=409, differ=differ)
+    if checked and saved.change_id is None:  # only marks went: newcomers' cards follow
+        actions.reindex(services, offer_id)
     return _done(request, f"/staff/offers/{offer_id}?saved=1")
 
 
@@ -367,3 +377,26 @@ async def confirm_selected(request: Request, services: ServicesDep,
     form_data = await request.form()
     done = queue.confirm_many(services, staff, [str(v) for v in form_data.getlist("offer")])
     return _done(request, f"/staff/offers/stale?confirmed={done}")
+
+
+# --- translations to review (issue 16): German text changed after the translation ----------
+
+
+HOME_LINKS.append(("editor", "/staff/translations/review", lambda: _s("Translations to review")))
+
+
+@router.get("/staff/translations/review")
+def translations_review(request: Request, services: ServicesDep, staff: Staff = Depends(EDITORS),
+                        lang: str | None = Query(None, max_length=20)):
+    return render_staff(request, staff, "staff/translations_review.html", {
+        **review.page(services, staff, lang),
+        "checked_notice": request.query_params.get("checked") == "1"})
+
+
+@router.post("/staff/offers/{offer_id}/translations/{lang}/checked")
+def translation_checked(request: Request, services: ServicesDep, offer_id: str, lang: str,
+                        staff: Staff = Depends(EDITORS)) -> Response:
+    """"Still fits" from the list: the marks of this offer in this language go (404 when the
+    offer is another Kommune's)."""
+    review.checked(services, staff, offer_id, lang)
+    return _done(request, f"/staff/translations/review?lang={lang}&checked=1")

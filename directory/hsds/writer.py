@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from directory import reviews
 from directory.models import (
     Address,
     Attribute,
@@ -136,6 +137,9 @@ def write(s: Session, records: list[OfferRecord], *, now: dt.datetime | None = N
     Children go in in canonical order, or with `keep_order` in the order given.
     """
     now = now or dt.datetime.now(dt.UTC)
+    if stored is None:  # kept: the German changes mark translations for review (below)
+        stored = {r.id: r for r in read_records(s, [r.id for r in records])}
+    before = stored
     result, todo, stored = plan(s, records, stored, keep_order=keep_order)
     if not todo:
         return result
@@ -182,5 +186,6 @@ def write(s: Session, records: list[OfferRecord], *, now: dt.datetime | None = N
         done += len(part)
         if progress:
             progress(done, len(todo))
+    reviews.note(s, before, todo, now)
     s.expire_all()
     return result
