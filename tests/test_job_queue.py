@@ -182,3 +182,20 @@ def test_two_worker_processes_send_each_of_20_mails_exactly_once(make_light_clie
         rows = list(s.scalars(select(OutboxMail)))
     assert all(m.sent_at is not None and m.attempts == 1 and m.claimed_by is None
                for m in rows)
+
+
+def test_the_engine_follows_the_store_and_periods_become_cron_lines(make_light_client):
+    from app.queue import contract, pg
+
+    store = services_of(make_light_client()).store
+    assert contract.engine(store) == contract.LEASE  # SQLite: the lease table
+    job_id = contract.enqueue(store, "nothing", {"n": 1})
+    assert contract.status(store, job_id).state == "queued"
+    assert lease.claim(store, "w1", ("nothing",)).id == job_id  # a lease job, no other
+    # Procrastinate's periodic tasks: our period in seconds, rounded to a divisor
+    assert [pg.cron(s) for s in (0.05, 1, 7, 45, 60, 600, 3000, 3600, 7000, 86400)] == [
+        "* * * * * */1", "* * * * * */1", "* * * * * */6", "* * * * * */30",
+        "*/1 * * * *", "*/10 * * * *", "0 */1 * * *", "0 */1 * * *", "0 */2 * * *",
+        "0 3 * * *"]
+    assert pg.conninfo("postgresql+psycopg://lotse:pw@db:5432/lotse") == \
+        "postgresql://lotse:pw@db:5432/lotse"

@@ -80,8 +80,9 @@ def cron(seconds: float) -> str:
 
     if seconds < 60:
         return f"* * * * * */{nearest(max(seconds, 1), (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30))}"
-    if seconds < 3600:
-        return f"*/{nearest(seconds / 60, (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60))} * * * *"
+    minutes = nearest(seconds / 60, (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60))
+    if seconds < 3600 and minutes < 60:
+        return f"*/{minutes} * * * *"
     if seconds < 86400:
         return f"0 */{nearest(seconds / 3600, (1, 2, 3, 4, 6, 8, 12, 24))} * * *"
     return "0 3 * * *"
