@@ -189,6 +189,60 @@ def test_a_failed_job_runs_again_after_its_back_off_on_procrastinate(pg_url,
     assert len(runs) == 2 and runs[1] - runs[0] >= 1.0  # not before its back-off
 
 
+DOOMED = """
+import sys, time
+from app.queue import lease, pg
+from directory.store import Store
+
+url, name = sys.argv[1], sys.argv[2]
+store = Store(url)
+
+def run_record(record):
+    lease.take(store, record, name)
+    time.sleep(600)  # killed meanwhile
+
+app = pg.build(url, run_record=run_record, run_every=lambda kind, ts: None, periods={},
+               upkeep=False)
+pg.Runner(app, name=name, poll=0.2, queues=(pg.QUEUE,), heartbeat=1).start()
+time.sleep(600)
+"""
+
+
+def test_the_job_of_a_killed_worker_process_runs_on_another(pg_url, make_light_client):
+    store = _pg_store(make_light_client, pg_url, load_demo=False)
+    url = store.engine.url.render_as_string(hide_password=False)
+    job_id = contract.enqueue(store, "probe", {})
+    doomed = subprocess.Popen([sys.executable, "-c", DOOMED, url, "doomed"], cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 60
+        while contract.status(store, job_id).state != "running" \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert contract.status(store, job_id).state == "running"
+    finally:
+        doomed.kill()  # SIGKILL mid-job: no goodbye, its heartbeat just stops
+        doomed.wait()
+    ran: list[str] = []
+
+    def run_record(record: str) -> None:
+        job = lease.take(store, record, "heir")
+        ran.append(record)
+        assert lease.complete(store, job, "heir", {"ok": True})
+
+    app = pg.build(url, run_record=run_record, run_every=lambda kind, ts: None, periods={},
+                   recover_cron="* * * * * */1", stalled_after=3)
+    heir = pg.Runner(app, name="heir", poll=0.2, heartbeat=1)
+    heir.start()
+    try:
+        deadline = time.monotonic() + 60
+        while contract.status(store, job_id).state != "done" and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        heir.stop()
+    st = contract.status(store, job_id)
+    assert (st.state, st.attempts, ran) == ("done", 2, [job_id])  # once more, by the heir
+
+
 LOTSE = str(Path(sys.executable).with_name("lotse"))
 
 

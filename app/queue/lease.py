@@ -1,6 +1,8 @@
 """The lease queue: enqueue a job, claim it (exactly one worker), heartbeat, complete, fail.
 
-The contract, the same on SQLite and PostgreSQL:
+The engine of the queue contract (`app.queue.contract`) on SQLite, and the `job`
+records both engines keep (on PostgreSQL Procrastinate claims, and `take` holds the
+record its job names). The lease works on both stores alike:
 - `claim` picks due jobs and takes one with a conditional UPDATE (`WHERE id = ? AND
   (state = 'queued' OR the lease ran out)`) inside one transaction; only the worker
   whose UPDATE changed the row owns it (PostgreSQL re-checks the condition after the

@@ -102,7 +102,8 @@ class RetryAgain:
 
 def build(url: str, *, run_record: Callable[[str], None],
           run_every: Callable[[str, int], None], periods: dict[str, float],
-          upkeep: bool = True, pool_size: int = 4):
+          upkeep: bool = True, pool_size: int = 4, recover_cron: str = "* * * * *",
+          stalled_after: float = STALLED_AFTER):
     """A Procrastinate app on the store's database with our tasks and periodic schedules
     (`upkeep=False`: the record task only, for a one-off drain)."""
     import procrastinate
@@ -129,11 +130,11 @@ def build(url: str, *, run_record: Callable[[str], None],
                         queueing_lock=f"every:{kind}")(tick)
         app.periodic(cron=cron(seconds), periodic_id=kind)(task)
 
-    @app.periodic(cron="* * * * *", periodic_id="recover")
+    @app.periodic(cron=recover_cron, periodic_id="recover")
     @app.task(name=RECOVER_TASK, queue=EVERY_QUEUE, queueing_lock=RECOVER_TASK)
     async def recover(timestamp: int) -> None:
         manager = app.job_manager
-        for stalled in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER):
+        for stalled in await manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after):
             log.warning("job %s of a stopped worker runs again", stalled.id)
             await manager.retry_job(stalled)
         await manager.delete_old_jobs(nb_hours=KEEP_FINISHED_HOURS, include_failed=True,
@@ -146,9 +147,10 @@ class Runner:
     """One Procrastinate worker on a thread of this process (its own event loop)."""
 
     def __init__(self, app, *, name: str, poll: float, concurrency: int = 2,
-                 queues: tuple[str, ...] = (QUEUE, EVERY_QUEUE), wait: bool = True) -> None:
+                 queues: tuple[str, ...] = (QUEUE, EVERY_QUEUE), wait: bool = True,
+                 heartbeat: float = 10.0) -> None:
         self.app, self.name, self.poll, self.concurrency = app, name, poll, concurrency
-        self.queues, self.wait = list(queues), wait
+        self.queues, self.wait, self.heartbeat = list(queues), wait, heartbeat
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Future | None = None
@@ -171,7 +173,8 @@ class Runner:
                 wait=self.wait, install_signal_handlers=False, listen_notify=self.wait,
                 fetch_job_polling_interval=max(self.poll, 0.2),
                 abort_job_polling_interval=max(self.poll, 1.0),
-                shutdown_graceful_timeout=GRACE))
+                shutdown_graceful_timeout=GRACE, update_heartbeat_interval=self.heartbeat,
+                stalled_worker_timeout=STALLED_AFTER))
             self.started.set()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
