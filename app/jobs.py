@@ -276,24 +276,28 @@ class Background:
             self.services.events.close()  # what is queued is written before exit
 
 
-def wake(services: Services, background: Background | None = None) -> None:
-    """Run due on-demand jobs (an upload just queued) now, on a thread of this process,
-    instead of waiting for the next poll; the claim still lets only one worker run each.
-    On Procrastinate the job's NOTIFY wakes every running worker: only a process without
-    one (an app without its lifespan, e.g. in tests) drains the record queue once. A
-    process with `LOTSE_JOBS_POLL_SECONDS=0` runs none."""
-    if services.settings.jobs_poll_seconds <= 0:
-        return
+def drain(services: Services) -> int:
+    """Run the due on-demand jobs (imports) in this thread until none is left; returns how
+    many ran. The engine's claim still lets only one worker of all processes run each."""
+    worker = Worker(services, tuple(k for k in TASKS if k not in UPKEEP))
     if contract.engine(services.store) == contract.PROCRASTINATE:
-        if background is not None and background.runner is not None:
-            return
-        worker = Worker(services, tuple(k for k in TASKS if k not in UPKEEP))
         url = services.store.engine.url.render_as_string(hide_password=False)
         app = pg.build(url, run_record=worker.run_record, run_every=worker.run_every,
                        periods={}, upkeep=False, pool_size=2)
         pg.Runner(app, name=worker.id, poll=1.0, concurrency=1, queues=(pg.QUEUE,),
-                  wait=False).start()
+                  wait=False).run()
+        return worker.runs
+    return worker.run_due()
+
+
+def wake(services: Services, background: Background | None = None) -> None:
+    """Run due on-demand jobs (an upload just queued) now, on a thread of this process,
+    instead of waiting for the next poll (`drain`). On Procrastinate the job's NOTIFY
+    already wakes every running worker: only a process without one (an app without its
+    lifespan, e.g. in tests) drains. A process with `LOTSE_JOBS_POLL_SECONDS=0` runs none."""
+    if services.settings.jobs_poll_seconds <= 0:
         return
-    kinds = tuple(k for k in TASKS if k not in UPKEEP)
-    threading.Thread(target=Worker(services, kinds).run_due, name="lotse-jobs-wake",
+    if background is not None and background.runner is not None:
+        return
+    threading.Thread(target=drain, args=(services,), name="lotse-jobs-wake",
                      daemon=True).start()

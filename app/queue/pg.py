@@ -179,6 +179,11 @@ class Runner:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
+    def run(self) -> None:
+        """Run in the calling thread until stopped (or, with `wait=False`, until the
+        queues are empty)."""
+        self._main()
+
     def start(self) -> None:
         if self._thread is None:
             self._thread = threading.Thread(target=self._main, name="lotse-procrastinate",
