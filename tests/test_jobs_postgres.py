@@ -243,6 +243,38 @@ def test_the_job_of_a_killed_worker_process_runs_on_another(pg_url, make_light_c
     assert (st.state, st.attempts, ran) == ("done", 2, [job_id])  # once more, by the heir
 
 
+def test_a_worker_started_while_the_database_is_away_works_once_it_is_there(
+        pg_url, make_light_client):
+    from sqlalchemy import create_engine, text
+
+    store = _pg_store(make_light_client, pg_url, load_demo=False)
+    store.engine.dispose()  # the template of the database that comes later
+    base, template = pg_url.rsplit("/", 1)
+    later = f"{base}/{template}_later"
+    ran: list[str] = []
+    app = pg.build(later, run_record=ran.append, run_every=lambda kind, ts: None,
+                   periods={}, upkeep=False)
+    runner = pg.Runner(app, name="early", poll=0.2, queues=(pg.QUEUE,))
+    runner.start()  # connecting to a database that does not exist yet
+    try:
+        time.sleep(1.5)
+        admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{template}_later" TEMPLATE "{template}"'))
+        admin.dispose()
+        from directory.store import Store
+
+        there = Store(later)
+        job_id = contract.enqueue(there, "probe", {})
+        deadline = time.monotonic() + 90
+        while not ran and time.monotonic() < deadline:
+            time.sleep(0.2)
+        there.engine.dispose()
+    finally:
+        runner.stop()
+    assert ran == [job_id]
+
+
 LOTSE = str(Path(sys.executable).with_name("lotse"))
 
 

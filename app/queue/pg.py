@@ -19,7 +19,8 @@ one table on both engines:
   stopped (a killed process): an import survives its worker's death;
 - `Runner` runs one Procrastinate worker on its own thread and event loop inside
   `lotse serve` / `lotse worker` (no signal handlers of its own; stopped by the
-  lifespan, running jobs get `GRACE` seconds); with `wait=False` it only drains the
+  lifespan, running jobs get `GRACE` seconds; ended by an error, e.g. the database
+  away, it starts again after `RESTART_SECONDS`); with `wait=False` it only drains the
   record queue once (a process without a running worker that just queued a job).
 Periodic ticks have a queue of their own (`EVERY_QUEUE`), so a drain never meets a
 task it does not know. Procrastinate logs one line per job at INFO; its logger is
@@ -47,6 +48,7 @@ RECOVER_TASK = "lotse.recover"
 QUEUE = "lotse"  # record jobs
 EVERY_QUEUE = "lotse.every"  # periodic ticks and recovery (only full workers listen here)
 GRACE = 20.0  # seconds running jobs get to end at shutdown
+RESTART_SECONDS = 5.0  # a worker that ended by an error (database away) starts again
 STALLED_AFTER = 30.0  # seconds without a worker heartbeat: its jobs are retried
 KEEP_FINISHED_HOURS = 72  # finished Procrastinate jobs kept this long (the record stays)
 
@@ -154,16 +156,30 @@ class Runner:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Future | None = None
+        self._outer: asyncio.Task | None = None
         self.started = threading.Event()
+        self._stopping = threading.Event()
 
     def _main(self) -> None:
         loop = self._loop = asyncio.new_event_loop()
         try:
-            loop.run_until_complete(self._run())
-        except Exception as exc:  # the worker ended by an error: logged, the process serves on
-            log.error("procrastinate worker stopped: %s", type(exc).__name__)
+            while not self._stopping.is_set():
+                self._outer = loop.create_task(self._run())
+                try:
+                    loop.run_until_complete(self._outer)
+                except asyncio.CancelledError:  # stopped while opening its connections
+                    break
+                except Exception as exc:  # e.g. the database is away: logged, tried again
+                    log.error("procrastinate worker stopped: %s", type(exc).__name__)
+                if not self.wait or self._stopping.wait(RESTART_SECONDS):
+                    break
         finally:
             self.started.set()
+            # what a cancelled start left (the pool's own tasks) ends before the loop does
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             loop.close()
 
     async def _run(self) -> None:
@@ -175,6 +191,8 @@ class Runner:
                 abort_job_polling_interval=max(self.poll, 1.0),
                 shutdown_graceful_timeout=GRACE, update_heartbeat_interval=self.heartbeat,
                 stalled_worker_timeout=STALLED_AFTER))
+            if self._stopping.is_set():  # stop() came while this worker was starting
+                self._task.cancel()
             self.started.set()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -191,12 +209,16 @@ class Runner:
             self._thread.start()
 
     def stop(self) -> None:
-        thread, loop, task = self._thread, self._loop, self._task
+        """Stop the worker: running jobs get `GRACE` seconds, a start still connecting is
+        cancelled."""
+        self._stopping.set()
+        thread = self._thread
         if thread is None:
             return
-        self.started.wait(30)
-        if loop is not None and task is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(task.cancel)
+        loop, outer = self._loop, self._outer
+        if loop is not None and outer is not None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(outer.cancel)
         thread.join(timeout=GRACE + 10)
         self._thread = None
 
