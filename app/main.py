@@ -176,7 +176,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.limits = RateLimits()  # questions per minute: this process
     app.state.shared_limits = StoreLimits(lambda: app.state.services.store)  # all processes
     # a feature that queued work asks for it to run now (app.jobs.wake), not next poll
-    app.state.wake_jobs = lambda: wake(app.state.services)
+    app.state.wake_jobs = lambda: wake(app.state.services,
+                                       getattr(app.state, "background", None))
     if services is not None:  # no key file where one is needed: refuse to start
         app.state.keyring = open_keyring(settings, services.store)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

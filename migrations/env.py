@@ -34,6 +34,11 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def include_name(name, type_, parent_names) -> bool:
+    """Procrastinate's own tables (PostgreSQL, migration 19) are not our models."""
+    return not (type_ == "table" and (name or "").startswith("procrastinate_"))
+
+
 def run() -> None:
     engine = config.attributes.get("engine")
     if engine is None:  # plain `alembic` command line: use the configured URL
@@ -44,6 +49,7 @@ def run() -> None:
         context.configure(
             connection=conn,
             target_metadata=target_metadata,
+            include_name=include_name,
             render_as_batch=conn.dialect.name == "sqlite",
         )
         with context.begin_transaction():

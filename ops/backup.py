@@ -60,13 +60,15 @@ def _libpq(url: str) -> tuple[str, dict[str, str]]:
 
 
 def counts(url: str) -> dict[str, int]:
-    """Rows per table (Alembic's bookkeeping included)."""
+    """Rows per table (Alembic's bookkeeping included; Procrastinate's tables not: their
+    rows change with every tick while workers run, and the jobs are in `job`)."""
     from sqlalchemy import create_engine, func, inspect, select, table
 
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            names = sorted(inspect(conn).get_table_names())
+            names = sorted(n for n in inspect(conn).get_table_names()
+                           if not n.startswith("procrastinate_"))
             return {n: conn.execute(select(func.count()).select_from(table(n))).scalar_one()
                     for n in names}
     finally:

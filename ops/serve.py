@@ -1,4 +1,5 @@
-"""`lotse serve`, `lotse migrate`, `lotse index build`, `lotse model install`, `lotse info`.
+"""`lotse serve`, `lotse worker`, `lotse migrate`, `lotse index build`, `lotse model install`,
+`lotse info`.
 
 `migrate` brings the schema to the newest migration under the schema lock (an
 advisory lock on PostgreSQL, a lock file beside the SQLite database), the step a
@@ -6,7 +7,8 @@ production start runs before `serve`; `serve` opens the store (with
 `LOTSE_AUTO_MIGRATE` it migrates under the same lock, otherwise it refuses an
 outdated schema naming `lotse migrate`; NRW reference data, demo directory if empty),
 loads or builds the index and serves the app with uvicorn (no access log of its
-own, PRIV-07; JSON log lines from every logger); `index build` builds the search
+own, PRIV-07; JSON log lines from every logger) with its background workers;
+`worker` runs those workers alone (no web); `index build` builds the search
 index only when the model or the directory changed; `model install` writes the
 embedding model folder; `info` names the data dir, database (without password), model,
 index and offer counts.
@@ -77,6 +79,45 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     uvicorn.run(app, **serve_options(args.host or settings.host, args.port or settings.port))
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    """Background jobs only, no web: the workers `serve` runs too (Procrastinate on
+    PostgreSQL, the lease table on SQLite), until SIGTERM or SIGINT."""
+    import signal
+    import threading
+
+    from app.jobs import Background
+    from app.keyring import KeyringMissing, open_keyring
+    from app.main import start
+    from app.queue import contract
+    from app.web import logs
+    from directory.db import SchemaOutdated
+
+    logs.configure()
+    if settings.jobs_poll_seconds <= 0:
+        print("error: LOTSE_JOBS_POLL_SECONDS=0 means no jobs for this process",
+              file=sys.stderr)
+        return 2
+    try:
+        services = start(settings)
+        open_keyring(settings, services.store)  # jobs read and erase encrypted records
+    except SchemaOutdated as exc:
+        print(schema_outdated_message(exc), file=sys.stderr)
+        return 2
+    except KeyringMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    background = Background(services)
+    background.start()
+    print(f"worker: {contract.engine(services.store)} jobs of "
+          f"{redact_url(settings.resolved_database_url)}", file=sys.stderr, flush=True)
+    stop.wait()
+    background.stop()
     return 0
 
 
@@ -162,6 +203,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--host")
     s.add_argument("--port", type=int)
     s.set_defaults(func=cmd_serve)
+    w = sub.add_parser("worker", help="run background jobs only (outbox, retention, imports), "
+                       "beside web processes started with LOTSE_JOBS_POLL_SECONDS=0")
+    w.set_defaults(func=cmd_worker)
     mg = sub.add_parser("migrate", help="bring the database schema to the newest migration "
                         "(under a lock; run once before starting a new version)")
     mg.set_defaults(func=cmd_migrate)

@@ -19,7 +19,7 @@ from index.engine import SearchEngine
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = textwrap.dedent("""
-    from app.jobs import Worker
+    from app.jobs import drain
     from app.keyring import open_keyring
     from app.services import Services
     from app.settings import Settings
@@ -31,7 +31,7 @@ WORKER = textwrap.dedent("""
     open_keyring(settings, store)
     engine = SearchEngine(None)
     engine.build(store.offers())
-    print(Worker(Services(settings, store, engine, ready=True), ("import",)).run_due())
+    print(drain(Services(settings, store, engine, ready=True)))  # the store's engine
 """)
 
 
@@ -55,6 +55,8 @@ def test_an_import_job_survives_its_process_and_answers_on_another(make_light_cl
     url = _upload(one, csrf_of(one), _xlsx([ROW])).headers["location"]
     one.close()
     env = {**os.environ, "LOTSE_DATA_DIR": str(settings.data_dir), "LOTSE_MODEL": ""}
+    if settings.database_url:  # the PostgreSQL lane: the worker runs on Procrastinate
+        env["LOTSE_DATABASE_URL"] = settings.database_url
     done = subprocess.run([sys.executable, "-c", WORKER], env=env, cwd=ROOT, check=True,
                           capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "1"

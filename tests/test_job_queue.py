@@ -28,6 +28,10 @@ from app.referrals.models import OutboxMail
 from directory.models import Kommune
 
 ROOT = Path(__file__).resolve().parent.parent
+#: tests of the lease engine's workers: the engine of SQLite stores. On the PostgreSQL lane
+#: (LOTSE_TEST_POSTGRES=1) the store's engine is Procrastinate: tests/test_jobs_postgres.py
+LEASE_ENGINE = pytest.mark.skipif(os.environ.get("LOTSE_TEST_POSTGRES") == "1",
+                                  reason="the lease engine's workers run on SQLite stores")
 
 
 class SlowSink:
@@ -88,6 +92,7 @@ def test_a_lease_that_runs_out_is_claimed_again_and_retries_back_off(make_light_
         assert lease.lag_seconds(store) == 0.0
 
 
+@LEASE_ENGINE
 def test_a_periodic_task_runs_once_per_period_across_workers(make_light_client):
     c = make_light_client(jobs_interval_seconds=3600, analytics_maintenance_minutes=0)
     services = services_of(c)
@@ -112,6 +117,7 @@ def test_a_periodic_task_runs_once_per_period_across_workers(make_light_client):
         assert row.key == "every:conversations" and row.state == "queued"
 
 
+@LEASE_ENGINE
 def test_a_failing_task_keeps_its_period_and_the_worker_alive(make_light_client):
     services = services_of(make_light_client(jobs_interval_seconds=60))
     TASKS["retention"], original = (lambda s, j, w: 1 / 0), TASKS["retention"]
@@ -149,6 +155,7 @@ WORKER = textwrap.dedent("""
 """)
 
 
+@LEASE_ENGINE
 @pytest.mark.parametrize("mode", ["direct", "worker"])
 def test_two_worker_processes_send_each_of_20_mails_exactly_once(make_light_client, tmp_path,
                                                                   mode):
@@ -182,3 +189,21 @@ def test_two_worker_processes_send_each_of_20_mails_exactly_once(make_light_clie
         rows = list(s.scalars(select(OutboxMail)))
     assert all(m.sent_at is not None and m.attempts == 1 and m.claimed_by is None
                for m in rows)
+
+
+@LEASE_ENGINE
+def test_the_engine_follows_the_store_and_periods_become_cron_lines(make_light_client):
+    from app.queue import contract, pg
+
+    store = services_of(make_light_client()).store
+    assert contract.engine(store) == contract.LEASE  # SQLite: the lease table
+    job_id = contract.enqueue(store, "nothing", {"n": 1})
+    assert contract.status(store, job_id).state == "queued"
+    assert lease.claim(store, "w1", ("nothing",)).id == job_id  # a lease job, no other
+    # Procrastinate's periodic tasks: our period in seconds, rounded to a divisor
+    assert [pg.cron(s) for s in (0.05, 1, 7, 45, 60, 600, 3000, 3600, 7000, 86400)] == [
+        "* * * * * */1", "* * * * * */1", "* * * * * */6", "* * * * * */30",
+        "*/1 * * * *", "*/10 * * * *", "0 */1 * * *", "0 */1 * * *", "0 */2 * * *",
+        "0 3 * * *"]
+    assert pg.conninfo("postgresql+psycopg://lotse:pw@db:5432/lotse") == \
+        "postgresql://lotse:pw@db:5432/lotse"

@@ -22,7 +22,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from app.queue import lease
+from app.queue import contract, lease
 from app.services import Services
 from app.staff import audit
 from app.staff.auth import Staff
@@ -102,7 +102,7 @@ def get(store, job_id: str, staff) -> Job | None:
 def start_check(services: Services, staff, name: str, data: bytes) -> str:
     """Queue the check of an uploaded file; returns the job id."""
     store = services.store
-    job_id = lease.enqueue(store, KIND, {
+    job_id = contract.enqueue(store, KIND, {
         "owner": staff.id, "kommune_id": staff.kommune_id, "state_wide": staff.state_wide,
         "name": name, "phase": "check"}, upload=data, max_attempts=1)
     lease.prune(store, KIND, KEEP, KEEP_FILES)
@@ -121,7 +121,7 @@ def start_apply(services: Services, staff, job: Job, choices: dict | None = None
     payload = {"owner": job.owner, "kommune_id": job.kommune_id,
                "state_wide": job.state_wide, "name": job.name, "phase": "apply",
                "choices": {k: v for k, v in (choices or {}).items() if k in own}}
-    return lease.restart(services.store, job.id, payload)
+    return contract.restart(services.store, job.id, payload)
 
 
 def run(services: Services, job: lease.Claimed, worker) -> dict:

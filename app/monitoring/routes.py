@@ -19,6 +19,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 from sqlalchemy import func, select
 
+from app.queue import contract
 from app.referrals.models import OutboxMail
 from app.services import Services
 from app.web.deps import ServicesDep, SettingsDep
@@ -34,7 +35,8 @@ FORWARDING = ("forwarded", "x-forwarded-for", "x-real-ip")
 
 class StateCollector:
     """Readings taken when Prometheus scrapes: degraded mode, index size, the mail outbox's
-    backlog and lag (how late its oldest due mail is)."""
+    backlog, the job queue's backlog, and the lag (how late the oldest due mail or job is;
+    the queue's engine answers for its jobs, `app.queue.contract`)."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -58,8 +60,12 @@ class StateCollector:
             lag = max(0.0, (now - due).total_seconds())
         yield GaugeMetricFamily("lotse_outbox_backlog", "Notification mails not sent yet.",
                                 value=float(backlog))
+        lag = max(lag, contract.lag_seconds(services.store))
+        yield GaugeMetricFamily("lotse_job_backlog", "Background jobs waiting or running "
+                                "(all processes).", value=float(contract.backlog(services.store)))
         yield GaugeMetricFamily("lotse_job_lag_seconds", "How long the oldest due job (a "
-                                "mail of the outbox) has waited past its time.", value=lag)
+                                "mail of the outbox, a queued job) has waited past its "
+                                "time.", value=lag)
 
 
 def internal(request: Request, spec: str) -> bool:

@@ -1,2 +1,3 @@
-"""The job queue's store: the `job` table and the lease that lets exactly one worker claim a
-job (`app.queue.lease`). What runs when is decided by `app.jobs`."""
+"""The job queue: its contract and engine choice (`app.queue.contract`), the `job` records
+every process reads, the lease engine for SQLite (`app.queue.lease`) and the Procrastinate
+engine for PostgreSQL (`app.queue.pg`). What runs when is decided by `app.jobs`."""

@@ -1,6 +1,8 @@
 """The lease queue: enqueue a job, claim it (exactly one worker), heartbeat, complete, fail.
 
-The contract, the same on SQLite and PostgreSQL:
+The engine of the queue contract (`app.queue.contract`) on SQLite, and the `job`
+records both engines keep (on PostgreSQL Procrastinate claims, and `take` holds the
+record its job names). The lease works on both stores alike:
 - `claim` picks due jobs and takes one with a conditional UPDATE (`WHERE id = ? AND
   (state = 'queued' OR the lease ran out)`) inside one transaction; only the worker
   whose UPDATE changed the row owns it (PostgreSQL re-checks the condition after the
@@ -68,15 +70,21 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(seconds=10 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
+def add(session, kind: str, payload: dict, *, upload: bytes | None = None,
+        max_attempts: int = 5, key: str | None = None) -> str:
+    """The record of a new queued job, in the caller's transaction; returns its id."""
+    job = Job(kind=kind, payload=payload, upload=upload, max_attempts=max_attempts,
+              key=key, state="queued", attempts=0, run_after=utcnow())
+    session.add(job)
+    session.flush()
+    return job.id
+
+
 def enqueue(store, kind: str, payload: dict, *, upload: bytes | None = None,
             max_attempts: int = 5, key: str | None = None) -> str:
-    """Queue a job to run as soon as a worker is free; returns its id."""
+    """Queue a job to run as soon as a lease worker is free; returns its id."""
     with store.session.begin() as s:
-        job = Job(kind=kind, payload=payload, upload=upload, max_attempts=max_attempts,
-                  key=key, state="queued", attempts=0, run_after=utcnow())
-        s.add(job)
-        s.flush()
-        return job.id
+        return add(s, kind, payload, upload=upload, max_attempts=max_attempts, key=key)
 
 
 def ensure_periodic(store, kind: str) -> None:
@@ -123,6 +131,31 @@ def claim(store, worker: str, kinds: tuple[str, ...] | list[str],
             return Claimed(row.id, row.kind, row.key, dict(row.payload or {}), row.attempts,
                            row.max_attempts)
     return None
+
+
+def take(store, job_id: str, worker: str, lease: dt.timedelta = LEASE) -> Claimed | None:
+    """Hold one named record for `worker` (the Procrastinate engine: Procrastinate already
+    gave this worker the job; a record that is done, failed or gone is not run again).
+    None if there is nothing to run; a record past its attempts is failed."""
+    now = utcnow()
+    with store.session.begin() as s:
+        taken = s.execute(
+            update(Job).where(Job.id == job_id, Job.state.in_(("queued", "running")))
+            .values(state="running", locked_by=worker, locked_until=now + lease,
+                    attempts=Job.attempts + 1)
+            .execution_options(synchronize_session=False)).rowcount
+        if taken != 1:
+            return None
+        row = s.execute(select(Job.id, Job.kind, Job.key, Job.payload, Job.attempts,
+                               Job.max_attempts).where(Job.id == job_id)).one()
+        if row.attempts > row.max_attempts:  # its workers kept dying
+            s.execute(update(Job).where(Job.id == job_id).values(
+                state="failed", locked_by=None, locked_until=None, finished_at=now,
+                last_error="lease ran out too often")
+                .execution_options(synchronize_session=False))
+            return None
+    return Claimed(row.id, row.kind, row.key, dict(row.payload or {}), row.attempts,
+                   row.max_attempts)
 
 
 def _held(job_id: str, worker: str):
@@ -226,11 +259,16 @@ def restart(store, job_id: str, payload: dict, *, max_attempts: int = 1) -> bool
     """Queue a finished job once more with a new payload (e.g. check -> apply); only
     one caller of all processes wins (conditional UPDATE on state `done`)."""
     with store.session.begin() as s:
-        return s.execute(
-            update(Job).where(Job.id == job_id, Job.state == "done")
-            .values(state="queued", payload=payload, attempts=0, max_attempts=max_attempts,
-                    run_after=utcnow(), progress=None, result=None, finished_at=None)
-            .execution_options(synchronize_session=False)).rowcount == 1
+        return restart_in(s, job_id, payload, max_attempts=max_attempts)
+
+
+def restart_in(session, job_id: str, payload: dict, *, max_attempts: int = 1) -> bool:
+    """`restart` in the caller's transaction."""
+    return session.execute(
+        update(Job).where(Job.id == job_id, Job.state == "done")
+        .values(state="queued", payload=payload, attempts=0, max_attempts=max_attempts,
+                run_after=utcnow(), progress=None, result=None, finished_at=None)
+        .execution_options(synchronize_session=False)).rowcount == 1
 
 
 def drop_upload(store, job_id: str) -> None:

@@ -1,7 +1,7 @@
 """translations to review: a translated field whose German text changed since
 
 Revision ID: d2a7_translation_review
-Revises: c4e9_case_precheck
+Revises: d5a2_precheck_rules
 Create Date: 2026-12-07 08:00:00
 
 See directory/reviews.py: the one writer of offers marks and clears these rows.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = 'd2a7_translation_review'
-down_revision = 'c4e9_case_precheck'
+down_revision = 'd5a2_precheck_rules'
 branch_labels = None
 depends_on = None
 

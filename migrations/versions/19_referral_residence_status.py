@@ -1,7 +1,7 @@
 """referral residence status: the status the person chose on the form (issue 12, deliverable 5)
 
 Revision ID: e2a7_referral_residence_status
-Revises: c4e9_case_precheck
+Revises: d3a8_procrastinate
 Create Date: 2026-12-07 08:40:00
 
 See app/referrals/models.py (Referral.residence_status, encrypted like the other
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = 'e2a7_referral_residence_status'
-down_revision = 'c4e9_case_precheck'
+down_revision = 'd3a8_procrastinate'
 branch_labels = None
 depends_on = None
 
