@@ -34,6 +34,11 @@ def test_the_known_changes_are_dated():
     assert rules["25b.residence.2022"].params == {"years": 6, "years_with_minor_child": 4}
     assert rules["stag10.residence.2024"].valid_from == dt.date(2024, 6, 27)
     assert rules["stag10.shortened.special.2024"].valid_until == dt.date(2025, 10, 29)
+    # Art. 5 Chancen-Aufenthaltsrecht law (buzer.de/gesetz/15683/a293517.htm): the § 104c
+    # words leave §§ 25a, 25b Abs. 1 Satz 1 with effect from 01.01.2026
+    assert rules["25b.status.2022"].valid_until == dt.date(2025, 12, 31)
+    assert rules["25b.status.2026"].valid_from == dt.date(2026, 1, 1)
+    assert rules["25a.status.2026"].params["min_months"] == 12
 
 
 def test_export_is_the_inverse_of_parse():
@@ -47,7 +52,8 @@ def test_export_is_the_inverse_of_parse():
     (lambda d: d["rules"][0].update(check="magic"), "unbekannt"),
     (lambda d: d["rules"][0]["source"].update(law="BGB"), "Rechtsquelle"),
     (lambda d: d["rules"][0].update(checked=False, note=""), "braucht eine note"),
-    (lambda d: d["rules"][2].update(valid_until=None), "gelten zugleich"),
+    (lambda d: next(r for r in d["rules"] if r["id"] == "25a.residence.2015").update(
+        valid_until=None), "gelten zugleich"),
     (lambda d: d["rules"][1].update(id=d["rules"][0]["id"]), "doppelt"),
     (lambda d: d["rules"][0].update(documents=["visa_stamp"]), "documents"),
     (lambda d: d["rules"][0].update(valid_until="2010-01-01"), "vor valid_from"),

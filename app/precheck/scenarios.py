@@ -1,7 +1,7 @@
 """The pre-check scenarios (issue 18), shipped: each written from the legal text and named
 after its source, for §§ 25a, 25b AufenthG and § 10 StAG before and after the
-Chancen-Aufenthaltsrecht (31.12.2022), the StAG modernisation (27.06.2024) and the end of
-the three-year path (30.10.2025).
+Chancen-Aufenthaltsrecht (31.12.2022), the StAG modernisation (27.06.2024), the end of
+the three-year path (30.10.2025) and of the § 104c wording in §§ 25a, 25b (01.01.2026).
 
 tests/test_precheck_scenarios.py asserts every one against the shipped rules and against
 the rules in the store; the state editors' preview (`changes`) runs them against the rules
@@ -101,13 +101,31 @@ REQUIREMENTS = [
                                                                  degree_de=True), NOW,
      "25a", "25a.school", "met"),
     # § 25a Abs. 1 Satz 1 (since 2022): § 104c permit or at least twelve months Duldung
-    ("25a-Abs1-S1-v2022-duldung-11months-missing", lambda d: young(d, status_months=11), NOW,
-     "25a", "25a.status", "missing"),
+    ("25a-Abs1-S1-v2022-duldung-11months-missing", lambda d: young(d, status_months=11),
+     CHANCEN, "25a", "25a.status", "missing"),
     ("25a-Abs1-S1-v2022-permit104c-met", lambda d: young(d, status="permit_104c",
-                                                        status_months=2), NOW,
+                                                        status_months=2), CHANCEN,
      "25a", "25a.status", "met"),
-    ("25a-Abs1-S1-v2022-gestattung-closed", lambda d: young(d, status="gestattung"), NOW,
+    ("25a-Abs1-S1-v2022-gestattung-closed", lambda d: young(d, status="gestattung"), CHANCEN,
      "25a", "25a.status", "closed"),
+    # § 25a Abs. 1 Satz 1 since 01.01.2026 (Art. 5 Chancen-Aufenthaltsrecht law): twelve months
+    # Duldung; a running § 104c permit is extended only as § 25a/§ 25b (§ 104c Abs. 2 n.F.)
+    ("25a-Abs1-S1-v2026-duldung-11months-missing", lambda d: young(d, status_months=11), NOW,
+     "25a", "25a.status", "missing"),
+    ("25a-Abs1-S1-v2026-AufenthG104c-Abs2-permit104c-met",
+     lambda d: young(d, status="permit_104c", status_months=2), NOW, "25a", "25a.status", "met"),
+    ("25a-Abs1-S1-v2026-gestattung-closed", lambda d: young(d, status="gestattung"), NOW,
+     "25a", "25a.status", "closed"),
+    # § 25b Abs. 1 Satz 1: 'geduldet' (2015); since 2022 also § 104c; since 01.01.2026 'geduldet'
+    # with the § 104c permit extended only as § 25a/§ 25b (§ 104c Abs. 2 n.F.)
+    ("25b-Abs1-S1-v2015-permit104c-closed", lambda d: adult(d, status="permit_104c"),
+     BEFORE_CHANCEN, "25b", "25b.status", "closed"),
+    ("25b-Abs1-S1-v2022-permit104c-met", lambda d: adult(d, status="permit_104c"), CHANCEN,
+     "25b", "25b.status", "met"),
+    ("25b-Abs1-S1-v2026-AufenthG104c-Abs2-permit104c-met",
+     lambda d: adult(d, status="permit_104c"), NOW, "25b", "25b.status", "met"),
+    ("25b-Abs1-S1-v2026-gestattung-closed", lambda d: adult(d, status="gestattung"), NOW,
+     "25b", "25b.status", "closed"),
     ("25a-Abs1-S1-v2015-duldung-1month-met", lambda d: young(d, status_months=1),
      BEFORE_CHANCEN, "25a", "25a.status", "met"),
     # § 25a Abs. 1 Satz 2: benefits do not bar the permit while in school or training
