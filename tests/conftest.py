@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 from contextlib import closing
@@ -111,7 +112,11 @@ def model_path() -> str:
     if not (path / "lotse_model.json").exists():
         from index.model_install import install_model
 
-        install_model(path)
+        # test workers (pytest-xdist) start together: one converts, the others wait for it
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path.parent / ".model-install.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            install_model(path)  # a no-op once another worker has installed it
     return str(path)
 
 
