@@ -81,12 +81,10 @@ build/bandit.ok: $(shell find $(LINTED) -name '*.py') pyproject.toml $(STAMP)
 WORKERS ?= 2
 PYTEST := $(BIN)/pytest -n $(WORKERS) --dist loadfile
 
-# every check: lint, then the whole suite on SQLite, then again with every store of the
-# shared fixtures on PostgreSQL (the PostgreSQL lane, see test-postgres)
+# every check: lint, then the whole suite
 test: install lint
 	$(PYTEST) --ignore=tests/test_memory.py
 	$(BIN)/pytest tests/test_memory.py
-	$(MAKE) --no-print-directory test-postgres-suite
 
 # the fast lane: no browser, no embedding model, no drills (tests/conftest.py marks them
 # `slow`). `make test` still runs everything.
