@@ -56,6 +56,16 @@ PROCESS_TESTS = frozenset({"test_no_default_account_and_one_time_bootstrap_sec04
                            "test_schemathesis_finds_no_failure_of_any_kind"})
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """Stop this process's throw-away PostgreSQL server (tests/pgserver.py) at the end of
+    the session: a pytest-xdist worker exits without running atexit handlers."""
+    import sys
+
+    pg = sys.modules.get("pgserver")
+    if pg is not None:
+        pg.stop_server()
+
+
 def pytest_collection_modifyitems(config, items):
     """Mark what the fast lane (`make test-fast`: `-m "not slow"`) leaves out: tests that
     load the model (`model`), drive chromium (`browser`), the drills and the tests that
