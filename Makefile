@@ -8,7 +8,7 @@ HTMX_SHA256 := d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717
 HTMX := app/static/vendor/htmx.min.js
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast test-postgres lint lock catalogs extract model clean
+.PHONY: install run test test-fast test-postgres test-postgres-suite lint lock catalogs extract model clean
 
 install: $(STAMP) $(HTMX) model catalogs
 
@@ -59,27 +59,47 @@ extract: | $(STAMP)
 run: install
 	$(BIN)/lotse serve
 
-# ruff (with the import direction: banned-api per package), bandit, mypy (pyproject's baseline)
+# ruff (with the import direction: banned-api per package), bandit, mypy (pyproject's baseline).
+# ruff and mypy keep caches of their own (.ruff_cache, .mypy_cache: only changed modules are
+# checked again); bandit has none, so it runs again only when a source file, its
+# configuration (pyproject.toml) or the installed tools changed (its stamp in build/).
+LINTED := app directory index ops migrations
 lint: | $(STAMP)
-	$(BIN)/ruff check app directory index ops migrations tests
-	$(BIN)/bandit -q -c pyproject.toml -r app directory index ops migrations
+	$(BIN)/ruff check $(LINTED) tests
+	@$(MAKE) --no-print-directory build/bandit.ok
 	$(BIN)/mypy
 
+build/bandit.ok: $(shell find $(LINTED) -name '*.py') pyproject.toml $(STAMP)
+	$(BIN)/bandit -q -c pyproject.toml -r $(LINTED)
+	@mkdir -p build && touch $@
+
+# Two test workers (pytest-xdist), one per core: `make test WORKERS=4` on a bigger machine,
+# WORKERS=0 runs in this process. Tests go to the workers file by file (`loadfile`), so a
+# module's fixtures (a browser, a store, an app) are made once. Every worker has its own
+# temp dirs, ports, template store and PostgreSQL server. The heap test (test_memory.py)
+# measures its own process's heap, so it runs in a small process of its own.
+WORKERS ?= 2
+PYTEST := $(BIN)/pytest -n $(WORKERS) --dist loadfile
+
+# every check: lint, then the whole suite
 test: install lint
-	$(BIN)/pytest
+	$(PYTEST) --ignore=tests/test_memory.py
+	$(BIN)/pytest tests/test_memory.py
 
 # the fast lane: no browser, no embedding model, no drills (tests/conftest.py marks them
-# `slow`); about 3 CPU-minutes on 2 cores. `make test` still runs everything. The heap test
-# measures the process's own heap, so it runs in a small process of its own.
+# `slow`). `make test` still runs everything.
 test-fast: install lint
-	$(BIN)/pytest -m "not slow" --ignore=tests/test_memory.py
+	$(PYTEST) -m "not slow" --ignore=tests/test_memory.py
 	$(BIN)/pytest tests/test_memory.py
 
 # the whole suite again with every store of the shared fixtures (settings, make_client,
 # make_light_client) on a throw-away PostgreSQL server (tests/pgserver.py; Debian's
 # initdb/pg_ctl required, not skipped). Measured: see README, "PostgreSQL".
-test-postgres: install lint
-	LOTSE_TEST_POSTGRES=1 LOTSE_REQUIRE_POSTGRES=1 $(BIN)/pytest $(PYTEST_ARGS)
+test-postgres: install lint test-postgres-suite
+
+# (the heap test opens no store: it runs in the SQLite lane only)
+test-postgres-suite: | $(STAMP)
+	LOTSE_TEST_POSTGRES=1 LOTSE_REQUIRE_POSTGRES=1 $(PYTEST) --ignore=tests/test_memory.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var build $(HTMX)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 from contextlib import closing
@@ -53,6 +54,16 @@ PROCESS_TESTS = frozenset({"test_no_default_account_and_one_time_bootstrap_sec04
                            "test_an_import_job_survives_its_process_and_answers_on_another",
                            # a live server fuzzed by schemathesis in a process of its own
                            "test_schemathesis_finds_no_failure_of_any_kind"})
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop this process's throw-away PostgreSQL server (tests/pgserver.py) at the end of
+    the session: a pytest-xdist worker exits without running atexit handlers."""
+    import sys
+
+    pg = sys.modules.get("pgserver")
+    if pg is not None:
+        pg.stop_server()
 
 
 def pytest_collection_modifyitems(config, items):
@@ -111,7 +122,11 @@ def model_path() -> str:
     if not (path / "lotse_model.json").exists():
         from index.model_install import install_model
 
-        install_model(path)
+        # test workers (pytest-xdist) start together: one converts, the others wait for it
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path.parent / ".model-install.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            install_model(path)  # a no-op once another worker has installed it
     return str(path)
 
 

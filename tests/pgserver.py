@@ -58,6 +58,14 @@ def _start() -> dict:
     return {"port": port, "stop": stop}
 
 
+def stop_server() -> None:
+    """Stop this process's server, if it started one (conftest's pytest_sessionfinish: an
+    xdist worker ends without running atexit handlers)."""
+    if _server:
+        _server.pop("stop")()
+        _server.clear()
+
+
 def postgres_url(template: str = "") -> str:
     """A new empty database on the session's server (a copy of the database `template`
     names, if given), as an SQLAlchemy URL (psycopg 3)."""

@@ -28,11 +28,13 @@ def test_real_server_log_has_no_query_text_priv07(tmp_path):
     server.start()
     try:
         base = f"http://127.0.0.1:{server.port}"
-        assert httpx.get(f"{base}/", params={"q": "CANARY-Abschiebung-Angst"}).status_code == 200
-        httpx.get(f"{base}/api/v1/search", params={"q": "CANARY-2 schwanger"})
-        httpx.post(f"{base}/api/v1/referrals", json={
-            "kommune": "demo", "contact": "0170 5551234", "consent": True,
-            "message": "CANARY-3 Nachricht"})
+        # the server process shares the cores with the other test worker: give it time
+        with httpx.Client(timeout=60) as http:
+            assert http.get(f"{base}/", params={"q": "CANARY-Abschiebung-Angst"}).status_code == 200
+            http.get(f"{base}/api/v1/search", params={"q": "CANARY-2 schwanger"})
+            http.post(f"{base}/api/v1/referrals", json={
+                "kommune": "demo", "contact": "0170 5551234", "consent": True,
+                "message": "CANARY-3 Nachricht"})
     finally:
         server.stop()
     log = (tmp_path / "server.log").read_text(errors="replace")

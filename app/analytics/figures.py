@@ -15,7 +15,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from app.analytics.interface_figures import interface_figures
 from app.analytics.models import SearchEvent
@@ -25,8 +25,8 @@ from app.analytics.referral_figures import ROWS as REFERRAL_ROWS
 from app.analytics.referral_figures import referral_figures
 from app.analytics.writer import flush
 from app.settings import UI_LANGUAGES
-from directory import reference
-from directory.models import Kommune, Service
+from directory import offer_lists, reference
+from directory.models import Kommune
 
 #: Languages a question can be detected in (`index.signals.detect_language`).
 QUERY_LANGUAGES = ("de", "en", "ar", "fa", "tr", "uk", "ru", "ku", "ps", "ti", "ro", "bg", "fr",
@@ -228,14 +228,8 @@ def _kommunen(store) -> list[tuple[str]]:
 def _stale(view: View, services, now: dt.datetime) -> None:
     """Active offers not verified for `analytics_stale_days` (directory data, not personal)."""
     limit = now.date() - dt.timedelta(days=services.settings.analytics_stale_days)
-    q = (select(Service.kommune_id, Service.name, Service.last_verified)
-         .where(Service.status == "active", Service.scope != "national",
-                or_(Service.last_verified.is_(None), Service.last_verified < limit))
-         .order_by(Service.last_verified, Service.name))
-    if view.kommune is not None:
-        q = q.where(Service.kommune_id == view.kommune)
     with services.store.session() as s:
-        stale = list(s.execute(q))
+        stale = offer_lists.unverified(s, limit, view.kommune)
     if view.kommune is not None:
         view.stale_offers = [(name, verified) for _, name, verified in stale]
         cells, _total = protect_column([len(stale)], view.k)

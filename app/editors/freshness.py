@@ -16,16 +16,16 @@ page shows editors how many of their offers are due. The routes are in
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
-from sqlalchemy import func, select
 
 from app.i18n import staff_ngettext
 from app.staff.auth import Staff
 from app.staff.scope import kommune_filter
-from directory import editing
-from directory.models import Service
+from directory import offer_lists
+from directory.offer_lists import ListedOffer
 
 STALE_MONTHS = 12
 LIST_LIMIT = 200  # the oldest first; the total is shown
@@ -36,19 +36,16 @@ def today() -> dt.date:
     return dt.datetime.now(BERLIN).date()
 
 
-def stale(s, staff: Staff, kommune: str | None = None):
+def stale(s, staff: Staff, kommune: str | None = None) -> list[ListedOffer]:
     if staff.state_wide:
-        return editing.stale(s, today(), kommune, STALE_MONTHS, all_kommunen=not kommune,
-                             limit=LIST_LIMIT)
-    return editing.stale(s, today(), staff.kommune_id, STALE_MONTHS, limit=LIST_LIMIT)
+        return offer_lists.stale(s, today(), kommune, STALE_MONTHS, all_kommunen=not kommune,
+                                 limit=LIST_LIMIT)
+    return offer_lists.stale(s, today(), staff.kommune_id, STALE_MONTHS, limit=LIST_LIMIT)
 
 
 def count(s, staff: Staff, kommune: str | None = None) -> int:
-    stmt = select(func.count(Service.id)).where(editing.stale_condition(today(), STALE_MONTHS),
-                                               kommune_filter(staff, Service.kommune_id))
-    if kommune and staff.state_wide:
-        stmt = stmt.where(Service.kommune_id == kommune)
-    return s.scalar(stmt) or 0
+    return offer_lists.stale_count(s, today(), STALE_MONTHS, partial(kommune_filter, staff),
+                                   kommune if staff.state_wide else None)
 
 
 def stale_note(request: Request, staff: Staff):

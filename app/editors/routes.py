@@ -13,11 +13,12 @@ lets the editor save over it deliberately.
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 
 from app import i18n
 from app.cards import card
@@ -31,8 +32,8 @@ from app.staff.scope import get_scoped, kommune_filter
 from app.staff.web import render_staff
 from app.web.deps import ServicesDep
 from app.web.rendering import env, hx_redirect
-from directory import drafts, editing
-from directory.models import Attribute, Kommune, Service, TaxonomyTerm
+from directory import drafts, editing, offer_lists
+from directory.models import Kommune, Service
 from directory.reference import office_kinds, taxonomy
 
 router = APIRouter(include_in_schema=False)
@@ -121,23 +122,14 @@ def offer_list(request: Request, services: ServicesDep, staff: Staff = Depends(E
                topic: str | None = Query(None, max_length=60),
                status: str | None = Query(None, max_length=20),
                review: str | None = Query(None, max_length=5)):
-    store = services.store
-    stmt = (select(Service, Kommune.name).outerjoin(Kommune, Kommune.id == Service.kommune_id)
-            .options(selectinload(Service.translations))
-            .where(kommune_filter(staff, Service.kommune_id)))
-    if q and q.strip():
-        stmt = stmt.where(func.lower(Service.name).contains(q.strip().lower()))
-    if kommune and staff.state_wide:
-        stmt = stmt.where(or_(Service.kommune_id == kommune, Service.scope == kommune))
-    if topic:
-        stmt = stmt.where(Service.id.in_(
-            select(Attribute.link_id).join(TaxonomyTerm).where(TaxonomyTerm.code == topic)))
-    stmt = stmt.where(Service.status == (status if status in drafts.STATUSES else "active"))
-    with store.session() as s:
-        total = s.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = [(svc.id, svc.name, kname, svc.last_verified, svc.temporarily_closed,
-                 sum(t.needs_review for t in svc.translations))
-                for svc, kname in s.execute(stmt.order_by(Service.name).limit(LIST_LIMIT))]
+    with services.store.session() as s:
+        total, listed = offer_lists.listed(
+            s, partial(kommune_filter, staff),
+            status=status if status in drafts.STATUSES else "active",
+            name=(q or "").strip(), kommune=kommune if staff.state_wide else None,
+            topic=topic, limit=LIST_LIMIT)
+    rows = [(o.id, o.name, o.kommune_name, o.last_verified, o.temporarily_closed,
+             o.needs_review) for o in listed]
     if review:
         rows = [r for r in rows if r[5]]
     return render_staff(request, staff, "staff/offers.html", {
@@ -154,15 +146,13 @@ def stale_list(request: Request, services: ServicesDep, staff: Staff = Depends(E
                kommune: str | None = Query(None, max_length=60)):
     store = services.store
     with store.session() as s:
-        rows = [{"id": svc.id, "name": svc.name, "kommune": svc.kommune_id,
-                 "verified": svc.last_verified,
-                 "languages": sorted(t.lang for t in svc.translations),
-                 "review": sum(bool(t.needs_review) for t in svc.translations)}
-                for svc in freshness.stale(s, staff, kommune if staff.state_wide else None)]
+        due = freshness.stale(s, staff, kommune if staff.state_wide else None)
         total = freshness.count(s, staff, kommune)
         names = dict(s.execute(select(Kommune.id, Kommune.name)).all())
-        asked = queue.asked(s, [r["id"] for r in rows])
-        confirmed = request.query_params.get("confirmed", "")
+        asked = queue.asked(s, [o.id for o in due])
+    confirmed = request.query_params.get("confirmed", "")
+    rows = [{"id": o.id, "name": o.name, "kommune": o.kommune_id, "verified": o.last_verified,
+             "languages": list(o.languages), "review": o.needs_review} for o in due]
     return render_staff(request, staff, "staff/offers_stale.html", {
         "rows": rows, "total": total, "names": names, "months": freshness.STALE_MONTHS,
         "kommune": kommune or "", "asked": asked,
