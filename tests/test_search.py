@@ -218,5 +218,5 @@ def test_quality_on_the_held_out_half(services):
     r = quality(services, load_queries(OWN / "own.heldout.jsonl"))
     assert r["overall"]["r3"] >= 0.93 and r["overall"]["r1"] >= 0.85
     assert min(v["r3"] for v in r["languages"].values()) >= 0.8
-    assert r["crisis_recall"] >= 0.85 and r["crisis_false_alarm_rate"] <= 0.05
+    assert r["crisis_recall"] >= 0.9 and r["crisis_false_alarm_rate"] <= 0.05
     assert r["out_of_scope_not_confident"] >= 0.9 and r["ordinary_confident"] >= 0.9
