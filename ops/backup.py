@@ -15,10 +15,13 @@ a scratch store and compares integrity and row counts.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import sqlite3
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -62,17 +65,50 @@ def _libpq(url: str) -> tuple[str, dict[str, str]]:
 def counts(url: str) -> dict[str, int]:
     """Rows per table (Alembic's bookkeeping included; Procrastinate's tables not: their
     rows change with every tick while workers run, and the jobs are in `job`)."""
-    from sqlalchemy import create_engine, func, inspect, select, table
+    from sqlalchemy import create_engine
 
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            names = sorted(n for n in inspect(conn).get_table_names()
-                           if not n.startswith("procrastinate_"))
-            return {n: conn.execute(select(func.count()).select_from(table(n))).scalar_one()
-                    for n in names}
+            return _counts(conn)
     finally:
         engine.dispose()
+
+
+def _counts(conn) -> dict[str, int]:
+    from sqlalchemy import func, inspect, select, table
+
+    names = sorted(n for n in inspect(conn).get_table_names()
+                   if not n.startswith("procrastinate_"))
+    return {n: conn.execute(select(func.count()).select_from(table(n))).scalar_one()
+            for n in names}
+
+
+def _pg_dump(url: str, out: Path) -> dict[str, int]:
+    """`pg_dump` of the database at `url` into `out`, and the row counts of exactly what it
+    dumped: both read one snapshot (exported by a repeatable-read transaction), so rows
+    written meanwhile are in neither."""
+    from sqlalchemy import create_engine, text
+
+    from directory.db import private_file
+
+    conn_str, env = _libpq(url)
+    private_file(out)  # pg_dump keeps the mode of a file that exists
+    engine = create_engine(url, isolation_level="REPEATABLE READ")
+    try:
+        with engine.connect() as conn:
+            snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+            run = subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner",
+                                  f"--snapshot={snapshot}", f"--file={out}",
+                                  f"--dbname={conn_str}"],
+                                 capture_output=True, text=True, env=env)
+            if run.returncode:
+                raise BackupError(f"pg_dump failed: {run.stderr.strip()[:300]}")
+            tables = _counts(conn)
+            conn.rollback()
+    finally:
+        engine.dispose()
+    return tables
 
 
 def _sqlite_check(path: Path) -> str:
@@ -102,7 +138,6 @@ def backup(url: str, out: Path) -> dict:
     """Copy the store at `url` to `out`; returns what was checked."""
     from sqlalchemy.engine import make_url
 
-    from directory.db import private_file
 
     out.parent.mkdir(parents=True, exist_ok=True)
     path = _sqlite_path(url)
@@ -119,20 +154,13 @@ def backup(url: str, out: Path) -> dict:
         tmp.replace(out)  # a half-written backup never carries the final name
         tables = counts(f"sqlite:///{out}")
     elif make_url(url).drivername.startswith("postgresql"):
-        conn, env = _libpq(url)
-        private_file(out)  # pg_dump keeps the mode of a file that exists
-        run = subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner",
-                              f"--file={out}", f"--dbname={conn}"],
-                             capture_output=True, text=True, env=env)
-        if run.returncode:
-            raise BackupError(f"pg_dump failed: {run.stderr.strip()[:300]}")
+        tables = _pg_dump(url, out)
         listed = subprocess.run([_pg_tool("pg_restore"), "--list", str(out)],
                                 capture_output=True, text=True)
         integrity = "ok" if listed.returncode == 0 and "TABLE DATA" in listed.stdout else \
             f"pg_restore --list failed: {listed.stderr.strip()[:300]}"
         if integrity != "ok":
             raise BackupError(integrity)
-        tables = counts(url)
     else:
         raise BackupError(f"no backup method for {make_url(url).drivername}")
     return {"file": str(out), "bytes": out.stat().st_size, "integrity_check": integrity,
@@ -158,6 +186,10 @@ def restore(url: str, file: Path, force: bool = False) -> dict:
         _sqlite_copy(file, path)
         integrity = _sqlite_check(path)
     else:
+        if not force and counts(url):
+            shown = make_url(url).render_as_string(hide_password=True)
+            raise BackupError(f"{shown} exists and has tables; stop the app and use --force "
+                              "to replace it")
         conn, env = _libpq(url)
         args = [_pg_tool("pg_restore"), "--no-owner", "--single-transaction",
                 "--exit-on-error", f"--dbname={conn}", str(file)]
@@ -171,12 +203,44 @@ def restore(url: str, file: Path, force: bool = False) -> dict:
             "integrity_check": integrity, "rows": counts(url)}
 
 
+@contextmanager
+def _scratch(url: str, tmp: Path) -> Iterator[str]:
+    """A scratch store for the drill: a SQLite file for a SQLite store; for PostgreSQL a
+    new database on the same server, dropped afterwards (the role needs CREATEDB; else
+    name one with --scratch-url)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if _sqlite_path(url) is not None or not u.drivername.startswith("postgresql"):
+        yield f"sqlite:///{tmp / 'restored.db'}"
+        return
+    name = f"{u.database}_drill_{secrets.token_hex(4)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        raise BackupError(f"could not create a scratch database ({type(exc).__name__}); "
+                          "name one with --scratch-url") from exc
+    try:
+        yield u.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
 def drill(url: str, scratch_url: str | None = None) -> dict:
     """Back up `url`, restore into a scratch store, compare: the restore drill."""
     with tempfile.TemporaryDirectory(prefix="lotse-backup-") as tmp:
         made = backup(url, Path(tmp) / "store.backup")
-        target = scratch_url or f"sqlite:///{Path(tmp) / 'restored.db'}"
-        back = restore(target, Path(made["file"]))
+        if scratch_url:
+            back = restore(scratch_url, Path(made["file"]))
+        else:
+            with _scratch(url, Path(tmp)) as target:
+                back = restore(target, Path(made["file"]))
     same = made["rows"] == back["rows"]
     return {"backup_bytes": made["bytes"], "integrity_check": back["integrity_check"],
             "rows": sum(made["rows"].values()), "same_counts": same,

@@ -10,26 +10,17 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from storekit import ON_POSTGRES, new_store
 
 from app.main import create_app, open_store, start
 from app.services import Services, encoder_for
 from app.settings import Settings, default_model_dir
 from index.engine import SearchEngine
 
-#: `LOTSE_TEST_POSTGRES=1` (`make test-postgres`): every store the shared fixtures make
-#: (`settings`, `make_client`, `make_light_client`) is a database of a throw-away
-#: PostgreSQL server (tests/pgserver.py) instead of a SQLite file in the data dir
-ON_POSTGRES = os.environ.get("LOTSE_TEST_POSTGRES") == "1"
-
-
-def new_store() -> dict:
-    """Settings overrides for a new empty store: a PostgreSQL database in the PostgreSQL
-    lane, none (SQLite in the data dir) otherwise."""
-    if not ON_POSTGRES:
-        return {}
-    from pgserver import postgres_url
-
-    return {"database_url": postgres_url()}
+# ON_POSTGRES, `LOTSE_TEST_POSTGRES=1` (`make test-postgres`): every store the shared
+# fixtures make (`settings`, `make_client`, `make_light_client`) is a database of a
+# throw-away PostgreSQL server (tests/pgserver.py) instead of a SQLite file in the data dir
+# (tests/storekit.py: `store_env` for child processes, `sqlite_only` for SQLite's file)
 
 
 # Many tests ask questions through one app as the same client address; the per-IP search
@@ -69,8 +60,13 @@ def pytest_sessionfinish(session, exitstatus):
 def pytest_collection_modifyitems(config, items):
     """Mark what the fast lane (`make test-fast`: `-m "not slow"`) leaves out: tests that
     load the model (`model`), drive chromium (`browser`), the drills and the tests that
-    start `lotse` or a server process; all of them as `slow`."""
+    start `lotse` or a server process; all of them as `slow`. In the PostgreSQL lane, skip
+    the tests about SQLite's file (`sqlite_only`, tests/storekit.py)."""
     for item in items:
+        only = item.get_closest_marker("sqlite_only")
+        if ON_POSTGRES and only is not None:
+            item.add_marker(pytest.mark.skip(
+                reason=f"about SQLite's file: {only.kwargs.get('reason', '')}"))
         if item.path.name in DRILLS or item.originalname in PROCESS_TESTS:
             item.add_marker(pytest.mark.slow)
         names = set(getattr(item, "fixturenames", ()))
@@ -197,6 +193,19 @@ def copy_store(template: Path, data_dir: Path) -> None:
     with closing(sqlite3.connect(template)) as src, \
             closing(sqlite3.connect(data_dir / template.name)) as dst:
         src.backup(dst)
+
+
+def store_copy(template: Settings, data_dir: Path) -> Settings:
+    """Settings (no model) for a new store that is a copy of the template store, on the
+    lane's engine: a SQLite file in `data_dir`, or a PostgreSQL database."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if ON_POSTGRES:
+        from pgserver import clone_database
+
+        return Settings(data_dir=data_dir, model="",
+                        database_url=clone_database(template.database_url))
+    copy_store(template.data_dir / "lotse.db", data_dir)
+    return Settings(data_dir=data_dir, model="")
 
 
 @pytest.fixture

@@ -50,12 +50,13 @@ def _start() -> dict:
         check=True, capture_output=True, cwd=root)
 
     def stop() -> None:
+        atexit.unregister(stop)  # once: at the session's end or at exit, not both
         subprocess.run(_as_server_user([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]),
                        capture_output=True, cwd=root)
         shutil.rmtree(root, ignore_errors=True)
 
     atexit.register(stop)
-    return {"port": port, "stop": stop}
+    return {"port": port, "stop": stop, "data": data}
 
 
 def stop_server() -> None:
@@ -81,6 +82,24 @@ def postgres_url(template: str = "") -> str:
         conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     admin.dispose()
     return f"{base}/{name}"
+
+
+def database_files(url: str) -> list[Path]:
+    """The files that hold the database `url` names (on this session's server), after a
+    checkpoint has written every changed page: its directory under base/ and the WAL."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("CHECKPOINT"))
+            oid = conn.execute(text(
+                "SELECT oid FROM pg_database WHERE datname = current_database()")).scalar()
+    finally:
+        engine.dispose()
+    data = _server["data"]
+    return sorted(p for d in (data / "base" / str(oid), data / "pg_wal")
+                  for p in d.iterdir() if p.is_file())
 
 
 def clone_database(url: str) -> str:

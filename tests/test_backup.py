@@ -12,6 +12,7 @@ import threading
 import pytest
 from pgserver import postgres_url
 from sqlalchemy import select
+from storekit import new_store, store_env
 
 from app.keyring import open_keyring
 from app.main import open_store
@@ -53,10 +54,11 @@ def test_backup_while_writing_then_restore_same_counts_no_plaintext(make_light_c
     data = (tmp_path / "b" / "store.backup").read_bytes()
     assert CANARY.encode() not in data and b"0170 55" not in data  # ciphertext only
     assert not list((tmp_path / "b").glob("*.part"))
-    target = Settings(data_dir=tmp_path / "restored", model="")
+    target = Settings(data_dir=tmp_path / "restored", model="", **new_store())
     back = restore(target.resolved_database_url, tmp_path / "b" / "store.backup")
     assert back["integrity_check"] == "ok" and back["rows"] == made["rows"]
     # the restored store opens, and with the key file kept apart its fields decrypt
+    (tmp_path / "restored").mkdir(exist_ok=True)  # PostgreSQL: the data dir is not made
     (tmp_path / "restored" / "keyring.json").write_bytes(
         (settings.data_dir / "keyring.json").read_bytes())
     store = open_store(target)
@@ -88,8 +90,7 @@ def test_the_drill_on_postgres(make_light_client):
 def test_lotse_backup_drill_and_restore_commands(make_light_client, tmp_path):
     c = make_light_client()
     referral(c)
-    env = {"LOTSE_DATA_DIR": str(c.app.state.settings.data_dir), "LOTSE_MODEL": "",
-           "PATH": "/usr/bin:/bin"}
+    env = store_env(c.app.state.settings, LOTSE_MODEL="", PATH="/usr/bin:/bin")
     run = subprocess.run([sys.executable, "-m", "ops.cli", "backup", "--drill"],
                          capture_output=True, text=True, env=env, timeout=300)
     assert run.returncode == 0, run.stderr
@@ -97,7 +98,8 @@ def test_lotse_backup_drill_and_restore_commands(make_light_client, tmp_path):
     out = tmp_path / "cli.backup"
     assert subprocess.run([sys.executable, "-m", "ops.cli", "backup", str(out)],
                           capture_output=True, env=env, timeout=300).returncode == 0
-    into = {**env, "LOTSE_DATA_DIR": str(tmp_path / "new")}
+    into = store_env(Settings(data_dir=tmp_path / "new", model="", **new_store()),
+                     LOTSE_MODEL="", PATH="/usr/bin:/bin")
     run = subprocess.run([sys.executable, "-m", "ops.cli", "restore", str(out)],
                          capture_output=True, text=True, env=into, timeout=300)
     assert run.returncode == 0, run.stderr

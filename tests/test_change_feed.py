@@ -1,8 +1,9 @@
 """The change feed: every write path of an offer records its change in the write's
 transaction, and another process's follower brings its index and offers up to date.
 
-"Process 2" here is a second `Store` on the same SQLite file with its own engine and
-`Follower` (own connections, own index), as a second `lotse serve` has; the two-process
+"Process 2" here is a second `Store` on the same store (SQLite file, or database in the
+PostgreSQL lane) with its own engine and `Follower` (own connections, own index), as a
+second `lotse serve` has; the two-process
 test with real `lotse serve` processes is tests/test_two_processes.py. Write paths:
 the editors' form (update, phone change), archive and restore, a new offer, undo,
 the import from the upload page, `lotse import`, `lotse restore`, and the demo load.
@@ -13,9 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from conftest import copy_store
+from conftest import store_copy
 from sqlalchemy import select
 from staffkit import csrf_of
+from storekit import store_env
 from test_hsds_upload import ROW, _finished, _upload, _xlsx
 from test_offer_pages import demo_offer_id, editor, form_of, new_offer, post, snapshot
 
@@ -23,7 +25,6 @@ from app.editors.actions import choices
 from app.jobs import Feed
 from app.main import open_store
 from app.services import Services
-from app.settings import Settings
 from directory import changes, editing
 from directory.editing import Actor, version
 from directory.models import OfferChange, Service
@@ -139,8 +140,7 @@ def test_import_from_the_upload_page_reaches_the_other_process(make_light_client
 
 
 def test_lotse_import_reaches_a_running_app(tmp_path, light_template, monkeypatch):
-    settings = Settings(data_dir=tmp_path / "d", model="")
-    copy_store(light_template.data_dir / "lotse.db", settings.data_dir)
+    settings = store_copy(light_template, tmp_path / "d")
     store = open_store(settings)
     engine = SearchEngine(None)
     services = Services(settings, store, engine, ready=True)
@@ -148,8 +148,10 @@ def test_lotse_import_reaches_a_running_app(tmp_path, light_template, monkeypatc
     engine.build(store.offers())
     sheet = tmp_path / "angebote.xlsx"
     sheet.write_bytes(_xlsx([{**ROW, "Name des Angebots": "Schachtreff Probehausen"}]))
-    monkeypatch.setenv("LOTSE_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("LOTSE_MODEL", "")
+    monkeypatch.delenv("LOTSE_DATABASE_URL", raising=False)
+    for name, value in store_env(settings, LOTSE_MODEL="").items():  # `lotse import`'s
+        if name.startswith("LOTSE_"):
+            monkeypatch.setenv(name, value)
     assert cli.main(["import", str(sheet), "--kommune", "demo"]) == 0
     running.poll()
     hits = engine.search("Schachtreff", kommune="demo").results
@@ -158,8 +160,7 @@ def test_lotse_import_reaches_a_running_app(tmp_path, light_template, monkeypatc
 
 
 def test_restore_makes_every_process_compare_all_offers(tmp_path, light_template, capsys):
-    settings = Settings(data_dir=tmp_path / "d", model="")
-    copy_store(light_template.data_dir / "lotse.db", settings.data_dir)
+    settings = store_copy(light_template, tmp_path / "d")
     url = settings.resolved_database_url
     p2 = Other(url)
     backup = tmp_path / "b.db"

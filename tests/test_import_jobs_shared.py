@@ -2,7 +2,6 @@
 ends before it runs, is run by a worker in another real process, and its page answers
 (and applies) on a third instance; other staff still get 404."""
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -10,6 +9,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 from staffkit import add_user, csrf_of, login
+from storekit import store_env
 from test_hsds_upload import ROW, _finished, _upload, _xlsx
 
 from app.main import create_app, open_store
@@ -54,12 +54,10 @@ def test_an_import_job_survives_its_process_and_answers_on_another(make_light_cl
     assert login(one, "edi", secret).status_code == 303
     url = _upload(one, csrf_of(one), _xlsx([ROW])).headers["location"]
     one.close()
-    env = {**os.environ, "LOTSE_DATA_DIR": str(settings.data_dir), "LOTSE_MODEL": ""}
-    if settings.database_url:  # the PostgreSQL lane: the worker runs on Procrastinate
-        env["LOTSE_DATABASE_URL"] = settings.database_url
-    done = subprocess.run([sys.executable, "-c", WORKER], env=env, cwd=ROOT, check=True,
+    env = store_env(settings, LOTSE_MODEL="")  # PostgreSQL lane: Procrastinate's worker
+    done = subprocess.run([sys.executable, "-c", WORKER], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
-    assert done.stdout.strip() == "1"
+    assert done.returncode == 0 and done.stdout.strip() == "1", done.stderr[-3000:]
 
     two = instance(settings)
     assert login(two, "edi", secret, step=1).status_code == 303

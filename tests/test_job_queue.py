@@ -18,6 +18,7 @@ import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
+from storekit import store_env
 from test_outbox import free_port
 
 from app.jobs import TASKS, Worker
@@ -170,9 +171,8 @@ def test_two_worker_processes_send_each_of_20_mails_exactly_once(make_light_clie
             s.get(Kommune, "demo").case_management_email = "kim@kreis-musterland.example"
             for _ in range(20):
                 notify.queue_new_referral(s, settings, "demo")
-        env = {**os.environ, "LOTSE_DATA_DIR": str(settings.data_dir), "LOTSE_MODEL": "",
-               "LOTSE_SMTP_HOST": "127.0.0.1", "LOTSE_SMTP_PORT": str(port),
-               "LOTSE_JOBS_INTERVAL_SECONDS": "0.05"}
+        env = store_env(settings, LOTSE_MODEL="", LOTSE_SMTP_HOST="127.0.0.1",
+                        LOTSE_SMTP_PORT=str(port), LOTSE_JOBS_INTERVAL_SECONDS="0.05")
         go = tmp_path / "go"
         procs = [subprocess.Popen([sys.executable, "-c", WORKER, mode, str(go)], env=env,
                                   cwd=ROOT) for _ in range(2)]

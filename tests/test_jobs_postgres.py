@@ -12,7 +12,6 @@ process (`lotse serve` with its worker) and answers its status and apply there."
 from __future__ import annotations
 
 import email
-import os
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from pgserver import postgres_url
+from storekit import store_env
 from test_job_queue import ROOT, WORKER, SlowSink
 from test_outbox import free_port
 from test_shared_limits import refer, second_instance
@@ -67,9 +67,8 @@ def test_two_worker_processes_send_each_mail_once_on_postgres(pg_url, make_light
             s.get(Kommune, "demo").case_management_email = "kim@kreis-musterland.example"
             for _ in range(20):
                 notify.queue_new_referral(s, settings, "demo")
-        env = {**os.environ, "LOTSE_DATA_DIR": str(settings.data_dir), "LOTSE_MODEL": "",
-               "LOTSE_DATABASE_URL": pg_url, "LOTSE_SMTP_HOST": "127.0.0.1",
-               "LOTSE_SMTP_PORT": str(port), "LOTSE_JOBS_INTERVAL_SECONDS": "0.05"}
+        env = store_env(settings, LOTSE_MODEL="", LOTSE_SMTP_HOST="127.0.0.1",
+                        LOTSE_SMTP_PORT=str(port), LOTSE_JOBS_INTERVAL_SECONDS="0.05")
         go = tmp_path / "go"
         procs = [subprocess.Popen([sys.executable, "-c", WORKER, "direct", str(go)], env=env,
                                   cwd=ROOT) for _ in range(2)]
@@ -293,10 +292,9 @@ def test_two_lotse_workers_send_each_of_20_mails_once_on_procrastinate(
             s.get(Kommune, "demo").case_management_email = "kim@kreis-musterland.example"
             for _ in range(20):
                 notify.queue_new_referral(s, settings, "demo")
-        env = {**os.environ, "LOTSE_DATA_DIR": str(settings.data_dir),
-               "LOTSE_MODEL": str(tmp_path / "no-model"), "LOTSE_DATABASE_URL": pg_url,
-               "LOTSE_SMTP_HOST": "127.0.0.1", "LOTSE_SMTP_PORT": str(port),
-               "LOTSE_JOBS_INTERVAL_SECONDS": "1", "LOTSE_ANALYTICS_MAINTENANCE_MINUTES": "0"}
+        env = store_env(settings, LOTSE_MODEL=str(tmp_path / "no-model"),
+                        LOTSE_SMTP_HOST="127.0.0.1", LOTSE_SMTP_PORT=str(port),
+                        LOTSE_JOBS_INTERVAL_SECONDS="1", LOTSE_ANALYTICS_MAINTENANCE_MINUTES="0")
         procs = [subprocess.Popen([LOTSE, "worker"], env=env, cwd=ROOT,
                                   stdout=(tmp_path / f"w{i}.log").open("wb"),
                                   stderr=subprocess.STDOUT) for i in (1, 2)]

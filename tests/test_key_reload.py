@@ -4,7 +4,6 @@ referral becomes unreadable, new writes end under the new key, the old key is re
 key file older than the data gives a clear 503 page and a log line, never a 500."""
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -13,10 +12,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 from staffkit import add_user, login
+from storekit import new_store, store_env
 
 from app.keyring import Keyring, key_path
 from app.referrals.models import Referral
 from app.referrals.rotation import keys_in_use
+from app.settings import Settings
 
 CANARY = "Rotationstest-Name"
 BIN = Path(sys.executable).parent / "lotse"
@@ -63,7 +64,7 @@ def test_rotation_while_this_process_serves_logins_and_reads(make_light_client):
         store = c.app.state.services.store
         with store.session() as s:
             ids = list(s.scalars(select(Referral.id)))
-        env = {**os.environ, "LOTSE_DATA_DIR": str(settings.data_dir), "LOTSE_MODEL": ""}
+        env = store_env(settings, LOTSE_MODEL="")
         proc = subprocess.Popen([str(BIN), "keys", "rotate", "--settle", "1.5"], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         logins = reads = failed_logins = unreadable = written = 0
@@ -124,14 +125,15 @@ def test_a_running_server_takes_the_new_key_on_sighup(tmp_path):
     from directory.store import Store
     from ops.drill import HOST, Server, body, free_port
 
-    server = Server(tmp_path, free_port())
+    own = Settings(data_dir=tmp_path, model="", **new_store())  # the lane's store
+    server = Server(tmp_path, free_port(), own.database_url)
     server.env["LOTSE_KEY_CHECK_SECONDS"] = "3600"  # only SIGHUP (or an unknown key) reloads
     server.start(timeout=120)
     url = f"http://{HOST}:{server.port}/api/v1/referrals"
     try:
         assert httpx.post(url, json=body(1), timeout=30).status_code == 201
-        env = {**os.environ, "LOTSE_DATA_DIR": str(tmp_path), "LOTSE_MODEL": ""}
-        subprocess.run([str(BIN), "keys", "rotate", "--settle", "0", "--keep-old"], env=env,
+        subprocess.run([str(BIN), "keys", "rotate", "--settle", "0", "--keep-old"],
+                       env=store_env(own, LOTSE_MODEL=""),
                        check=True, capture_output=True, timeout=120)
         assert httpx.post(url, json=body(2), timeout=30).status_code == 201  # not noticed yet
         server.proc.send_signal(signal.SIGHUP)
@@ -140,7 +142,7 @@ def test_a_running_server_takes_the_new_key_on_sighup(tmp_path):
         assert server.proc.poll() is None  # SIGHUP reloads keys, it does not end the server
     finally:
         server.stop()
-    store = Store(f"sqlite:///{tmp_path / 'lotse.db'}")
+    store = Store(own.resolved_database_url)
     with store.session() as s:
         kids = [Keyring.key_id(r.name)
                 for r in s.scalars(select(Referral).order_by(Referral.created_at))]

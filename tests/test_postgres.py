@@ -72,3 +72,44 @@ def test_long_lock_gives_503_and_keeps_the_input_on_postgres(pg_url, make_light_
     with store.session() as s:
         assert s.scalar(select(func.count(Referral.id))) == 1
         assert audit.verify(s)[0]  # the audit chain holds on PostgreSQL too
+
+
+def test_disk_full_gives_503_keeps_no_row_and_readyz_fails_on_postgres(pg_url,
+                                                                       make_light_client):
+    """PostgreSQL's own `disk_full` error (SQLSTATE 53100, what a full tablespace raises),
+    through the real driver: the write is refused with 503 and no partial row, the
+    question page keeps the question, /readyz fails until a write succeeds again."""
+    from fastapi.testclient import TestClient
+
+    c = make_light_client(database_url=pg_url)
+    assert c.get("/readyz").status_code == 200
+    other = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with other.connect() as conn:
+        conn.execute(text(
+            "CREATE FUNCTION disk_is_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'could not extend file: No space left on device' "
+            "USING ERRCODE = 'disk_full'; END $$"))
+        for table in ("referral", "conversation"):
+            conn.execute(text(f"CREATE TRIGGER full_{table} BEFORE INSERT OR UPDATE ON {table} "
+                              "FOR EACH ROW EXECUTE FUNCTION disk_is_full()"))
+    body = {"kommune": "demo", "contact": "0170 1234567", "consent": True,
+            "message": "x" * 4000, "name": "Disk Full"}
+    r = c.post("/api/v1/referrals", json=body)
+    assert r.status_code == 503 and r.json()["detail"] and r.headers["retry-after"]
+    visitor = TestClient(c.app, base_url="https://testserver")
+    page = visitor.get("/", params={"q": "VOLL-7 Wohnung gesucht", "lang": "de",
+                                    "kommune": "demo"})
+    assert page.status_code == 503 and "VOLL-7" in page.text
+    assert '<form method="post"' in page.text and page.headers["retry-after"]
+    ready = c.get("/readyz")
+    assert ready.status_code == 503 and ready.json()["writes"] is False
+    store = c.app.state.services.store
+    with store.session() as s:
+        assert s.scalar(select(func.count(Referral.id))) == 0
+    with other.connect() as conn:  # space again
+        conn.execute(text("DROP FUNCTION disk_is_full() CASCADE"))
+    other.dispose()
+    assert c.post("/api/v1/referrals", json=body).status_code == 201
+    assert c.get("/readyz").status_code == 200
+    with store.session() as s:
+        assert s.scalar(select(func.count(Referral.id))) == 1

@@ -8,7 +8,7 @@ the store holds them after seeding (what the web pre-check applies)."""
 from __future__ import annotations
 
 import pytest
-from conftest import new_store
+from storekit import new_store
 
 from app.main import open_store
 from app.precheck import repository

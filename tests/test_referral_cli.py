@@ -2,12 +2,12 @@
 with --personal, and both audited (PRIV-13)."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from sqlalchemy import select
+from storekit import store_env
 
 from app.staff.models import AuditEntry
 
@@ -20,7 +20,7 @@ def test_referrals_list_json_is_audited(make_light_client):
                                           "consent": True, "name": "Listen-Canary",
                                           "topics": ["wohnen"]})
     reference = r.json()["reference"]
-    env = {**os.environ, "LOTSE_DATA_DIR": str(c.app.state.settings.data_dir)}
+    env = store_env(c.app.state.settings)
 
     def lotse(*args):
         out = subprocess.run([str(BIN), "referrals", "list", *args], env=env,

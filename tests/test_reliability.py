@@ -8,6 +8,7 @@ import sqlite3
 
 import httpx
 from sqlalchemy import event, func, select
+from storekit import sqlite_only
 
 from app.referrals.models import Referral
 from ops.drill import Server, free_port, run_drill
@@ -55,6 +56,8 @@ def count(c):
         return s.scalar(select(func.count(Referral.id)))
 
 
+@sqlite_only("a writer holds SQLite's file lock; twin: test_postgres.py::"
+             "test_long_lock_gives_503_and_keeps_the_input_on_postgres")
 def test_long_lock_gives_503_and_keeps_the_input_rel07(make_light_client):
     c = make_light_client()
     data = form_data(c)
@@ -82,6 +85,8 @@ def test_long_lock_gives_503_and_keeps_the_input_rel07(make_light_client):
     assert again.status_code == 201 and count(c) == 1
 
 
+@sqlite_only("the file may not grow (max_page_count); twin: test_postgres.py::"
+             "test_disk_full_gives_503_keeps_no_row_and_readyz_fails_on_postgres")
 def test_disk_full_gives_503_and_no_partial_row_rel07(make_light_client):
     c = make_light_client()
     store = c.app.state.services.store

@@ -13,6 +13,7 @@ import stat
 
 from sqlalchemy import event, select, text
 from staffkit import add_user, csrf_of, login
+from storekit import sqlite_only
 
 from app.i18n import translations
 from app.referrals.models import ReferralNote
@@ -105,6 +106,8 @@ def _fill_up(store) -> None:
     return full
 
 
+@sqlite_only("the file may not grow (max_page_count); twin: test_postgres.py::"
+             "test_disk_full_gives_503_keeps_no_row_and_readyz_fails_on_postgres")
 def test_disk_full_gives_503_with_the_question_and_readyz_fails(make_light_client):
     c = make_light_client()
     store = c.app.state.services.store

@@ -1,6 +1,5 @@
 """Accounts: no default account, one-time CLI bootstrap (SEC-04), Kommune-scoped admin pages."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -8,41 +7,43 @@ from pathlib import Path
 import pyotp
 from sqlalchemy import select
 from staffkit import PASSWORD, add_user, csrf_of, login, staff_client
+from storekit import new_store, store_env
 
+from app.settings import Settings
 from app.staff.models import StaffUser
 
 BIN = Path(sys.executable).parent / "lotse"
 
 
-def lotse(args, data_dir, stdin=""):
-    env = {**os.environ, "LOTSE_DATA_DIR": str(data_dir)}
-    return subprocess.run([str(BIN), *args], env=env, input=stdin, capture_output=True,
-                          text=True, timeout=120)
+def lotse(args, settings, stdin=""):
+    return subprocess.run([str(BIN), *args], env=store_env(settings), input=stdin,
+                          capture_output=True, text=True, timeout=120)
 
 
 def test_no_default_account_and_one_time_bootstrap_sec04(tmp_path, make_light_client):
     c = make_light_client()
     with c.app.state.services.store.session() as s:
         assert s.scalar(select(StaffUser)) is None  # a new store has no account at all
+    own = Settings(data_dir=tmp_path, model="", **new_store())  # the CLI's own new store
 
-    r = lotse(["user", "add", "chefin", "--role", "editor", "--password-stdin"], tmp_path,
+    r = lotse(["user", "add", "chefin", "--role", "editor", "--password-stdin"], own,
               PASSWORD + "\n")
     assert r.returncode == 2 and "admin" in r.stderr  # the first account is an admin
-    r = lotse(["user", "add", "chefin", "--password-stdin"], tmp_path, "password\n")
+    r = lotse(["user", "add", "chefin", "--password-stdin"], own, "password\n")
     assert r.returncode == 2 and "verbreitet" in r.stderr  # the password policy holds here too
-    r = lotse(["user", "add", "chefin", "--password-stdin"], tmp_path, PASSWORD + "\n")
+    r = lotse(["user", "add", "chefin", "--password-stdin"], own, PASSWORD + "\n")
     assert r.returncode == 0, r.stderr
     secret = next(w for w in r.stdout.split() if len(w) == 32 and w.isalnum())
     assert "otpauth://totp/" in r.stdout and pyotp.TOTP(secret).now()
-    r = lotse(["user", "add", "zweiter", "--password-stdin"], tmp_path, PASSWORD + "\n")
+    r = lotse(["user", "add", "zweiter", "--password-stdin"], own, PASSWORD + "\n")
     assert r.returncode == 2 and "/staff/users" in r.stderr  # one time only
-    r = lotse(["user", "list", "--json"], tmp_path)
+    r = lotse(["user", "list", "--json"], own)
     assert '"chefin"' in r.stdout and '"zweiter"' not in r.stdout
-    assert lotse(["user", "disable", "chefin"], tmp_path).returncode == 0
+    assert lotse(["user", "disable", "chefin"], own).returncode == 0
     # with no active admin left, the bootstrap works again (recovery on the server)
-    r = lotse(["user", "add", "zweiter", "--password-stdin"], tmp_path, PASSWORD + "\n")
+    r = lotse(["user", "add", "zweiter", "--password-stdin"], own, PASSWORD + "\n")
     assert r.returncode == 0, r.stderr
-    r = lotse(["audit", "verify"], tmp_path)
+    r = lotse(["audit", "verify"], own)
     assert r.returncode == 0 and "intact" in r.stdout
 
 

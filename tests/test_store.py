@@ -1,10 +1,12 @@
 """The store: SQLite settings for durability, migrations, offer reads."""
 
 from sqlalchemy import inspect, text
+from storekit import sqlite_only
 
 from directory.store import Store
 
 
+@sqlite_only("SQLite's PRAGMAs; PostgreSQL has no journal mode to choose")
 def test_sqlite_runs_in_wal_with_foreign_keys(services):
     with services.store.engine.connect() as c:
         assert c.execute(text("PRAGMA journal_mode")).scalar() == "wal"
