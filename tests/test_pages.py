@@ -49,10 +49,21 @@ def test_htmx_is_served_from_our_origin(client):
     page = client.get("/").text
     srcs = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert "/static/vendor/htmx.min.js" in srcs
-    # the only other origin: a plain link (never loaded by the page) to a place on the map
-    map_link = "https://www.openstreetmap.org/?mlat="
-    assert all(s.startswith(("/", "#", "tel:", "mailto:", "geo:", map_link)) for s in srcs), srcs
+    # nothing is loaded from another origin: every src and every <link> is our own
     assert not [s for s in re.findall(r'src="([^"]+)"', page) if not s.startswith("/")]
+    assert all(h.startswith("/") for h in re.findall(r'<link[^>]*href="([^"]+)"', page))
+    # other origins only as plain links the person may follow (a place on the map, the
+    # page a nationwide line was checked on), sent without a referrer
+    for tag in re.findall(r"<a [^>]*>", page):
+        href = re.search(r'href="([^"]+)"', tag)
+        if href and not href.group(1).startswith(("/", "#", "tel:", "mailto:", "geo:", "?")):
+            assert href.group(1).startswith("https://") and 'rel="noreferrer"' in tag, tag
+    # a conversation with a nationwide line on the page: still nothing loaded elsewhere
+    page = client.get("/", params={"lang": "de", "kommune": "demo",
+                                   "q": "Ich will nicht mehr leben"}).text
+    assert not [s for s in re.findall(r'src="([^"]+)"', page) if not s.startswith("/")]
+    links = [t for t in re.findall(r"<a [^>]*>", page) if 'href="https://' in t]
+    assert links and all('rel="noreferrer"' in t for t in links), links
     js = client.get("/static/vendor/htmx.min.js")
     assert js.status_code == 200 and "htmx" in js.text[:2000]
 
