@@ -34,6 +34,10 @@ class Weights:
     topic_lexical: float = 0.05
     lexical_k: float = 12.0  # BM25 score that counts as half-way convincing
     age_mismatch: float = 0.10
+    # an offer made for the stated age (JMD 12-27 for a 19-year-old) above one for all ages
+    # of the same nearness: dev R@1 0.861 -> 0.871, tuning half unchanged (0.01: one more
+    # confident-but-wrong on dev; 0.03 as 0.02)
+    age_match: float = 0.02
     gemeinde_mismatch: float = 0.04
     status_match: float = 0.04
     status_mismatch: float = 0.04
@@ -113,6 +117,8 @@ def score_shard(shard: Shard, ev: Evidence, w: Weights, *, age: int | None = Non
     if age is not None:  # offers for children serve their parents too: no "too old" there
         too_old = (age > shard.max_age) & (shard.max_age >= 18)
         s -= w.age_mismatch * ((age < shard.min_age) | too_old)
+        targeted = np.isfinite(shard.min_age) | np.isfinite(shard.max_age)
+        s += w.age_match * (targeted & (age >= shard.min_age) & (age <= shard.max_age))
     if ev.statuses:
         for i, statuses in shard.statuses.items():
             s[i] += w.status_match if statuses & ev.statuses else -w.status_mismatch
