@@ -61,8 +61,9 @@ def test_containerfile_htmx_step_is_valid_python():
     compile(code, "Containerfile", "exec")
 
 
-def test_systemd_unit_is_hardened():
-    unit = (DEPLOY / "lotse@.service").read_text()
+@pytest.mark.parametrize("name", ["lotse@.service", "lotse-worker.service"])
+def test_systemd_unit_is_hardened(name):
+    unit = (DEPLOY / name).read_text()
     options = dict(re.findall(r"^(\w+)=(.*)$", unit, re.M))
     for name, value in {"NoNewPrivileges": "yes", "ProtectSystem": "strict",
                         "PrivateTmp": "yes", "ProtectHome": "yes", "PrivateDevices": "yes",
@@ -77,7 +78,7 @@ def test_systemd_unit_is_hardened():
 
 @pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="needs systemd-analyze")
 def test_systemd_units_pass_systemd_analyze(tmp_path):
-    for name in ("lotse@.service", "lotse-migrate.service"):
+    for name in ("lotse@.service", "lotse-worker.service", "lotse-migrate.service"):
         target = tmp_path / (name.replace("@", "@8001") if "@" in name else name)
         target.write_text((DEPLOY / name).read_text())
     r = subprocess.run(["systemd-analyze", "verify", "--man=no", "--recursive-errors=no",
