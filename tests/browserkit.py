@@ -10,6 +10,17 @@ Registered as a pytest plugin in conftest.py, so every test module gets its fixt
   `executable_path` (never `playwright install`). Without chromium or playwright the
   tests are skipped, or FAIL when the environment says `LOTSE_REQUIRE_BROWSER=1`.
 - `phone` (function): a page in a phone-sized context (360 x 740, touch).
+- `staff_server` (function): `staff_server({"erika.ed": ("editor", "demo", "Erika Editor")},
+  **settings)` starts a live server on a store of its own with those staff accounts
+  (password `STAFF_PASSWORD`) and returns (server, {username: TOTP secret}).
+- `cm_server` (function): such a server with the case manager anna.cm of the demo Kommune,
+  as (url, TOTP secret).
+
+Staff and newcomer steps: `log_in(context, base, username, secret)` (a new page through the
+login form, TOTP code of a later 30-second `step`, or straight on to `then`),
+`fill_login(page, username, secret)` (the form alone), `post_referral(page, base, lang,
+message)` (reference and secret), `open_status(page, base, lang, reference, secret)` (the
+status page of a referral) and `swapped(page, selector)` (an htmx swap has settled).
 
 Helpers: `axe_violations(page)` / `assert_no_axe(page, label)` (WCAG 2.1 A and AA tags),
 `screenshot(page, name)` (PNG under var/screenshots/, gitignored), `small_targets(page)`
@@ -22,11 +33,13 @@ defer/async, stylesheets are allowed).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -36,6 +49,7 @@ import uvicorn
 from app.main import create_app, open_store
 from app.services import Services
 from app.settings import Settings
+from app.staff import accounts, totp
 from index.engine import SearchEngine
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -45,6 +59,8 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PHONE = {"width": 360, "height": 740}
 HOST = "127.0.0.1"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+#: the password of the staff accounts `staff_server` makes
+STAFF_PASSWORD = "korrekt pferd batterie"
 
 
 def need_browser() -> None:
@@ -130,6 +146,84 @@ def phone(browser):
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture
+def staff_server(tmp_path):
+    """A factory of live servers, each on a new store (under tmp_path) with staff accounts:
+    `users` maps a username to (role, Kommune, display name); settings are overridden by
+    keyword. Returns (server, {username: TOTP secret}); the servers stop after the test."""
+    with ExitStack() as stack:
+        count = 0
+
+        def start(users: dict[str, tuple[str, str | None, str]], **overrides):
+            nonlocal count
+            count += 1
+            data_dir = tmp_path if count == 1 else tmp_path / f"live{count}"
+            srv = stack.enter_context(LiveServer(light_app(data_dir, **overrides)))
+            secrets = {}
+            with srv.store.session.begin() as s:
+                for username, (role, kommune, name) in users.items():
+                    _, secrets[username] = accounts.create_user(
+                        s, "cli", username, STAFF_PASSWORD, [role], kommune, name)
+            return srv, secrets
+
+        yield start
+
+
+@pytest.fixture
+def cm_server(staff_server):
+    """A live server with one case manager, anna.cm of the demo Kommune: (url, TOTP secret)."""
+    srv, secrets = staff_server({"anna.cm": ("case_manager", "demo", "Anna Beispiel")})
+    return srv.url, secrets["anna.cm"]
+
+
+def fill_login(page, username: str, secret: str, step: int = 0) -> None:
+    """Fill the staff login form on `page` and send it; `step` picks the TOTP code of a
+    later 30-second step (a code is single use, and later codes only move forward)."""
+    page.fill("#username", username)
+    page.fill("#password", STAFF_PASSWORD)
+    page.fill("#code", totp.code_now(secret, time.time() + 30 * step))
+    page.click("main button[type=submit]")
+
+
+def log_in(context, base: str, username: str, secret: str, step: int = 0,
+           then: str = "/staff"):
+    """A new page of `context`, logged in as `username` through the login form and on
+    `then` (the staff start page unless the login page was asked to go on elsewhere)."""
+    page = context.new_page()
+    page.goto(f"{base}/staff/login" + ("" if then == "/staff" else f"?next={then}"))
+    fill_login(page, username, secret, step)
+    page.wait_for_url(re.compile(".*" + re.escape(then) + "$"))
+    return page
+
+
+def post_referral(page, base: str, lang: str, message: str) -> tuple[str, str]:
+    """A referral to the demo Kommune (topic sprache) sent through the API with the page's
+    request context; returns its reference and secret."""
+    r = page.request.post(f"{base}/api/v1/referrals", data=json.dumps({
+        "kommune": "demo", "contact": "0170 1234567", "consent": True, "language": lang,
+        "topics": ["sprache"], "message": message}),
+        headers={"Content-Type": "application/json"})
+    assert r.status == 201, r.text()
+    return r.json()["reference"], r.headers["referral-secret"]
+
+
+def open_status(page, base: str, lang: str, reference: str, secret: str,
+                shown: str = "article.appointment") -> None:
+    """Open the status page of a referral with its reference and secret, and wait for
+    `shown` to be visible."""
+    page.goto(f"{base}/referral/status?lang={lang}")
+    page.fill("#reference", reference)
+    page.fill("#secret", secret)
+    page.click("button[name=action][value=status]")
+    page.wait_for_selector(shown, state="visible")
+
+
+def swapped(page, selector: str) -> None:
+    """Wait for `selector`, then for the network to settle (an htmx swap is done)."""
+    page.wait_for_selector(selector)
+    page.wait_for_load_state("networkidle")
 
 
 def axe_violations(page) -> list[tuple[str, str]]:

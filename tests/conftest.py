@@ -33,7 +33,8 @@ pytest_plugins = ["browserkit"]
 #: fixtures that load the embedding model or build the index with it
 MODEL_FIXTURES = frozenset({"model_path", "encoder", "services", "client", "make_client", "lean"})
 #: fixtures that start chromium or a live server for it
-BROWSER_FIXTURES = frozenset({"browser", "phone", "live_server"})
+BROWSER_FIXTURES = frozenset({"browser", "phone", "live_server", "staff_server",
+                              "cm_server"})
 #: the drills: real servers SIGKILLed under load, a PostgreSQL server, backups through
 #: `lotse` processes, the CLI bootstrap and listing in processes of their own
 DRILLS = frozenset({"test_reliability.py", "test_postgres.py", "test_backup.py",

@@ -17,6 +17,7 @@ from browserkit import (
     focus_outline_visible,
     screenshot,
     small_targets,
+    swapped,
 )
 
 FOCUSED = "document.activeElement"
@@ -44,11 +45,6 @@ def check(page, name: str) -> None:
     screenshot(page, name)
     assert_reflow(page, 320)
     page.set_viewport_size({"width": 360, "height": 740})
-
-
-def swapped(page, selector: str) -> None:
-    page.wait_for_selector(selector)
-    page.wait_for_load_state("networkidle")
 
 
 def test_keyboard_only_conversation_to_referral(live_server, phone):

@@ -8,12 +8,11 @@ filled /book in de and ar."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 
 import pytest
 import segno
-from browserkit import assert_no_axe, kept_offline
+from browserkit import assert_no_axe, kept_offline, open_status, post_referral
 from playwright.sync_api import expect
 from segno import encoder
 from sqlalchemy import select
@@ -24,6 +23,8 @@ from app.staff import accounts
 
 YEAR = "2019"
 PLACE = "Rathaus Musterstadt, Marktplatz 1, Zimmer 12"
+#: the status page's note on the book (open_status waits for it)
+BOOK_NOTE = "[data-book-appointments]"
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +36,7 @@ def case_manager(live_server):
 
 
 def referral(page, base: str, lang: str) -> tuple[str, str]:
-    r = page.request.post(f"{base}/api/v1/referrals", data=json.dumps({
-        "kommune": "demo", "contact": "0170 1234567", "consent": True, "language": lang,
-        "topics": ["sprache"], "message": "Ich suche einen Sprachkurs"}),
-        headers={"Content-Type": "application/json"})
-    assert r.status == 201, r.text()
-    return r.json()["reference"], r.headers["referral-secret"]
+    return post_referral(page, base, lang, "Ich suche einen Sprachkurs")
 
 
 def appointment(live_server, user_id: str, reference: str, date: str, time: str,
@@ -55,14 +51,6 @@ def appointment(live_server, user_id: str, reference: str, date: str, time: str,
                                                  "bring": bring, "note": note},
                                  {}, dt.date(2026, 12, 7))
         thread.send(s, staff, ref, "appointment", fields)
-
-
-def open_status(page, base: str, lang: str, reference: str, secret: str) -> None:
-    page.goto(f"{base}/referral/status?lang={lang}")
-    page.fill("#reference", reference)
-    page.fill("#secret", secret)
-    page.click("button[name=action][value=status]")
-    page.wait_for_selector("[data-book-appointments]", state="visible")
 
 
 def fill_book(page, base: str) -> None:
@@ -102,7 +90,7 @@ def test_appointment_reaches_the_book_offline_counter_and_print(live_server, bro
                 ["passport", "letters"], "Schulzeugnis von 2024")
     appointment(live_server, case_manager, reference, "2030-02-10", "14:00", [])
 
-    open_status(page, base, "ar", reference, secret)
+    open_status(page, base, "ar", reference, secret, BOOK_NOTE)
     assert page.get_attribute("html", "dir") == "rtl"
     page.goto(f"{base}/book?lang=ar")  # online once: the book keeps its pages
     page.wait_for_selector('[data-book-list="appointments"] li:has-text("09:30")')
@@ -176,7 +164,7 @@ def test_qr_code_moves_the_book_to_a_new_phone(live_server, browser, case_manage
     old = browser.new_context().new_page()
     reference, secret = referral(old, base, "de")
     appointment(live_server, case_manager, reference, "2030-05-06", "11:15", ["insurance"])
-    open_status(old, base, "de", reference, secret)
+    open_status(old, base, "de", reference, secret, BOOK_NOTE)
     old.goto(f"{base}/precheck/result?kommune=demo&age=35&status=duldung&status_months=40"
              f"&arrived_year={YEAR}&uninterrupted=yes&lang=de")
     old.click("[data-book-save] button")
@@ -249,7 +237,7 @@ def test_filled_book_has_no_axe_violations_in_de_and_ar(live_server, browser, ca
     page = browser.new_context().new_page()
     reference, secret = referral(page, base, "ar")
     appointment(live_server, case_manager, reference, "2030-01-08", "10:00", ["passport"])
-    open_status(page, base, "ar", reference, secret)
+    open_status(page, base, "ar", reference, secret, BOOK_NOTE)
     assert_no_axe(page, "status page with the book note, ar")
     for lang in ("de", "ar"):
         page.goto(f"{base}/book?lang={lang}")

@@ -14,44 +14,24 @@ scrolling). Screenshots go to var/screenshots/case-journey-*.
 import datetime as dt
 import json
 import re
-import time
 from zoneinfo import ZoneInfo
 
 import pytest
-from browserkit import LiveServer, assert_no_axe, assert_reflow, light_app, screenshot
-
-from app.staff import accounts, totp
-
-PASSWORD = "korrekt pferd batterie"
+from browserkit import (
+    assert_no_axe,
+    assert_reflow,
+    log_in,
+    open_status,
+    screenshot,
+    swapped,
+)
 
 
 @pytest.fixture
-def server(tmp_path):
-    with LiveServer(light_app(tmp_path)) as srv:
-        secrets = {}
-        with srv.store.session.begin() as s:
-            for user, name, kommune in (("anna.cm", "Anna Beispiel", "demo"),
-                                        ("kai.cm", "Kai Köln", "koeln")):
-                _, secrets[user] = accounts.create_user(s, "cli", user, PASSWORD,
-                                                        ["case_manager"], kommune, name)
-        yield srv.url, secrets
-
-
-def swapped(page, selector: str) -> None:
-    page.wait_for_selector(selector)
-    page.wait_for_load_state("networkidle")
-
-
-def log_in(browser, base, user, secret, step=0):
-    context = browser.new_context(locale="en-US")
-    page = context.new_page()
-    page.goto(f"{base}/staff/login")
-    page.fill("#username", user)
-    page.fill("#password", PASSWORD)
-    page.fill("#code", totp.code_now(secret, time.time() + 30 * step))
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r".*/staff$"))
-    return page
+def server(staff_server):
+    srv, secrets = staff_server({"anna.cm": ("case_manager", "demo", "Anna Beispiel"),
+                                 "kai.cm": ("case_manager", "koeln", "Kai Köln")})
+    return srv.url, secrets
 
 
 def status(page, code: str, label: str) -> None:
@@ -100,7 +80,7 @@ def test_case_journey_from_the_assistant_to_closing_after_a_hand_over(server, br
     secret = codes.nth(1).inner_text().strip()
 
     # the case manager of the demo Kommune finds the case by name
-    cm = log_in(browser, base, "anna.cm", secrets["anna.cm"])
+    cm = log_in(browser.new_context(locale="en-US"), base, "anna.cm", secrets["anna.cm"])
     cm.goto(f"{base}/staff/referrals")
     assert_reflow(cm, 360)
     screenshot(cm, "case-journey-inbox-360")
@@ -151,11 +131,7 @@ def test_case_journey_from_the_assistant_to_closing_after_a_hand_over(server, br
     expect(thread).to_contain_text("The message was sent.")
     expect(thread).to_contain_text("not read yet")
     expect(cm.locator("table.links")).to_contain_text(offer_name)  # still the case page
-    p.goto(f"{base}/referral/status?lang=ar")
-    p.fill("#reference", reference)
-    p.fill("#secret", secret)
-    p.click("button[name=action][value=status]")
-    p.wait_for_selector("article.appointment")
+    open_status(p, base, "ar", reference, secret)
     assert p.get_attribute("html", "dir") == "rtl"
     assert p.get_attribute("html", "lang") == "ar"
     text = p.inner_text("article.appointment")
@@ -203,7 +179,8 @@ def test_case_journey_from_the_assistant_to_closing_after_a_hand_over(server, br
     expect(cm.locator("table.handed")).to_contain_text("not yet accepted")
 
     # the receiving team sees who sent it, why, and the summary, and accepts it
-    koeln = log_in(browser, base, "kai.cm", secrets["kai.cm"], step=1)
+    koeln = log_in(browser.new_context(locale="en-US"), base, "kai.cm", secrets["kai.cm"],
+                   step=1)
     koeln.goto(f"{base}/staff/referrals")
     koeln.click(f"text={reference}")
     panel = koeln.locator(".handover-in")
@@ -235,10 +212,6 @@ def test_case_journey_from_the_assistant_to_closing_after_a_hand_over(server, br
     screenshot(cm, "case-journey-sender-record")
 
     # the person still reads the whole thread after the hand-over and the closing
-    p.goto(f"{base}/referral/status?lang=ar")
-    p.fill("#reference", reference)
-    p.fill("#secret", secret)
-    p.click("button[name=action][value=status]")
-    p.wait_for_selector("article.appointment")
+    open_status(p, base, "ar", reference, secret)
     assert "Rathaus Musterstadt" in p.inner_text("article.appointment")
     expect(p.locator("li.msg-in")).to_contain_text("سأحضر إلى الموعد")

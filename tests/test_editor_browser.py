@@ -4,37 +4,15 @@ JavaScript, field errors and 320 px reflow."""
 
 from __future__ import annotations
 
-import re
-import time
-
 import pytest
-from browserkit import LiveServer, assert_no_axe, assert_reflow, light_app
-
-from app.staff import accounts, totp
-
-PASSWORD = "korrekt pferd batterie"
+from browserkit import assert_no_axe, assert_reflow, log_in
 
 
 @pytest.fixture
-def server(tmp_path):
-    with LiveServer(light_app(tmp_path)) as srv:
-        with srv.store.session.begin() as s:
-            _, editor = accounts.create_user(s, "cli", "erika.ed", PASSWORD, ["editor"], "demo",
-                                             "Erika Editor")
-            _, admin = accounts.create_user(s, "cli", "adam.admin", PASSWORD, ["admin"], None,
-                                            "Adam Admin")
-        yield srv, editor, admin
-
-
-def log_in(context, base, username, secret, step=0):
-    page = context.new_page()
-    page.goto(f"{base}/staff/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.fill("#code", totp.code_now(secret, time.time() + 30 * step))
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r".*/staff$"))
-    return page
+def server(staff_server):
+    srv, secrets = staff_server({"erika.ed": ("editor", "demo", "Erika Editor"),
+                                 "adam.admin": ("admin", None, "Adam Admin")})
+    return srv, secrets["erika.ed"], secrets["adam.admin"]
 
 
 def test_editor_pages_pass_axe_and_save_with_and_without_javascript(server, browser):

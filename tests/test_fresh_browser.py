@@ -9,27 +9,22 @@ import re
 import time
 
 import pytest
-from browserkit import LiveServer, assert_no_axe, light_app
+from browserkit import assert_no_axe, log_in
 from sqlalchemy import select
-from test_editor_browser import PASSWORD, log_in
 from test_outbox import smtp  # noqa: F401  (the fixture: a real SMTP server)
 
 from app.corrections.models import Suggestion
 from app.editors.freshness import today
 from app.referrals import notify
-from app.staff import accounts
 from directory.models import Phone, Service
 
 
 @pytest.fixture
-def server(tmp_path, smtp):  # noqa: F811
+def server(smtp, staff_server):  # noqa: F811
     handler, ctl = smtp()
-    app = light_app(tmp_path, smtp_host="127.0.0.1", smtp_port=ctl.port)
-    with LiveServer(app) as srv:
-        with srv.store.session.begin() as s:
-            _, editor = accounts.create_user(s, "cli", "erika.ed", PASSWORD, ["editor"], "demo",
-                                             "Erika Editor")
-        yield srv, editor, handler
+    srv, secrets = staff_server({"erika.ed": ("editor", "demo", "Erika Editor")},
+                                smtp_host="127.0.0.1", smtp_port=ctl.port)
+    return srv, secrets["erika.ed"], handler
 
 
 def demo_offer(srv) -> str:

@@ -3,25 +3,18 @@ spreadsheet (multipart form, CSRF field, Origin null), read the report, apply, w
 htmx-polled progress end, find the offer; axe-core finds nothing on the pages (A11Y-01)."""
 
 import io
-import re
 
 import pytest
-from browserkit import LiveServer, assert_no_axe, light_app
+from browserkit import assert_no_axe, log_in
 from openpyxl import load_workbook
 
-from app.staff import accounts, totp
 from directory.hsds import sheet
-
-PASSWORD = "korrekt pferd batterie"
 
 
 @pytest.fixture
-def server(tmp_path):
-    with LiveServer(light_app(tmp_path)) as srv:
-        with srv.store.session.begin() as s:
-            _, secret = accounts.create_user(s, "cli", "eva.editor", PASSWORD, ["editor"],
-                                             "demo", "Eva Beispiel")
-        yield srv.url, secret
+def server(staff_server):
+    srv, secrets = staff_server({"eva.editor": ("editor", "demo", "Eva Beispiel")})
+    return srv.url, secrets["eva.editor"]
 
 
 def _sheet(path, rows):
@@ -42,13 +35,7 @@ def test_upload_check_apply_in_a_real_browser(server, browser, tmp_path):
             "Träger": "Bücherei Musterstadt", "Themen": "bildung", "Öffnungszeiten": "Do 15-17"}
     bad = {**good, "Name des Angebots": "Zweites Angebot", "Öffnungszeiten": "immer"}
     context = browser.new_context(locale="de-DE")
-    page = context.new_page()
-    page.goto(f"{base}/staff/login?next=/staff/import")
-    page.fill("#username", "eva.editor")
-    page.fill("#password", PASSWORD)
-    page.fill("#code", totp.code_now(secret))
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r".*/staff/import$"))
+    page = log_in(context, base, "eva.editor", secret, then="/staff/import")
     assert_no_axe(page, "upload page")
 
     page.set_input_files("#file", str(_sheet(tmp_path / "fehler.xlsx", [good, bad])))

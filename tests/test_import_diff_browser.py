@@ -4,28 +4,22 @@ the other offer's change of the same file is applied, and nothing of the newer w
 lost; axe-core finds nothing on the conflict page (A11Y-01)."""
 
 import io
-import re
 
 import pytest
-from browserkit import LiveServer, assert_no_axe, light_app
+from browserkit import assert_no_axe, log_in
 from openpyxl import load_workbook
 
 from app.responsibility.vocab import LEGAL_DOMAINS
-from app.staff import accounts, totp
 from directory import drafts, editing
 from directory.records import read_records
 
-PASSWORD = "korrekt pferd batterie"
 NEW_PHONE = "0221 555 1234"
 
 
 @pytest.fixture
-def server(tmp_path):
-    with LiveServer(light_app(tmp_path)) as srv:
-        with srv.store.session.begin() as s:
-            _, secret = accounts.create_user(s, "cli", "eva.editor", PASSWORD, ["editor"],
-                                             "demo", "Eva Beispiel")
-        yield srv, secret
+def server(staff_server):
+    srv, secrets = staff_server({"eva.editor": ("editor", "demo", "Eva Beispiel")})
+    return srv, secrets["eva.editor"]
 
 
 def _records(store, *ids):
@@ -40,13 +34,7 @@ def test_old_export_conflict_listed_resolved_nothing_lost(server, browser, tmp_p
     base, store = srv.url, srv.store
     offer, other = [r for r in _records(store) if r.phones and r.schedules][:2]
     context = browser.new_context(locale="de-DE")
-    page = context.new_page()
-    page.goto(f"{base}/staff/login?next=/staff/import")
-    page.fill("#username", "eva.editor")
-    page.fill("#password", PASSWORD)
-    page.fill("#code", totp.code_now(secret))
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r".*/staff/import$"))
+    page = log_in(context, base, "eva.editor", secret, then="/staff/import")
 
     # the editor downloads the offers, then a colleague changes one of them on the web
     exported = page.request.get(f"{base}/staff/import/offers.xlsx")

@@ -6,39 +6,24 @@ sees the confirmation. axe-core checks both sides of the thread."""
 import json
 import re
 
-import pytest
-from browserkit import LiveServer, assert_no_axe, assert_reflow, light_app, screenshot
-
-from app.staff import accounts, totp
-
-
-@pytest.fixture
-def server(tmp_path):
-    with LiveServer(light_app(tmp_path)) as srv:
-        with srv.store.session.begin() as s:
-            _, secret = accounts.create_user(s, "cli", "anna.cm", "korrekt pferd batterie",
-                                             ["case_manager"], "demo", "Anna Beispiel")
-        yield srv.url, secret
+from browserkit import (
+    assert_no_axe,
+    assert_reflow,
+    log_in,
+    open_status,
+    post_referral,
+    screenshot,
+)
 
 
-def test_appointment_read_in_arabic_and_confirmed(server, browser):
+def test_appointment_read_in_arabic_and_confirmed(cm_server, browser):
     from playwright.sync_api import expect
 
-    base, secret = server
+    base, secret = cm_server
     person = browser.new_page(locale="ar")
-    r = person.request.post(f"{base}/api/v1/referrals", data=json.dumps({
-        "kommune": "demo", "contact": "0170 1234567", "consent": True, "language": "ar",
-        "topics": ["sprache"], "message": "أبحث عن دورة لغة"}),
-        headers={"Content-Type": "application/json"})
-    assert r.status == 201, r.text()
-    reference, code = r.json()["reference"], r.headers["referral-secret"]
+    reference, code = post_referral(person, base, "ar", "أبحث عن دورة لغة")
 
-    staff = browser.new_context(locale="en-US").new_page()
-    staff.goto(f"{base}/staff/login")
-    staff.fill("#username", "anna.cm")
-    staff.fill("#password", "korrekt pferd batterie")
-    staff.fill("#code", totp.code_now(secret))
-    staff.click("main button[type=submit]")
+    staff = log_in(browser.new_context(locale="en-US"), base, "anna.cm", secret)
     staff.goto(f"{base}/staff/referrals")
     staff.click(f"text={reference}")
     case_url = staff.url
@@ -54,11 +39,7 @@ def test_appointment_read_in_arabic_and_confirmed(server, browser):
     expect(staff.locator("#case-messages-thread")).to_contain_text("not read yet")
     assert staff.url == case_url  # swapped in place
 
-    person.goto(f"{base}/referral/status?lang=ar")
-    person.fill("#reference", reference)
-    person.fill("#secret", code)
-    person.click("button[name=action][value=status]")
-    person.wait_for_selector("article.appointment")
+    open_status(person, base, "ar", reference, code)
     assert person.get_attribute("html", "dir") == "rtl"
     assert person.get_attribute("html", "lang") == "ar"
     text = person.inner_text("article.appointment")

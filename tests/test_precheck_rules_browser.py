@@ -5,39 +5,19 @@ and en; 320 px reflow; the edit is saved through the plain form."""
 
 from __future__ import annotations
 
-import re
-import time
-
 import pytest
-from browserkit import LiveServer, assert_no_axe, assert_reflow, light_app
+from browserkit import assert_no_axe, assert_reflow, log_in
 
 from app.precheck import repository
-from app.staff import accounts, totp
 
-PASSWORD = "korrekt pferd batterie"
 RULE = "25b.residence.2022"
 
 
 @pytest.fixture
-def server(tmp_path):
-    with LiveServer(light_app(tmp_path)) as srv:
-        with srv.store.session.begin() as s:
-            _, editor = accounts.create_user(s, "cli", "erika.ed", PASSWORD, ["editor"], "demo",
-                                             "Erika Editor")
-            _, admin = accounts.create_user(s, "cli", "lena.land", PASSWORD, ["admin"], None,
-                                            "Lena Land")
-        yield srv, editor, admin
-
-
-def log_in(context, base, username, secret, step=0):
-    page = context.new_page()
-    page.goto(f"{base}/staff/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.fill("#code", totp.code_now(secret, time.time() + 30 * step))
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r".*/staff$"))
-    return page
+def server(staff_server):
+    srv, secrets = staff_server({"erika.ed": ("editor", "demo", "Erika Editor"),
+                                 "lena.land": ("admin", None, "Lena Land")})
+    return srv, secrets["erika.ed"], secrets["lena.land"]
 
 
 def test_law_rules_editor_pages_pass_axe_and_an_edit_is_previewed_and_saved(server, browser):

@@ -8,40 +8,21 @@ in a language tab that was not open)."""
 
 from __future__ import annotations
 
-import re
-import time
-
 import pytest
-from browserkit import PHONE, LiveServer, assert_no_axe, assert_reflow, light_app
+from browserkit import PHONE, assert_no_axe, assert_reflow, log_in
 from sqlalchemy import select
 
-from app.staff import accounts, totp
 from directory.models import TranslationReview
 
-PASSWORD = "korrekt pferd batterie"
 #: the form's page height before issue 16 (all 14 languages open): 13,328 px at 1280x800 and
 #: 13,988 px at 360x740 for the same offer; the sections and tabs must stay well below it.
 MAX_DESKTOP, MAX_PHONE = 4000, 8000
 
 
 @pytest.fixture
-def server(tmp_path):
-    with LiveServer(light_app(tmp_path)) as srv:
-        with srv.store.session.begin() as s:
-            _, editor = accounts.create_user(s, "cli", "erika.ed", PASSWORD, ["editor"], "demo",
-                                             "Erika Editor")
-        yield srv, editor
-
-
-def log_in(context, base, secret, step=0):
-    page = context.new_page()
-    page.goto(f"{base}/staff/login")
-    page.fill("#username", "erika.ed")
-    page.fill("#password", PASSWORD)
-    page.fill("#code", totp.code_now(secret, time.time() + 30 * step))
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r".*/staff$"))
-    return page
+def server(staff_server):
+    srv, secrets = staff_server({"erika.ed": ("editor", "demo", "Erika Editor")})
+    return srv, secrets["erika.ed"]
 
 
 def _translated(store) -> str:
@@ -69,7 +50,7 @@ def test_german_change_marks_lists_and_a_saved_translation_clears(server, browse
     base, store = srv.url, srv.store
     oid = _translated(store)
     context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 800})
-    page = log_in(context, base, secret)
+    page = log_in(context, base, "erika.ed", secret)
     page.goto(f"{base}/staff/offers/{oid}")
     desktop = _height(page)
     print(f"offer form height at 1280x800: {desktop} px")
@@ -154,10 +135,11 @@ def test_phone_height_reflow_and_errors_with_and_without_javascript(server, brow
     base = srv.url
     oid = _translated(srv.store)
     plain = browser.new_context(locale="de-DE", java_script_enabled=False)
-    plain_page = log_in(plain, base, secret)  # codes are single-use and move forward only
+    # codes are single-use and move forward only
+    plain_page = log_in(plain, base, "erika.ed", secret)
     context = browser.new_context(locale="de-DE", viewport=PHONE, is_mobile=True,
                                   has_touch=True)
-    page = log_in(context, base, secret, step=1)
+    page = log_in(context, base, "erika.ed", secret, step=1)
     page.goto(f"{base}/staff/offers/{oid}")
     phone = _height(page)
     print(f"offer form height at 360x740: {phone} px")

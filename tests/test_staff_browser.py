@@ -4,27 +4,14 @@ without JavaScript, and logs out (SEC-05/06/10 as browsers really behave: `__Hos
 on http://127.0.0.1, `Origin: null` under no-referrer, the CSRF header from hx-headers)."""
 
 import re
-import time
 
-import pytest
-from browserkit import LiveServer, light_app
-
-from app.staff import accounts, totp
+from browserkit import fill_login
 
 
-@pytest.fixture
-def server(tmp_path):
-    with LiveServer(light_app(tmp_path)) as srv:
-        with srv.store.session.begin() as s:
-            _, secret = accounts.create_user(s, "cli", "anna.cm", "korrekt pferd batterie",
-                                             ["case_manager"], "demo", "Anna Beispiel")
-        yield srv.url, secret
-
-
-def test_referral_to_inbox_in_a_real_browser(server, browser):
+def test_referral_to_inbox_in_a_real_browser(cm_server, browser):
     from playwright.sync_api import expect
 
-    base, secret = server
+    base, secret = cm_server
     person = browser.new_page(locale="de-DE")
     person.goto(f"{base}/referral?lang=de&kommune=demo&topics=sprache")
     person.fill("#message", "Browser-Test: ich suche einen Abendkurs")
@@ -39,10 +26,7 @@ def test_referral_to_inbox_in_a_real_browser(server, browser):
     page = staff.new_page()
     page.goto(f"{base}/staff/referrals")  # not logged in: sent to the login page
     assert "/staff/login" in page.url
-    page.fill("#username", "anna.cm")
-    page.fill("#password", "korrekt pferd batterie")
-    page.fill("#code", totp.code_now(secret))
-    page.click("main button[type=submit]")
+    fill_login(page, "anna.cm", secret)
     page.wait_for_url(re.compile(r".*/staff/referrals$"))
     assert {c["name"] for c in staff.cookies()} >= {"__Host-lotse_staff"}
     page.click(f"text={reference}")
@@ -57,10 +41,7 @@ def test_referral_to_inbox_in_a_real_browser(server, browser):
     nojs = browser.new_context(locale="en-US", java_script_enabled=False)
     plain = nojs.new_page()
     plain.goto(f"{base}/staff/login")
-    plain.fill("#username", "anna.cm")
-    plain.fill("#password", "korrekt pferd batterie")
-    plain.fill("#code", totp.code_now(secret, time.time() + 30))
-    plain.click("main button[type=submit]")
+    fill_login(plain, "anna.cm", secret, step=1)
     plain.click("text=Referrals inbox")
     plain.click(f"text={reference}")
     plain.select_option("#status", "assessment")
