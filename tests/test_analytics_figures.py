@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from conftest import store_copy
 from sqlalchemy import select, update
 
 from app.analytics.figures import NONE, UNANSWERED, build, years
 from app.analytics.models import SearchEvent
 from app.main import open_store
 from app.services import Services
-from app.settings import Settings
 from directory.models import Service
 from index.engine import SearchEngine
 
@@ -29,8 +29,9 @@ def seed(store, kommune, when: dt.datetime, n: int, *, topic="sprache", confiden
 
 
 @pytest.fixture(scope="module")
-def svc(tmp_path_factory):
-    own = Settings(data_dir=tmp_path_factory.mktemp("figures"), analytics_maintenance_minutes=0)
+def svc(tmp_path_factory, light_template):
+    own = store_copy(light_template, tmp_path_factory.mktemp("figures"),
+                     analytics_maintenance_minutes=0)
     svc = Services(own, open_store(own), SearchEngine(None), ready=True)
     st = svc.store
     jan, feb, jul = (dt.datetime(2025, m, d, h, tzinfo=dt.UTC) for m, d, h in

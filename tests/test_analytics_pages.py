@@ -8,6 +8,7 @@ import io
 import re
 
 import pytest
+from conftest import store_copy
 from staffkit import add_user, login
 
 from app.analytics.export import gap_csv, neutral
@@ -29,15 +30,14 @@ def seed(client, kommune, n, *, topic="sprache", confident=True, lang="de"):
 
 
 @pytest.fixture(scope="module")
-def app_client(tmp_path_factory, light_engine):
+def app_client(tmp_path_factory, light_engine, light_template):
     from fastapi.testclient import TestClient
 
     from app.main import create_app, open_store
     from app.services import Services
-    from app.settings import Settings
 
-    own = Settings(data_dir=tmp_path_factory.mktemp("figpages"), model="",
-                   analytics_maintenance_minutes=0)
+    own = store_copy(light_template, tmp_path_factory.mktemp("figpages"),
+                     analytics_maintenance_minutes=0)
     c = TestClient(create_app(own, Services(own, open_store(own), light_engine, ready=True)),
                    base_url="https://testserver")
     seed(c, "demo", 23)

@@ -7,6 +7,7 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+from conftest import store_copy
 from sqlalchemy import func, select, update
 
 from app.analytics import charts
@@ -17,7 +18,6 @@ from app.analytics.record import record_feedback, record_referral, record_search
 from app.analytics.writer import flush
 from app.main import open_store
 from app.services import Services
-from app.settings import Settings
 from index.engine import SearchEngine
 
 
@@ -40,8 +40,8 @@ def test_percent_axes_keep_their_three_ticks():
 
 
 @pytest.fixture()
-def svc(tmp_path):
-    own = Settings(data_dir=tmp_path, analytics_maintenance_minutes=0)
+def svc(tmp_path, light_template):
+    own = store_copy(light_template, tmp_path, analytics_maintenance_minutes=0)
     return Services(own, open_store(own), SearchEngine(None), ready=True)
 
 

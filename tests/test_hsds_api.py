@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from conftest import store_copy
 from fuzzkit import never_5xx
 from jsonschema import Draft202012Validator, FormatChecker
 
 from app.main import create_app, open_store
 from app.services import Services
-from app.settings import Settings
 from directory.hsds import profile
 from index.engine import SearchEngine
 
@@ -39,10 +39,10 @@ def valid(name: str, obj) -> None:
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
+def client(tmp_path_factory, light_template):
     from fastapi.testclient import TestClient
 
-    own = Settings(data_dir=tmp_path_factory.mktemp("hsds-api"), model="")
+    own = store_copy(light_template, tmp_path_factory.mktemp("hsds-api"))
     app = create_app(own, Services(own, open_store(own), SearchEngine(None), ready=True))
     with TestClient(app) as c:
         yield c
