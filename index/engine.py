@@ -49,7 +49,7 @@ from index.ranking import (
     score_shard,
     topic_array,
 )
-from index.shards import NATIONAL, Shard, shard_of
+from index.shards import NATIONAL, Shard, is_line, shard_of
 from index.signals import crisis_term, residence_statuses, without_statuses
 from index.translit import to_cyrillic
 from index.vectors import ShardVectors
@@ -335,13 +335,14 @@ class SearchEngine:
         ranked.sort(key=lambda x: (-(crisis and x[1]), -x[0], x[2].id))
         hits = [Hit(o.id, round(s, 4), o.categories, o.kommune_id, o.name, em)
                 for s, em, o in ranked[:limit]]
+        # a phone line (110, a helpline) answers a question only when it signals danger
+        fits = [() if (em or is_line(o)) and not crisis else o.categories
+                for _, em, o in ranked[:limit]]
         return Answer(
             query=ev.query,
             lang=lang or detect_language(ev.query),
             crisis=crisis,
-            # an emergency line answers a question only when it signals danger
-            confident=is_confident(ev, self.weights, [() if h.emergency and not crisis
-                                                      else h.categories for h in hits]),
+            confident=is_confident(ev, self.weights, fits),
             results=hits,
             degraded=ev.qvec is None,
             topics=ev.top_topics(),

@@ -51,6 +51,12 @@ def is_emergency(o: Offer) -> bool:
     return o.scope == "national" and len(days) == 7
 
 
+def is_line(o: Offer) -> bool:
+    """A nationwide phone line (110, 112, the helplines), not a counselling service: it has
+    no office kind. It answers a question only when the question signals danger."""
+    return o.scope == "national" and not o.office_kind
+
+
 @dataclass(frozen=True)
 class Shard:
     key: str
