@@ -3,16 +3,22 @@ progress polling, the offer searchable afterwards, jobs private to their uploade
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import os
 import re
 import time
 
 import pytest
+import time_machine
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from staffkit import add_user, csrf_of, login
 
+from app.imports.jobs import KIND
+from app.jobs import drain
 from app.main import create_app
+from app.queue import lease
 from app.services import Services
 from app.settings import Settings
 from directory.hsds import sheet
@@ -161,3 +167,21 @@ def test_upload_needs_csrf(app_client):
                follow_redirects=False)
     assert r.status_code == 403
     assert re.search("csrf|expired|abgelaufen", r.text, re.I)
+
+
+@pytest.mark.skipif(os.environ.get("LOTSE_TEST_POSTGRES") == "1",
+                    reason="the lease engine (SQLite); on PostgreSQL Procrastinate retries the "
+                    "jobs of a stopped heartbeat (tests/test_jobs_postgres.py)")
+def test_an_import_whose_worker_died_runs_again_once(app_client):
+    c = app_client()
+    services = c.app.state.services
+    token = _editor(c)
+    c.app.state.wake_jobs = lambda: None  # no worker of this process takes it at once
+    url = _upload(c, token, _xlsx([ROW])).headers["location"]
+    job_id = url.rsplit("/", 1)[1]
+    dead = lease.claim(services.store, "dead-worker", (KIND,), lease=dt.timedelta(seconds=30))
+    assert dead is not None and dead.id == job_id  # a worker took it, then died
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=31)):
+        assert drain(services) == 1  # the next worker: its lease ran out, attempt 2
+    assert lease.status(services.store, job_id).state == "done"
+    assert "Apply the import" in _finished(c, url) or "Import übernehmen" in _finished(c, url)

@@ -40,6 +40,11 @@ KEEP_FILES = 5  # jobs whose uploaded file is kept, so they can still be applied
 REPORT_LIMIT = 500  # problems kept with the report (the summary counts them all)
 OFFER_LIMIT = 1000  # offers with their changes kept with the report (conflicts first)
 BEAT = 0.5  # seconds between progress writes
+#: A worker that dies during a check or apply (its lease runs out, or Procrastinate finds
+#: its heartbeat stopped) leaves the job to the next one, once: an apply writes in one
+#: transaction and a second apply of the same file changes nothing, so a retry never
+#: doubles an offer; a file that kills its worker twice fails.
+ATTEMPTS = 2
 LEASE = dt.timedelta(minutes=30)  # a worker's claim on an import job (app.jobs)
 
 
@@ -104,7 +109,7 @@ def start_check(services: Services, staff, name: str, data: bytes) -> str:
     store = services.store
     job_id = contract.enqueue(store, KIND, {
         "owner": staff.id, "kommune_id": staff.kommune_id, "state_wide": staff.state_wide,
-        "name": name, "phase": "check"}, upload=data, max_attempts=1)
+        "name": name, "phase": "check"}, upload=data, max_attempts=ATTEMPTS)
     lease.prune(store, KIND, KEEP, KEEP_FILES)
     return job_id
 
@@ -121,7 +126,7 @@ def start_apply(services: Services, staff, job: Job, choices: dict | None = None
     payload = {"owner": job.owner, "kommune_id": job.kommune_id,
                "state_wide": job.state_wide, "name": job.name, "phase": "apply",
                "choices": {k: v for k, v in (choices or {}).items() if k in own}}
-    return contract.restart(services.store, job.id, payload)
+    return contract.restart(services.store, job.id, payload, max_attempts=ATTEMPTS)
 
 
 def run(services: Services, job: lease.Claimed, worker) -> dict:
