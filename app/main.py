@@ -22,7 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import i18n
@@ -233,6 +233,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                                                   "q": q[:2000]}, status_code=503)
         response.headers["Retry-After"] = "30"
         return response
+
+    @app.exception_handler(DataError)
+    async def bad_data(request: Request, exc: DataError) -> Response:
+        """Input the store refuses though the route took it (PostgreSQL: a NUL byte in a
+        text, which SQLite stores): bad input, a 422, never a 500; nothing was written."""
+        log.warning("store refused the input on %s: %s", request.url.path,
+                    type(exc.orig).__name__)
+        detail = i18n.gettext("Some input is not valid.")
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": detail}, status_code=422)
+        return render(request, "error.html", {"status": 422, "detail": detail},
+                      status_code=422)
 
     @app.exception_handler(DecryptionFailed)
     async def undecryptable(request: Request, exc: DecryptionFailed) -> Response:

@@ -175,3 +175,12 @@ def test_hsds_api_never_fails_on_any_input(client):
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", client.app).include(
         path_regex="^/api/v1/hsds")
     assert never_5xx(schema, max_examples=25) >= 10
+
+
+def test_a_nul_byte_is_bad_input_not_a_server_error(client):
+    # found by the fuzzer on the PostgreSQL lane: PostgreSQL refuses NUL in a text value
+    # (SQLite stores it), which gave a 500 before
+    r = client.get("/api/v1/hsds/service_at_locations", params={"kommune": "\x00"})
+    assert r.status_code in (200, 422), r.text
+    if r.status_code == 422:
+        assert r.json()["detail"]
