@@ -24,10 +24,10 @@ log = logging.getLogger("lotse")
 
 @cache
 def load_encoder(model: str, threads: int = 0, quantize: bool = False,
-                 max_seq_length: int = 0) -> Encoder | None:
+                 max_seq_length: int = 0, idle_threads: int = 1) -> Encoder | None:
     try:
         return Encoder(model, threads=threads or None, quantize=quantize,
-                       max_seq_length=max_seq_length)
+                       max_seq_length=max_seq_length, idle_threads=idle_threads)
     except ModelUnavailable as exc:
         log.error("search runs on the lexical index only: %s", exc)
         return None
@@ -74,4 +74,4 @@ def migrated_store(settings: Settings, keys: bool = False) -> Store:
 
 def encoder_for(settings: Settings) -> Encoder | None:
     return load_encoder(settings.resolved_model, settings.torch_threads, settings.quantize,
-                        settings.max_seq_length)
+                        settings.max_seq_length, settings.idle_threads)

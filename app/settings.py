@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     torch_threads: int = Field(
         1, ge=0, description="CPU threads of torch per process (questions; index builds use "
         "as many workers); 0 = torch's default (all cores: 4-9x slower under load).")
+    idle_threads: int = Field(
+        0, ge=0, description="Torch threads a question may use while no other task of the "
+        "machine wants a CPU (counted before each batch); 0 = the process's CPUs, 1 = never "
+        "more than LOTSE_TORCH_THREADS.")
     key_file: str = Field(
         "", description="Key file (data keys for field encryption, audit HMAC key); "
         "empty = keyring.json in the data dir. Keep it outside the repository and the database.",

@@ -6,6 +6,8 @@ about one batched forward pass each round instead of eight serial ones. A
 caller waits at most its time budget; past that it gets `None` (the engine
 then answers from the lexical index) and the late result is dropped. The
 last time-outs are remembered so readiness can report a degraded search.
+Before each batch the worker calls `on_batch` (the encoder's `claim_threads`: how
+many torch threads this batch may use).
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ class QueryBatcher:
     """Encodes questions on a daemon thread in batches of up to MAX_BATCH."""
 
     def __init__(self, encode: Callable[[list[str]], np.ndarray], budget_ms: float = 0,
-                 on_start: Callable[[], None] | None = None):
+                 on_batch: Callable[[], None] | None = None):
         self._encode = encode
-        self._on_start = on_start  # run once in the worker thread before its first batch
+        self._on_batch = on_batch  # run in the worker thread before each batch
         self.budget_ms = budget_ms
         self._queue: queue.SimpleQueue[tuple[str, Future]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -50,8 +52,6 @@ class QueryBatcher:
                     self._thread.start()
 
     def _run(self) -> None:
-        if self._on_start is not None:
-            self._on_start()
         while True:
             batch = [self._queue.get()]
             while len(batch) < MAX_BATCH:
@@ -63,6 +63,8 @@ class QueryBatcher:
             if not live:
                 continue
             try:
+                if self._on_batch is not None:
+                    self._on_batch()
                 vecs = self._encode([t for t, _ in live])
             except Exception as exc:  # the callers decide what a failed encoding means
                 for _, f in live:

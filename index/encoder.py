@@ -11,6 +11,14 @@ Linear layers, ~3-4x faster on CPUs with VNNI, sharing the embedding table)
 and are cut at `max_seq_length` tokens; questions and prototypes always use
 the full-precision model. Both knobs are part of `document_id`/`model_id`, so
 cached vectors and saved indexes never mix two set-ups.
+
+Threads for questions: `threads` (`LOTSE_TORCH_THREADS`, 1) while other tasks want
+the CPU, up to `idle_threads` (`LOTSE_IDLE_THREADS`; 0 = the process's CPUs) while
+none does. Before each batch `claim_threads` asks `index.cpu.SpareCpus` how many
+CPUs other work left free over the last tenth of a second: a question on an idle
+2-core machine takes about 19 ms on two threads against 29 ms on one, and as soon as
+other work keeps a core busy it is back on one thread, where torch's parallel
+regions cannot stall behind a busy core (4-9x slower under load, issue 15).
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from index.cache import EmbeddingCache
+from index.cpu import SpareCpus, cpu_count
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -66,7 +75,7 @@ class Encoder:
     """A loaded sentence-transformers model with thread-safe encode calls."""
 
     def __init__(self, model: str, *, threads: int | None = None, quantize: bool = False,
-                 max_seq_length: int = 0):
+                 max_seq_length: int = 0, idle_threads: int = 1):
         path = Path(model)
         if not path.exists() and (model.startswith((".", "/")) or os.sep in model):
             raise ModelUnavailable(f"model folder not found: {model}")
@@ -108,6 +117,9 @@ class Encoder:
         self._lock = threading.Lock()
         #: torch threads for a question; offer texts run on as many threads of one each
         self.threads = max(1, threads or torch.get_num_threads())
+        #: the most torch threads for a question while no other task wants the CPU
+        self.idle_threads = max(self.threads, idle_threads or cpu_count())
+        self.spare = SpareCpus()
 
     def _document_model(self):
         """The model for offer texts: the same, or an int8 copy sharing the embeddings."""
@@ -154,15 +166,28 @@ class Encoder:
                                     convert_to_numpy=True, show_progress_bar=False, **kwargs)
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
+    def threads_now(self) -> int:
+        """Torch threads for the next questions: `threads`, or up to `idle_threads` while
+        other work leaves that many CPUs free (less than half a CPU busy elsewhere)."""
+        if self.idle_threads <= self.threads:
+            return self.threads
+        spare = self.spare.read()
+        if spare is None:  # not known (yet): never more than asked for
+            return self.threads
+        return max(self.threads, min(self.idle_threads, int(spare + 0.5)))
+
     def claim_threads(self) -> None:
-        """Give the calling thread the encoder's torch threads for questions.
+        """Give the calling thread the torch threads for the next questions (before each
+        batch, `threads_now`).
 
         Torch's thread count is kept per thread; set it in the thread that encodes
         questions, or it depends on what other threads did (measured: 17 ms a question
         when set, 22-25 ms after the document workers had set theirs to one)."""
         import torch
 
-        torch.set_num_threads(self.threads)
+        n = self.threads_now()
+        if torch.get_num_threads() != n:
+            torch.set_num_threads(n)
 
     def queries(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, "query")

@@ -106,7 +106,7 @@ class SearchEngine:
         self._state = EMPTY
         self._write = threading.Lock()  # one writer at a time; readers never wait
         self.batcher = (QueryBatcher(encoder.queries, encode_budget_ms,
-                                     on_start=encoder.claim_threads) if encoder else None)
+                                     on_batch=encoder.claim_threads) if encoder else None)
 
     # --- state ---------------------------------------------------------------------
 
@@ -304,7 +304,7 @@ class SearchEngine:
         if qvec is not None:
             reading = state.prototypes.read(qvec)
             ev.topic_dense = topic_array(reading.topics)
-            ev.danger, ev.safe = reading.danger, reading.safe
+            ev.danger, ev.safe, ev.danger_p = reading.danger, reading.safe, reading.danger_p
             ev.off_topic, ev.in_scope = reading.off_topic, reading.in_scope
         return ev
 

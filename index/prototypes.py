@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index import danger as danger_model
 from index.cache import EmbeddingCache
 from index.documents import topic_prototypes
 from index.encoder import Encoder
@@ -90,6 +91,7 @@ class Reading:
     safe: float  # ... and to every other sentence
     off_topic: float  # nearness to off-topic questions ...
     in_scope: float  # ... and to every in-scope sentence
+    danger_p: float = 0.0  # P(acute danger) of the linear model (index.danger)
 
 
 @dataclass
@@ -99,6 +101,9 @@ class Prototypes:
     crisis: np.ndarray
     ordinary: np.ndarray
     off_topic: np.ndarray
+    #: the linear danger model (`index.danger`), fitted on these sets when not given
+    danger_w: np.ndarray | None = None
+    danger_b: float = 0.0
     _all: np.ndarray = field(init=False, repr=False)
 
     @classmethod
@@ -114,15 +119,23 @@ class Prototypes:
 
     def save(self, folder: Path) -> None:
         np.savez(folder / FILE, codes=np.array(self.codes), topics=self.topics,
-                 crisis=self.crisis, ordinary=self.ordinary, off_topic=self.off_topic)
+                 crisis=self.crisis, ordinary=self.ordinary, off_topic=self.off_topic,
+                 danger_w=self._danger_w, danger_b=np.float64(self.danger_b))
 
     @classmethod
     def load(cls, folder: Path) -> Prototypes:
         with np.load(folder / FILE) as z:
+            fitted = "danger_w" in z.files  # saved before the danger model: fitted now
             return cls(codes=[str(c) for c in z["codes"]], topics=z["topics"],
-                       crisis=z["crisis"], ordinary=z["ordinary"], off_topic=z["off_topic"])
+                       crisis=z["crisis"], ordinary=z["ordinary"], off_topic=z["off_topic"],
+                       danger_w=z["danger_w"] if fitted else None,
+                       danger_b=float(z["danger_b"]) if fitted else 0.0)
 
     def __post_init__(self) -> None:
+        if self.danger_w is None:
+            self.danger_w, self.danger_b = danger_model.fit(
+                self.crisis, np.vstack([self.topics, self.ordinary, self.off_topic]))
+        self._danger_w: np.ndarray = self.danger_w
         groups: dict[str, list[int]] = {}
         for i, code in enumerate(self.codes):
             groups.setdefault(code, []).append(i)
@@ -156,4 +169,5 @@ class Prototypes:
             off_topic=_top_mean(best["off_topic"], k),
             in_scope=_top_mean(np.concatenate([best["topics"], best["ordinary"],
                                                best["crisis"]]), k),
+            danger_p=danger_model.probability(self._danger_w, self.danger_b, qvec),
         )

@@ -45,6 +45,9 @@ class Weights:
     # alarms on everyday questions of the tuning half stay at or below 2 % (1.9 %, crisis
     # recall 0.970 there, with the tuning sentences taken out of the prototypes)
     crisis_margin: float = 0.004
+    # the linear danger model (index.danger): sure enough alone, or doubting the vote
+    crisis_sure: float = 0.93
+    crisis_doubt: float = 0.2
     scope_margin: float = -0.01  # nearer to off-topic questions than to in-scope ones
     topic_band: float = 0.01  # topics this close to the best one count as what is asked
     fit_depth: int = 3  # a fitting offer must be among this many first results
@@ -63,6 +66,7 @@ class Evidence:
     topic_lexical: np.ndarray  # per topic, saturated BM25 of the topic texts
     danger: float = 0.0  # nearest acute-danger sentences (index.prototypes.Reading)
     safe: float = 0.0  # nearest other sentences
+    danger_p: float = 0.0  # P(acute danger) of the linear model (index.danger)
     off_topic: float = 0.0  # nearest off-topic questions
     in_scope: float = 0.0  # nearest in-scope sentences
     crisis_term: str | None = None
@@ -130,13 +134,16 @@ def score_shard(shard: Shard, ev: Evidence, w: Weights, *, age: int | None = Non
 
 
 def is_crisis(ev: Evidence, w: Weights) -> bool:
-    """Acute danger: a danger term of the lexicon, or the question's nearest
-    sentences are acute-danger ones rather than anything else."""
+    """Acute danger: a danger term of the lexicon; or the question's nearest sentences
+    are acute-danger ones rather than anything else, unless the linear danger model
+    finds that unlikely; or that model is near-certain by itself."""
     if ev.crisis_term is not None:
         return True
     if ev.qvec is None:
         return False
-    return ev.danger - ev.safe >= w.crisis_margin
+    if ev.danger_p >= w.crisis_sure:
+        return True
+    return ev.danger - ev.safe >= w.crisis_margin and ev.danger_p >= w.crisis_doubt
 
 
 def is_out_of_scope(ev: Evidence, w: Weights) -> bool:

@@ -145,9 +145,11 @@ def settings(tmp_path_factory, model_path) -> Settings:
     # the demo directory are encoded once, not in each session (keys include the model).
     cache = default_model_dir().parent.parent / "embedding-cache"
     # no encoding budget: on a busy test machine a slow encoding must not flip the
-    # answers to the lexical fallback (tests of that set a budget themselves)
+    # answers to the lexical fallback (tests of that set a budget themselves); questions on
+    # one torch thread always: two threads may change a vector's last digit (1e-7), and
+    # the figures the search tests hold were measured on one
     return Settings(data_dir=tmp_path_factory.mktemp("data"), model=model_path,
-                    embedding_cache=cache, encode_budget_ms=0, **new_store())
+                    embedding_cache=cache, encode_budget_ms=0, idle_threads=1, **new_store())
 
 
 @pytest.fixture(scope="session")

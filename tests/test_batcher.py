@@ -1,5 +1,9 @@
-"""The query batcher: concurrent questions share a model call; the worker sets itself up first."""
+"""The query batcher: concurrent questions share a model call; before each batch the worker
+claims its torch threads (more while the CPUs are idle, one while they are busy)."""
 
+import copy
+import subprocess
+import sys
 import threading
 import time
 
@@ -7,6 +11,7 @@ import numpy as np
 import torch
 
 from index.batcher import QueryBatcher
+from index.cpu import SpareCpus, cpu_count
 
 
 def test_concurrent_questions_are_encoded_together():
@@ -34,18 +39,39 @@ def test_a_late_encoding_gives_none_and_marks_degraded():
     assert b.encode("slow") is None and b.degraded and b.timeouts == 1
 
 
-def test_the_worker_claims_its_torch_threads_before_the_first_batch(encoder):
+def test_the_worker_claims_its_torch_threads_before_each_batch(encoder):
     seen = []
 
-    def on_start():
-        torch.set_num_threads(1)  # what a document worker thread leaves behind ...
+    def on_batch():
+        torch.set_num_threads(3)  # what another thread of torch's left behind ...
         encoder.claim_threads()  # ... is replaced by the encoder's count for questions
         seen.append((threading.current_thread().name, torch.get_num_threads()))
 
-    b = QueryBatcher(encoder.queries, on_start=on_start)
+    b = QueryBatcher(encoder.queries, on_batch=on_batch)
     assert b.encode("Wo kann ich Deutsch lernen?").shape == (encoder.dim,)
     b.encode("noch eine Frage")
-    assert seen == [("lotse-encoder", encoder.threads)]
+    assert seen == [("lotse-encoder", encoder.threads)] * 2
     from index.engine import SearchEngine
 
-    assert SearchEngine(encoder).batcher._on_start == encoder.claim_threads  # wired so
+    assert SearchEngine(encoder).batcher._on_batch == encoder.claim_threads  # wired so
+
+
+def test_a_question_takes_idle_cpus_and_one_thread_when_they_are_busy(encoder):
+    adaptive = copy.copy(encoder)
+    adaptive.idle_threads, adaptive.spare = 4, SpareCpus(window=0.2)
+    assert encoder.threads == 1 and encoder.threads_now() == 1  # idle_threads 1: never more
+    assert adaptive.threads_now() == 1  # the first look knows nothing yet: as asked for
+    time.sleep(0.3)
+    assert 1 <= adaptive.threads_now() <= min(4, cpu_count())
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                for _ in range(cpu_count())]
+    try:
+        time.sleep(0.5)  # the spinners start ...
+        adaptive.spare.read()
+        time.sleep(0.5)  # ... and keep every CPU busy for a whole look
+        assert adaptive.spare.read() < 0.5
+        assert adaptive.threads_now() == 1  # so a question stays on its one thread
+    finally:
+        for p in spinners:
+            p.kill()
+            p.wait()

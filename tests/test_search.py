@@ -218,11 +218,14 @@ def test_quality_on_the_held_out_half(services):
     from ops.evaluate import load_queries
 
     r = quality(services, load_queries(OWN / "own.heldout.jsonl"))
-    # measured: R@3 0.959, R@1 0.880, lowest language (ku) 0.786 = 22/28
-    assert r["overall"]["r3"] >= 0.93 and r["overall"]["r1"] >= 0.85
+    # measured: R@3 0.959, R@1 0.880 (0.85 once false alarms put 110/112 first, below),
+    # lowest language (ku) 0.786 = 22/28
+    assert r["overall"]["r3"] >= 0.93 and r["overall"]["r1"] >= 0.83
     assert min(v["r3"] for v in r["languages"].values()) >= 0.75
     # measured (t9 sentences, phone lines): crisis 0.956 (174/182), false alarms 0.043
     # (17/392), out of scope 0.957 (67/70), ordinary confident 0.903 (354/392: a helpline
-    # no longer makes an everyday answer confident; 0.941 before)
-    assert r["crisis_recall"] >= 0.94 and r["crisis_false_alarm_rate"] <= 0.05
+    # no longer makes an everyday answer confident; 0.941 before). With the linear danger
+    # model (index.danger, chosen on the tuning half for recall first): crisis 0.973
+    # (177/182), false alarms 0.066 (26/392) - more alarms for fewer missed dangers
+    assert r["crisis_recall"] >= 0.96 and r["crisis_false_alarm_rate"] <= 0.075
     assert r["out_of_scope_not_confident"] >= 0.93 and r["ordinary_confident"] >= 0.89
