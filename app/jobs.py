@@ -8,8 +8,10 @@ on SQLite the lease table (`app.queue.lease`: two polling worker threads).
 - every `LOTSE_JOBS_INTERVAL_SECONDS`: the mail outbox
   (`app.referrals.notify.deliver_due`, which also claims each mail before it is
   sent), referral retention (`app.referrals.retention.run_once`), expired
-  conversations (`app.assistant.state.purge_expired`) and the change feed's old
-  rows, so none needs a cron job;
+  conversations (`app.assistant.state.purge_expired`), the change feed's old
+  rows and crypto-shredding after erasures (`app.referrals.shred.run_once`: a key
+  rotation once an erasure is `LOTSE_SHRED_DELAY_SECONDS` old), so none needs a
+  cron job;
 - every `LOTSE_ANALYTICS_MAINTENANCE_MINUTES`: the anonymous figures' retention,
   WAL checkpoint and the embedding of new unanswered questions
   (`app.analytics.maintenance.run_once`);
@@ -38,7 +40,7 @@ from app.analytics import maintenance
 from app.assistant.state import purge_expired as purge_conversations
 from app.imports import jobs as imports
 from app.queue import contract, lease, pg
-from app.referrals import notify, retention
+from app.referrals import notify, retention, shred
 from app.services import Services
 from app.settings import Settings
 from directory import changes
@@ -71,15 +73,19 @@ def _prune_feed(services: Services, job: lease.Claimed, worker: Worker) -> None:
         changes.prune(s, FEED_KEPT)
 
 
+def _shred(services: Services, job: lease.Claimed, worker: Worker) -> dict | None:
+    return shred.run_once(services.store, services.settings)
+
+
 #: every task by the job kind it runs
 TASKS: dict[str, Task] = {
     "outbox": _outbox, "retention": _retention, "conversations": _conversations,
-    "analytics": _analytics, "feed": _prune_feed, imports.KIND: imports.run,
+    "analytics": _analytics, "feed": _prune_feed, "shred": _shred, imports.KIND: imports.run,
 }
 
 
 DEFAULT_PERIOD = 60.0
-UPKEEP = ("outbox", "retention", "conversations", "analytics", "feed")  # the periodic tasks
+UPKEEP = ("outbox", "retention", "conversations", "analytics", "feed", "shred")  # periodic
 
 
 def periods(settings: Settings) -> dict[str, float]:
@@ -88,7 +94,7 @@ def periods(settings: Settings) -> dict[str, float]:
     analytics = settings.analytics_maintenance_minutes * 60
     return {kind: seconds for kind, seconds in (
         ("outbox", every), ("retention", every), ("conversations", every),
-        ("analytics", analytics), ("feed", every)) if seconds > 0}
+        ("analytics", analytics), ("feed", every), ("shred", every)) if seconds > 0}
 
 
 class Worker:

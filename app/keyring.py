@@ -19,13 +19,26 @@ value copied into another row or column does not decrypt. `lotse keys
 rotate` adds a key, makes it current and re-encrypts every row
 (`app.referrals.rotation`).
 
-Running processes follow a rotation without a restart: before encrypting, a
-keyring looks at its file's modification time (at most every
+Running processes follow a rotation without a restart: before encrypting or
+decrypting, a keyring looks at its file's modification time (at most every
 `LOTSE_KEY_CHECK_SECONDS`; at once after SIGHUP, `request_reload`) and takes
-the file's keys and current key, keeping the keys it already knew; a value
-under a key id it does not know makes it read the file at once. Decryption
-tries the value's own key first, then every other known key (the associated
-data still binds the value to its row and column).
+the file's keys and current key; a value under a key id it does not know makes
+it read the file at once. Decryption tries the value's own key first, then
+every other known key (the associated data still binds the value to its row
+and column).
+
+A key the file no longer lists was retired by a rotation (crypto-shredding
+after an erasure, `app.referrals.shred`), and the process drops it too, with
+its cipher object: a retired key must not live on in memory. That is safe
+because the rotation retires a key only when no stored value names it, after
+it made the new key current in the file and waited twice for running
+processes to notice (`settle`, more than `LOTSE_KEY_CHECK_SECONDS`): by then
+every process encrypts under the new key, and nothing stored needs the old
+one. Only a request that held a value under the old key for longer than both
+settles (read before the re-encryption, decrypted after the retirement) would
+fail, with the 503 of a value no key opens; a value such a request stored under
+the old key would not open after a restart either. A key file that cannot be
+read (mid-write, damaged) changes nothing: the process keeps its keys.
 """
 
 from __future__ import annotations
@@ -72,7 +85,7 @@ class Keyring:
     current: str
     audit_key: bytes
     path: Path | None = None
-    _cache: dict[str, AESGCM] = field(default_factory=dict, repr=False)
+    _cache: dict[bytes, AESGCM] = field(default_factory=dict, repr=False)  # by key bytes
     check_seconds: float = CHECK_SECONDS
     _mtime: float = field(default=0.0, repr=False)
     _checked: float = field(default=0.0, repr=False)
@@ -104,7 +117,8 @@ class Keyring:
         self._reload = True
 
     def refresh(self, force: bool = False) -> bool:
-        """Take new keys and the current key from the file if it changed; True if it did."""
+        """Follow the file if it changed: its keys (dropping those it no longer lists: a
+        rotation retired them) and its current key; True if either changed."""
         if self.path is None:
             return False
         now = time.monotonic()
@@ -120,17 +134,22 @@ class Keyring:
             except (OSError, ValueError, KeyError) as exc:  # mid-write or damaged: keep ours
                 log.error("key file not reloaded: %s", type(exc).__name__)
                 return False
-            added = [k for k in fresh.keys if k not in self.keys]
-            self.keys = {**self.keys, **fresh.keys}
-            changed = added or fresh.current != self.current
-            self.current, self._mtime = fresh.current, fresh._mtime
+            changed = fresh.keys != self.keys or fresh.current != self.current
+            dropped = [k for k in self.keys if k not in fresh.keys]
+            # a new dict, never changed in place: a decryption running meanwhile keeps its own
+            self.keys, self.current, self._mtime = dict(fresh.keys), fresh.current, fresh._mtime
+            self._prune()
         if changed:
-            log.warning("key file reloaded: current key %s, %d keys known", self.current,
-                        len(self.keys))
-        return bool(changed)
+            log.warning("key file reloaded: current key %s, %d keys known, %d retired",
+                        self.current, len(self.keys), len(dropped))
+        return changed
 
     def save(self, path: Path | None = None) -> None:
         """Write atomically with mode 0600 (temp file, fsync, rename)."""
+        with self._lock:
+            self._write(path)
+
+    def _write(self, path: Path | None = None) -> None:
         path = path or self.path
         if path is None:
             raise ValueError("a key file needs a path")
@@ -148,31 +167,57 @@ class Keyring:
         self.path = path
         self._mtime = path.stat().st_mtime
 
-    def add_key(self) -> str:
-        """A new data key that becomes current; returns its id."""
-        n = max(int(k[1:]) for k in self.keys if k[1:].isdigit()) + 1 if self.keys else 1
-        kid = f"k{n}"
-        self.keys[kid] = AESGCM.generate_key(bit_length=256)
-        self.current = kid
-        self._cache.clear()
+    def add_key(self, save: bool = False) -> str:
+        """A new data key that becomes current (and, with `save`, the file's: in one step,
+        so a reload in another thread never meets the one without the other); returns its
+        id."""
+        with self._lock:
+            n = max(int(k[1:]) for k in self.keys if k[1:].isdigit()) + 1 if self.keys else 1
+            kid = f"k{n}"
+            self.keys = {**self.keys, kid: AESGCM.generate_key(bit_length=256)}
+            self.current = kid
+            if save:
+                self._write()
         return kid
+
+    def retire(self, in_use: set[str], save: bool = False) -> list[str]:
+        """Drop every key but the current one and those in `in_use`, with their cipher
+        objects (with `save`, from the file too, in one step); returns the ids dropped."""
+        with self._lock:
+            gone = [k for k in self.keys if k != self.current and k not in in_use]
+            self.keys = {k: v for k, v in self.keys.items() if k not in gone}
+            self._prune()
+            if save:
+                self._write()
+        return gone
+
+    def _prune(self) -> None:
+        """Forget the cipher objects of keys no longer held."""
+        held = set(self.keys.values())
+        for secret in [s for s in self._cache if s not in held]:
+            self._cache.pop(secret, None)
 
     # --- fields ---------------------------------------------------------------
 
-    def _aead(self, kid: str) -> AESGCM:
-        aead = self._cache.get(kid)
+    def _aead(self, key: bytes) -> AESGCM:
+        aead = self._cache.get(key)
         if aead is None:
-            aead = self._cache[kid] = AESGCM(self.keys[kid])
+            aead = AESGCM(key)
+            with self._lock:  # a key retired meanwhile is used this once, not kept
+                if key in self.keys.values():
+                    self._cache[key] = aead
         return aead
 
     def encrypt(self, table: str, row_id: str, column: str, plaintext: str | None) -> str | None:
         if plaintext is None:
             return None
         self.refresh()  # a rotation elsewhere: encrypt under the new current key
+        with self._lock:  # the current id and its key as one pair
+            kid, key = self.current, self.keys[self.current]
         nonce = secrets.token_bytes(12)
         ad = f"{table}:{row_id}:{column}".encode()
-        ct = self._aead(self.current).encrypt(nonce, plaintext.encode("utf-8"), ad)
-        return f"{PREFIX}:{self.current}:{_b64(nonce + ct)}"
+        ct = self._aead(key).encrypt(nonce, plaintext.encode("utf-8"), ad)
+        return f"{PREFIX}:{kid}:{_b64(nonce + ct)}"
 
     def decrypt(self, table: str, row_id: str, column: str, value: str | None) -> str | None:
         if value is None:
@@ -185,12 +230,14 @@ class Keyring:
                 from exc
         if prefix != PREFIX:
             raise DecryptionFailed(f"{table}.{column} of {row_id}: unknown format")
-        if kid not in self.keys:
-            self.refresh(force=True)  # a key added by a rotation in another process
+        # a key added by a rotation in another process: at once; one retired: soon
+        self.refresh(force=kid not in self.keys)
+        keys = self.keys  # this moment's keys (a reload replaces the dict, never changes it)
         ad = f"{table}:{row_id}:{column}".encode()
-        for candidate in [kid] * (kid in self.keys) + [k for k in self.keys if k != kid]:
+        for candidate in [kid] * (kid in keys) + [k for k in keys if k != kid]:
             try:
-                return self._aead(candidate).decrypt(raw[:12], raw[12:], ad).decode("utf-8")
+                return self._aead(keys[candidate]).decrypt(raw[:12], raw[12:], ad) \
+                    .decode("utf-8")
             except (ValueError, InvalidTag):
                 continue
         raise DecryptionFailed(f"{table}.{column} of {row_id} does not decrypt")

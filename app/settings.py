@@ -107,6 +107,12 @@ class Settings(BaseSettings):
                                           "are deleted this many days later.")
     retention_open_days: int = Field(365, ge=1, description="Open referrals untouched this "
                                      "many days are deleted.")
+    shred_delay_seconds: float = Field(
+        600, ge=0, description="Crypto-shredding: this long after an erasure (withdrawal, "
+        "retention) the background job rotates the data key and retires the old one, so "
+        "the erased values' copies in PostgreSQL's dead rows and WAL and in earlier backups "
+        "can no longer be decrypted; erasures within that time share one rotation. 0 = at "
+        "the job's next run (every LOTSE_JOBS_INTERVAL_SECONDS).")
     changes_poll_seconds: float = Field(
         1.0, ge=0, description="How often a running process reads the change feed of "
         "offers and applies other processes' writes (editors, imports, `lotse import`, "

@@ -58,7 +58,7 @@ def cmd_list(args, settings: Settings) -> int:
 
 def cmd_rotate(args, settings: Settings) -> int:
     from app.keyring import KeyringMissing
-    from app.referrals.rotation import rotate
+    from app.referrals.rotation import rotate, settle_seconds
     from app.services import migrated_store
 
     try:
@@ -67,7 +67,7 @@ def cmd_rotate(args, settings: Settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     # running processes look at the key file every LOTSE_KEY_CHECK_SECONDS: wait for them
-    settle = settings.key_check_seconds + 1.0 if args.settle is None else args.settle
+    settle = settle_seconds(settings) if args.settle is None else args.settle
     result = rotate(store, store.keyring, retire=not args.keep_old, settle=settle)
     print(json.dumps(result))
     return 0

@@ -1,7 +1,8 @@
 """Key rotation that running processes survive: `lotse keys rotate` runs as its own process
 while this one serves staff logins, referral reads and new referrals; no login fails, no
-referral becomes unreadable, new writes end under the new key, the old key is retired. A
-key file older than the data gives a clear 503 page and a log line, never a 500."""
+referral becomes unreadable, new writes end under the new key, the old key is retired (and
+dropped from the memory of running processes). A key file older than the data gives a
+clear 503 page and a log line, never a 500."""
 
 import json
 import re
@@ -10,11 +11,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from staffkit import add_user, login
 from storekit import new_store, store_env
 
-from app.keyring import Keyring, key_path
+from app.keyring import DecryptionFailed, Keyring, key_path
 from app.referrals.models import Referral
 from app.referrals.rotation import keys_in_use
 from app.settings import Settings
@@ -48,11 +50,42 @@ def test_a_keyring_follows_its_file_and_tries_every_key(tmp_path):
     # every known key tried, but never in another row (associated data)
     relabelled = old_value.replace(":k1:", ":k2:")
     assert running.decrypt("referral", "r1", "name", relabelled) == "Ada"
-    del other.keys["k1"]  # retired in the file: the running process keeps what it knew
-    other.save()
+    k1 = running.keys["k1"]
+    other.retire(set())  # retired in the file (crypto-shredding): the running process drops
+    other.save()         # it too, and its cipher object, at its next look at the file
     running.request_reload()
-    running.encrypt("referral", "r3", "name", "x")
-    assert "k1" in running.keys and running.decrypt("referral", "r1", "name", old_value)
+    assert running.encrypt("referral", "r3", "name", "x").split(":")[1] == "k2"
+    assert set(running.keys) == {"k2"} and k1 not in running._cache
+    with pytest.raises(DecryptionFailed):
+        running.decrypt("referral", "r1", "name", old_value)
+    assert running.decrypt("referral", "r1", "name", new_value) == "Bea"
+
+
+def test_a_process_that_missed_the_rotation_takes_the_new_key_before_dropping_the_old(
+        tmp_path):
+    """An idle process that still encrypts under k1 when the rotation retires k1: its next
+    look at the file makes k2 current before it encrypts, and a decryption looks too (within
+    the check interval), so it never writes under a retired key nor keeps one in memory."""
+    path = tmp_path / "keyring.json"
+    Keyring.generate().save(path)
+    idle = Keyring.load(path)
+    idle.check_seconds = 0.0  # looks at every use
+    value = idle.encrypt("referral", "r1", "name", "Ada")
+    rotating = Keyring.load(path)
+    rotating.add_key()
+    rotating.save()
+    assert idle.decrypt("referral", "r1", "name", value) == "Ada"  # k1 still listed
+    new_value = rotating.encrypt("referral", "r1", "name", "Ada")
+    rotating.retire(set())
+    rotating.save()
+    assert idle.decrypt("referral", "r1", "name", new_value) == "Ada"
+    assert set(idle.keys) == {"k2"} and idle.current == "k2"
+    assert idle.encrypt("referral", "r2", "name", "Bea").split(":")[1] == "k2"
+    # a damaged key file changes nothing: the process keeps the keys it has
+    path.write_text("{")
+    idle.request_reload()
+    assert idle.decrypt("referral", "r1", "name", new_value) == "Ada"
+    assert set(idle.keys) == {"k2"}
 
 
 def test_rotation_while_this_process_serves_logins_and_reads(make_light_client):

@@ -65,7 +65,9 @@ def test_canary_is_not_in_db_wal_logs_urls_or_audit(make_light_client, caplog):
 
 
 @sqlite_only("SQLite's secure_delete and WAL checkpoint; PostgreSQL keeps dead rows until "
-             "VACUUM and in its WAL: byte-level erasure there is open (notes/pg-lane.md)")
+             "VACUUM and in its WAL: there (and in backups) erasure is crypto-shredding, "
+             "tests/test_shred.py::"
+             "test_after_a_withdrawal_one_shred_run_leaves_no_key_that_opens_it")
 def test_erasure_removes_the_bytes_priv11(make_light_client):
     c = make_light_client()
     ref, secret = submit(c)

@@ -132,3 +132,13 @@ class ReferralNameToken(Base):
     kommune_id: Mapped[str] = mapped_column(String(40))
     token: Mapped[str] = mapped_column(String(64))
     __table_args__ = (Index("ix_referral_name_token_lookup", "kommune_id", "token"),)
+
+
+class ShredDue(Base):
+    """A crypto-shred is due (`app.referrals.shred`): one row per erasure, written in the
+    erasure's transaction. Nothing personal, not even which referral: an id and a time."""
+
+    __tablename__ = "shred_due"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    marked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                   index=True)

@@ -5,7 +5,8 @@ Periods are settings, counted from the last status change:
 rows of withdrawn referrals), `LOTSE_RETENTION_UNREACHED_DAYS` (nicht
 erreicht) and `LOTSE_RETENTION_OPEN_DAYS` (every open phase: nobody has
 touched the case for that long). Deletion removes the row and its notes
-(`app.referrals.erasure`, secure_delete + WAL checkpoint) and is audited as
+(`app.referrals.erasure`: secure_delete + WAL checkpoint, and a mark for the
+crypto-shred of `app.referrals.shred`) and is audited as
 actor "system". Sent notification mails go after 30 days. `app.jobs`
 calls `run_once` every `LOTSE_JOBS_INTERVAL_SECONDS`.
 """

@@ -10,8 +10,17 @@ still the one read (a value a running process wrote meanwhile is left to the
 next pass); (3) after another `settle`, a second pass catches what running
 processes wrote under the old key while they had not yet noticed the new
 one; only when no value names an old key any more are the old keys dropped
-from the key file (`--retire`, default on). The audit key is not rotated (the chain
-must stay verifiable); the rotation itself is audited.
+from the key file (`--retire`, default on), and running processes drop them
+from memory when they next look at the file (`app.keyring`). The audit key is
+not rotated (the chain must stay verifiable); the rotation itself is audited.
+
+A rotation runs under the store's schema lock (`Store.exclusive`), after
+reading the key file afresh: two rotations (`lotse keys rotate`, the shred job
+`app.referrals.shred`) never interleave, and the new key's id is new in the
+file. Crypto-shredding is a rotation after an erasure: the erased values are
+gone from every live row, so nothing names their key any more and it is
+retired; their copies in PostgreSQL's dead rows and WAL and in old backups stay
+ciphertext under a key no key file holds.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from app.referrals.models import ENCRYPTED
 from app.staff import audit
 
 BATCH = 200
+SETTLE_MARGIN = 1.0  # seconds beyond LOTSE_KEY_CHECK_SECONDS
 
 
 def _table(store, name: str) -> Table:
@@ -74,23 +84,30 @@ def keys_in_use(store) -> set[str]:
     return used
 
 
-def rotate(store, keyring: Keyring, retire: bool = True, settle: float = 0.0) -> dict:
+def settle_seconds(settings) -> float:
+    """How long a rotation waits for running processes to take the new key: a little more
+    than they take to notice a changed key file (`LOTSE_KEY_CHECK_SECONDS`)."""
+    return settings.key_check_seconds + SETTLE_MARGIN
+
+
+def rotate(store, keyring: Keyring, retire: bool = True, settle: float = 0.0,
+           actor: str = "cli") -> dict:
     """Add a key, re-encrypt, retire the old keys; `settle`: seconds running processes
-    need to notice a changed key file (a little more than `LOTSE_KEY_CHECK_SECONDS`)."""
-    new = keyring.add_key()
-    keyring.save()
-    time.sleep(settle)
-    changed = reencrypt(store, keyring)
-    if settle:
+    need to notice a changed key file (`settle_seconds`). The result names the new key,
+    how many values were re-encrypted, the keys retired and the old keys `kept` (still
+    named by a value, or all of them without `retire`)."""
+    with store.exclusive():  # one rotation at a time, across processes
+        keyring.refresh(force=True)  # the file as it is now (another rotation may have run)
+        new = keyring.add_key(save=True)
         time.sleep(settle)
-        changed += reencrypt(store, keyring)
-    retired = []
-    if retire:
-        in_use = keys_in_use(store)
-        for kid in [k for k in keyring.keys if k != keyring.current and k not in in_use]:
-            del keyring.keys[kid]
-            retired.append(kid)
-        keyring.save()
-    with store.session.begin() as s:
-        audit.record(s, "cli", "keys.rotate", "keyring", new)
-    return {"current": new, "reencrypted": changed, "retired": retired}
+        changed = reencrypt(store, keyring)
+        if settle:
+            time.sleep(settle)
+            changed += reencrypt(store, keyring)
+        retired: list[str] = []
+        if retire:
+            retired = keyring.retire(keys_in_use(store), save=True)
+        kept = sorted(k for k in keyring.keys if k != new)
+        with store.session.begin() as s:
+            audit.record(s, actor, "keys.rotate", "keyring", new)
+    return {"current": new, "reencrypted": changed, "retired": retired, "kept": kept}
