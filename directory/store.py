@@ -84,6 +84,7 @@ class Store:
         self.session = make_sessionmaker(self.engine)
         self.writes = WriteHealth(self.engine, self.session)
         self._exclusive = 0
+        self._known_kommunen: set[str] = set()  # ids found by `kommune_exists`
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -140,6 +141,18 @@ class Store:
     def kommune(self, kommune_id: str) -> Kommune | None:
         with self.session() as s:
             return s.get(Kommune, kommune_id)
+
+    def kommune_exists(self, kommune_id: str) -> bool:
+        """Whether a Kommune of this id exists. Kommunen are reference data, never deleted:
+        an id found once is remembered for the process (every search asks, and a session
+        with a query costs 2-3 ms of each HTTP search); an unknown id is asked every time,
+        so no input grows the memo."""
+        if kommune_id in self._known_kommunen:
+            return True
+        if self.kommune(kommune_id) is None:
+            return False
+        self._known_kommunen.add(kommune_id)
+        return True
 
     def gemeinden(self, kommune_id: str | None = None) -> list[Gemeinde]:
         with self.session() as s:

@@ -12,13 +12,13 @@ and are cut at `max_seq_length` tokens; questions and prototypes always use
 the full-precision model. Both knobs are part of `document_id`/`model_id`, so
 cached vectors and saved indexes never mix two set-ups.
 
-Threads for questions: `threads` (`LOTSE_TORCH_THREADS`, 1) while other tasks want
+Threads for questions: `threads` (`LOTSE_TORCH_THREADS`, 1) while other work wants
 the CPU, up to `idle_threads` (`LOTSE_IDLE_THREADS`; 0 = the process's CPUs) while
-none does. Before each batch `claim_threads` asks `index.cpu.SpareCpus` how many
-CPUs other work left free over the last tenth of a second: a question on an idle
-2-core machine takes about 19 ms on two threads against 29 ms on one, and as soon as
-other work keeps a core busy it is back on one thread, where torch's parallel
-regions cannot stall behind a busy core (4-9x slower under load, issue 15).
+none does. Before each batch `claim_threads` asks `index.cpu.SpareCpus` how many CPUs
+no other process's task wants (work that is just ending gets 4 ms to end): a question
+on an idle 2-core machine takes about 19 ms on two threads against 29 ms on one, and
+while other work wants a core it stays on one thread, where torch's parallel regions
+cannot stall behind a busy core (4-9x slower under load, issue 15).
 """
 
 from __future__ import annotations
@@ -168,13 +168,13 @@ class Encoder:
 
     def threads_now(self) -> int:
         """Torch threads for the next questions: `threads`, or up to `idle_threads` while
-        other work leaves that many CPUs free (less than half a CPU busy elsewhere)."""
+        no other process's task wants that many CPUs (`index.cpu.SpareCpus`)."""
         if self.idle_threads <= self.threads:
             return self.threads
-        spare = self.spare.read()
-        if spare is None:  # not known (yet): never more than asked for
+        spare = self.spare.read(self.idle_threads)
+        if spare is None:  # not known: never more than asked for
             return self.threads
-        return max(self.threads, min(self.idle_threads, int(spare + 0.5)))
+        return max(self.threads, min(self.idle_threads, spare))
 
     def claim_threads(self) -> None:
         """Give the calling thread the torch threads for the next questions (before each

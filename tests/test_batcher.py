@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from index.batcher import QueryBatcher
-from index.cpu import SpareCpus, cpu_count
+from index.cpu import _running_here, cpu_count, spare_cpus
 
 
 def test_concurrent_questions_are_encoded_together():
@@ -58,20 +58,36 @@ def test_the_worker_claims_its_torch_threads_before_each_batch(encoder):
 
 def test_a_question_takes_idle_cpus_and_one_thread_when_they_are_busy(encoder):
     adaptive = copy.copy(encoder)
-    adaptive.idle_threads, adaptive.spare = 4, SpareCpus(window=0.2)
+    adaptive.idle_threads = 4
     assert encoder.threads == 1 and encoder.threads_now() == 1  # idle_threads 1: never more
-    assert adaptive.threads_now() == 1  # the first look knows nothing yet: as asked for
-    time.sleep(0.3)
     assert 1 <= adaptive.threads_now() <= min(4, cpu_count())
     spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
                 for _ in range(cpu_count())]
     try:
-        time.sleep(0.5)  # the spinners start ...
-        adaptive.spare.read()
-        time.sleep(0.5)  # ... and keep every CPU busy for a whole look
-        assert adaptive.spare.read() < 0.5
-        assert adaptive.threads_now() == 1  # so a question stays on its one thread
+        deadline = time.monotonic() + 30
+        while spare_cpus() != 0 and time.monotonic() < deadline:
+            time.sleep(0.05)  # the spinners start
+        assert spare_cpus() == 0  # every CPU is wanted by another process's task ...
+        assert adaptive.threads_now() == 1  # ... so a question stays on its one thread,
+        assert adaptive.spare._busy_until > time.monotonic()  # the load counts as lasting
+        assert adaptive.spare.read(4) == 0  # and is believed for a while without looking
     finally:
         for p in spinners:
             p.kill()
             p.wait()
+
+
+def test_this_process_s_running_threads_are_counted_as_its_own():
+    """A busy thread of this process (the encoder itself, a request thread handing over
+    its question) is subtracted from the machine's running tasks, not counted as other
+    work: `_running_here` sees it."""
+    stop = threading.Event()
+    busy = threading.Thread(target=lambda: [None for _ in iter(stop.is_set, True)])
+    alone = _running_here()
+    busy.start()
+    try:
+        time.sleep(0.1)
+        assert alone >= 1 and _running_here() >= 2  # this thread, and the busy one
+    finally:
+        stop.set()
+        busy.join()

@@ -54,3 +54,9 @@ def test_offer_record_is_complete(services):
     name, desc, lang = o.text_in("ar")
     assert lang == "ar" and name != o.name
     assert o.text_in("de")[2] == "de"
+
+
+def test_a_kommune_found_once_is_known_and_an_unknown_id_is_not_remembered(services):
+    store = services.store
+    assert store.kommune_exists("demo") and "demo" in store._known_kommunen
+    assert not store.kommune_exists("atlantis") and "atlantis" not in store._known_kommunen

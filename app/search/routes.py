@@ -26,7 +26,7 @@ def search(
     gemeinde: str | None = Query(None, max_length=40, description="Gemeinde id (AGS)"),
     limit: QueryInt = Query(5, ge=1, le=50),
 ):
-    if kommune and services.store.kommune(kommune) is None:
+    if kommune and not services.store.kommune_exists(kommune):
         raise HTTPException(404, _("Unknown Kommune."))
     engine = services.engine
     ev = engine.evidence(q.strip())
