@@ -226,6 +226,7 @@ def test_quality_on_the_held_out_half(services):
     # (17/392), out of scope 0.957 (67/70), ordinary confident 0.903 (354/392: a helpline
     # no longer makes an everyday answer confident; 0.941 before). With the linear danger
     # model (index.danger, chosen on the tuning half for recall first): crisis 0.973
-    # (177/182), false alarms 0.066 (26/392) - more alarms for fewer missed dangers
+    # (177/182), false alarms 0.066 (26/392) - more alarms for fewer missed dangers; with
+    # the t10 sentences: crisis 0.967 (176/182), false alarms 0.061 (24/392), ku R@3 0.82
     assert r["crisis_recall"] >= 0.96 and r["crisis_false_alarm_rate"] <= 0.075
     assert r["out_of_scope_not_confident"] >= 0.93 and r["ordinary_confident"] >= 0.89
