@@ -5,7 +5,8 @@ shared fixtures make on a throw-away PostgreSQL server (tests/pgserver.py). A `l
 worker process a test starts must open that same store, not a SQLite file in the data
 dir: `store_env(settings)` is its environment. Tests about SQLite's file itself (PRAGMAs,
 the file's bytes, WAL, disk full through max_page_count) carry `@sqlite_only`: the
-PostgreSQL lane skips them, and their PostgreSQL twins are named in the reason.
+PostgreSQL lane skips them, and their PostgreSQL twins are named in the reason. Tests of
+the lease engine's workers (the job engine of SQLite stores) carry `@lease_engine_only`.
 """
 
 from __future__ import annotations
@@ -70,3 +71,11 @@ def sqlite_only(reason: str):
     """Mark a test that is about SQLite's file (the PostgreSQL lane skips it); `reason`
     says why, and where the PostgreSQL twin is if the behaviour matters there too."""
     return pytest.mark.sqlite_only(reason=reason)
+
+
+def lease_engine_only(reason: str = "the lease engine's workers run on SQLite stores"):
+    """Mark a test of the lease engine's workers, the job engine of SQLite stores: on the
+    PostgreSQL lane the store's engine is Procrastinate (tests/test_jobs_postgres.py)."""
+    import pytest
+
+    return pytest.mark.skipif(ON_POSTGRES, reason=reason)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
 import time
 
@@ -14,6 +13,7 @@ import time_machine
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from staffkit import add_user, csrf_of, login
+from storekit import lease_engine_only
 
 from app.imports.jobs import KIND
 from app.jobs import drain
@@ -169,9 +169,8 @@ def test_upload_needs_csrf(app_client):
     assert re.search("csrf|expired|abgelaufen", r.text, re.I)
 
 
-@pytest.mark.skipif(os.environ.get("LOTSE_TEST_POSTGRES") == "1",
-                    reason="the lease engine (SQLite); on PostgreSQL Procrastinate retries the "
-                    "jobs of a stopped heartbeat (tests/test_jobs_postgres.py)")
+@lease_engine_only("the lease engine (SQLite); on PostgreSQL Procrastinate retries the "
+                   "jobs of a stopped heartbeat (tests/test_jobs_postgres.py)")
 def test_an_import_whose_worker_died_runs_again_once(app_client):
     c = app_client()
     services = c.app.state.services

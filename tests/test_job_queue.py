@@ -6,7 +6,6 @@ exactly once."""
 import asyncio
 import datetime as dt
 import email
-import os
 import subprocess
 import sys
 import textwrap
@@ -18,7 +17,7 @@ import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
-from storekit import store_env
+from storekit import lease_engine_only, store_env
 from test_outbox import free_port
 
 from app.jobs import TASKS, Worker
@@ -29,10 +28,7 @@ from app.referrals.models import OutboxMail
 from directory.models import Kommune
 
 ROOT = Path(__file__).resolve().parent.parent
-#: tests of the lease engine's workers: the engine of SQLite stores. On the PostgreSQL lane
-#: (LOTSE_TEST_POSTGRES=1) the store's engine is Procrastinate: tests/test_jobs_postgres.py
-LEASE_ENGINE = pytest.mark.skipif(os.environ.get("LOTSE_TEST_POSTGRES") == "1",
-                                  reason="the lease engine's workers run on SQLite stores")
+LEASE_ENGINE = lease_engine_only()  # the lease engine's workers (tests/storekit.py)
 
 
 class SlowSink:
