@@ -61,7 +61,7 @@ from app.web.middleware import (
     escape_logs,
 )
 from app.web.ratelimit import RateLimits
-from app.web.rendering import render
+from app.web.rendering import asked_question, error_response, render
 from app.web.shared_limits import StoreLimits
 from directory.store import Store
 from index.cache import EmbeddingCache
@@ -219,20 +219,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         log.error("store unavailable on %s: %s", request.url.path, type(exc.orig).__name__)
         detail = i18n.gettext("We cannot take your request right now. Nothing was stored. "
                               "Please try again in a minute.")
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": detail}, status_code=503,
-                                headers={"Retry-After": "30"})
         # the page keeps the question to send again (in a POST body, never a URL)
-        q = request.query_params.get("q") or ""
-        if not q and request.method == "POST":
-            try:
-                q = str((await request.form()).get("q") or "")
-            except Exception:  # the body was read already: nothing to keep  # noqa: BLE001
-                q = ""
-        response = render(request, "error.html", {"status": 503, "detail": detail,
-                                                  "q": q[:2000]}, status_code=503)
-        response.headers["Retry-After"] = "30"
-        return response
+        return error_response(request, 503, detail, q=await asked_question(request),
+                              headers={"Retry-After": "30"})
 
     @app.exception_handler(DataError)
     async def bad_data(request: Request, exc: DataError) -> Response:
@@ -240,11 +229,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         text, which SQLite stores): bad input, a 422, never a 500; nothing was written."""
         log.warning("store refused the input on %s: %s", request.url.path,
                     type(exc.orig).__name__)
-        detail = i18n.gettext("Some input is not valid.")
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": detail}, status_code=422)
-        return render(request, "error.html", {"status": 422, "detail": detail},
-                      status_code=422)
+        return error_response(request, 422, i18n.gettext("Some input is not valid."))
 
     @app.exception_handler(DecryptionFailed)
     async def undecryptable(request: Request, exc: DecryptionFailed) -> Response:
@@ -263,13 +248,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         else:
             detail = i18n.gettext("We cannot take your request right now. Nothing was "
                                   "stored. Please try again in a minute.")
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": detail}, status_code=503,
-                                headers={"Retry-After": "30"})
-        response = render(request, "error.html", {"status": 503, "detail": detail},
-                          status_code=503)
-        response.headers["Retry-After"] = "30"
-        return response
+        return error_response(request, 503, detail, headers={"Retry-After": "30"})
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> Response:

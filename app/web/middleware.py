@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
@@ -225,15 +224,11 @@ class BodyLimit(HTTPMiddleware):
     @staticmethod
     async def refuse(scope: Scope, send: Send) -> None:
         access_log.warning("request body too large on %s", scope["path"])
-        detail = i18n.gettext("What you sent is too large.")
-        if scope["path"].startswith("/api/"):
-            response: Response = JSONResponse({"detail": detail}, status_code=413)
-        else:
-            from app.web.rendering import render
+        from app.web.rendering import error_response
 
-            response = render(Request(scope), "error.html", {"status": 413, "detail": detail},
-                              status_code=413)
-        response.headers["Connection"] = "close"
+        response = error_response(Request(scope), 413,
+                                  i18n.gettext("What you sent is too large."),
+                                  headers={"Connection": "close"})
 
         async def nothing() -> Message:
             return {"type": "http.disconnect"}
@@ -262,17 +257,10 @@ class SearchLimit(HTTPMiddleware):
 
     @staticmethod
     async def refusal(request: Request, wait: int) -> Response:
+        from app.web.rendering import asked_question, error_response
+
         detail = i18n.gettext("Too many questions in a short time. Please wait a "
                               "minute, then ask again.")
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": detail}, status_code=429,
-                                headers={"Retry-After": str(wait)})
-        from app.web.rendering import render
-
-        form = await request.form() if request.method == "POST" else {}
-        q = request.query_params.get("q") or form.get("q") or ""
-        response: Response = render(request, "error.html", {"status": 429, "detail": detail,
-                                                  "q": str(q)[:2000]}, status_code=429)
-        response.headers["Retry-After"] = str(wait)
-        return response
+        q = "" if request.url.path.startswith("/api/") else await asked_question(request)
+        return error_response(request, 429, detail, q=q, headers={"Retry-After": str(wait)})
 

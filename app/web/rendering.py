@@ -6,17 +6,20 @@ Fragment-capable responses say `Vary: HX-Request` so caches keep them apart.
 `is_htmx(request)` answers the question for routes that choose other answers
 (a 422 page or a 200 fragment); `hx_redirect(request, url)` ends a change: a 303
 for a plain form, `HX-Redirect` with status 200 for htmx (htmx ignores the header
-on a 3xx, and a 204 would not be swapped at all).
+on a 3xx, and a 204 would not be swapped at all). `error_response` is the one shape
+of a refusal (a full store, bad input, too large, too many questions): JSON under
+/api/, else the error page in the reader's language, keeping the question.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from fastapi import Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from app import i18n
@@ -70,3 +73,28 @@ def hx_redirect(request: Request, url: str) -> Response:
     if is_htmx(request):
         return Response(status_code=HX_REDIRECT_STATUS, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)
+
+
+async def asked_question(request: Request) -> str:
+    """The question a refused request carried (the query's or a form's `q`), to offer it
+    again on the error page; empty when there is none or the body was read already."""
+    q = request.query_params.get("q") or ""
+    if not q and request.method == "POST":
+        try:
+            q = str((await request.form()).get("q") or "")
+        except Exception:  # the body was read already: nothing to keep  # noqa: BLE001
+            q = ""
+    return q[:2000]
+
+
+def error_response(request: Request, status: int, detail: str, *, q: str = "",
+                   headers: Mapping[str, str] | None = None) -> Response:
+    """A refusal: `{"detail": …}` under /api/, else the error page with `detail` and the
+    question `q` to send again; `headers` on both (Retry-After, Connection)."""
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": detail}, status_code=status, headers=dict(headers or {}))
+    response = render(request, "error.html", {"status": status, "detail": detail, "q": q},
+                      status_code=status)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
