@@ -88,9 +88,9 @@ def _corpus() -> dict[str, list[str]]:
     return texts
 
 
-@cache
 def _model() -> dict[str, dict[str, tuple[dict[str, float], float]]]:
-    """Per script and candidate language: log P(gram), and the log P of an unseen gram."""
+    """Per script and candidate language: log P(gram), and the log P of an unseen gram
+    (read once, by `_tables`, which keeps it as matrices)."""
     models: dict[str, dict] = {}
     for script, langs in _SCRIPTS.items():
         per = {}

@@ -261,6 +261,6 @@ class SearchLimit(HTTPMiddleware):
 
         detail = i18n.gettext("Too many questions in a short time. Please wait a "
                               "minute, then ask again.")
-        q = "" if request.url.path.startswith("/api/") else await asked_question(request)
-        return error_response(request, 429, detail, q=q, headers={"Retry-After": str(wait)})
+        return error_response(request, 429, detail, q=await asked_question(request),
+                              headers={"Retry-After": str(wait)})
 

@@ -77,7 +77,10 @@ def hx_redirect(request: Request, url: str) -> Response:
 
 async def asked_question(request: Request) -> str:
     """The question a refused request carried (the query's or a form's `q`), to offer it
-    again on the error page; empty when there is none or the body was read already."""
+    again on the error page; empty under /api/ (no page: the body is not read), when
+    there is none or when the body was read already."""
+    if request.url.path.startswith("/api/"):
+        return ""
     q = request.query_params.get("q") or ""
     if not q and request.method == "POST":
         try:
