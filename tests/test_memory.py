@@ -16,10 +16,17 @@ def test_trim_returns_fragmented_free_memory():
         pytest.skip("not glibc")
     warm = np.ones(8 * 2**20 // 8)  # freeing a mapped block raises glibc's mmap threshold
     del warm
-    big, pins = [], []
+    big, pins, fillers = [], [], []
     for _ in range(60):  # 2 MB blocks now come from the heap, pinned apart by small ones
-        big.append(np.ones(2**18))
-        pins.append(np.ones(512))  # 4 KB: from the heap, right after its big block
+        block = np.ones(2**18)
+        big.append(block)
+        pin = np.ones(512)  # 4 KB: from the heap, right after its big block ...
+        for _ in range(4096):  # ... unless a hole the imports left below takes it: then it
+            if pin.ctypes.data > block.ctypes.data:  # stays there, and the next one is tried
+                break
+            fillers.append(pin)
+            pin = np.ones(512)
+        pins.append(pin)
     before = _rss_mb()
     del big
     kept = _rss_mb()
