@@ -5,13 +5,16 @@ breathing, a weapon, fire ...), terms of violence that are acute only with
 an urgency cue (now, tonight ...), those cues, and the sentences the
 embedding detector compares with (`index.prototypes`). Terms match whole
 words of the folded text; a trailing '*' matches a word prefix (Turkish,
-Somali and others build long words).
+Somali and others build long words). A term of a language written without
+diacritics (English, Somali) does not match a word that carries one: folding
+made Turkish "gün" (day) the English "gun".
 """
 
 from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -19,6 +22,9 @@ from index.lexical import fold
 
 DATA = Path(__file__).parent / "data"
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
+#: languages whose words never carry a diacritic: their terms match plain words only
+PLAIN_LANGUAGES = frozenset({"en", "so"})
+_MARKED = "\u00b7"  # stands for a word that lost a Latin diacritic in folding
 
 
 @cache
@@ -42,8 +48,26 @@ def _folded(terms: dict) -> tuple[str, ...]:
 
 @cache
 def _lexicon() -> dict[str, tuple[str, ...]]:
+    """Per kind (terms, violence, urgent) the folded terms; under "<kind>:plain" those of
+    the languages without diacritics, matched against the text's plain words only."""
     data = crisis_data()
-    return {k: _folded(data.get(k, {})) for k in ("terms", "violence", "urgent")}
+    out = {}
+    for kind in ("terms", "violence", "urgent"):
+        terms = data.get(kind, {})
+        out[kind] = _folded({k: v for k, v in terms.items() if k not in PLAIN_LANGUAGES})
+        plain = _folded({k: v for k, v in terms.items() if k in PLAIN_LANGUAGES})
+        out[f"{kind}:plain"] = tuple(t for t in plain if t not in set(out[kind]))
+    return out
+
+
+def _plain_words(text: str) -> list[str]:
+    """The folded words, each that lost a Latin diacritic in folding replaced by a mark."""
+    out = []
+    for word in re.findall(r"\w+", unicodedata.normalize("NFKC", text).lower()):
+        folded = fold(word)
+        marked = folded != word and folded.isascii() and not word.isascii()
+        out.extend([_MARKED] if marked else re.findall(r"\w+", folded))
+    return out
 
 
 def _find(terms: tuple[str, ...], spaced: str, joined: str) -> str | None:
@@ -71,12 +95,17 @@ def crisis_term(text: str) -> str | None:
     words = re.findall(r"\w+", fold(text))
     spaced = " " + " ".join(words) + " "
     joined = "".join(words)
+    plain = " " + " ".join(_plain_words(text)) + " "
     lex = _lexicon()
-    acute = _find(lex["terms"], spaced, joined)
+
+    def find(kind: str) -> str | None:
+        return _find(lex[kind], spaced, joined) or _find(lex[f"{kind}:plain"], plain, "")
+
+    acute = find("terms")
     if acute:
         return acute
-    harm = _find(lex["violence"], spaced, joined)
-    if harm and _find(lex["urgent"], spaced, joined):
+    harm = find("violence")
+    if harm and find("urgent"):
         return harm
     return None
 
