@@ -51,18 +51,19 @@ def _lexicon() -> dict[str, tuple[str, ...]]:
     """Per kind (terms, violence, urgent) the folded terms; under "<kind>:plain" those of
     the languages without diacritics, matched against the text's plain words only."""
     data = crisis_data()
-    out = {}
+    out: dict[str, tuple[str, ...]] = {}
     for kind in ("terms", "violence", "urgent"):
         terms = data.get(kind, {})
         out[kind] = _folded({k: v for k, v in terms.items() if k not in PLAIN_LANGUAGES})
         plain = _folded({k: v for k, v in terms.items() if k in PLAIN_LANGUAGES})
-        out[f"{kind}:plain"] = tuple(t for t in plain if t not in set(out[kind]))
+        shared = set(out[kind])  # also a term of a language with diacritics: matched there
+        out[f"{kind}:plain"] = tuple(t for t in plain if t not in shared)
     return out
 
 
 def _plain_words(text: str) -> list[str]:
     """The folded words, each that lost a Latin diacritic in folding replaced by a mark."""
-    out = []
+    out: list[str] = []
     for word in re.findall(r"\w+", unicodedata.normalize("NFKC", text).lower()):
         folded = fold(word)
         marked = folded != word and folded.isascii() and not word.isascii()
