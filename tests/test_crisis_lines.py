@@ -10,7 +10,9 @@ source and the day they were checked.
 import re
 
 import pytest
+from markupsafe import escape
 
+from app import i18n
 from app.assistant.lines import AMBULANCE, NATIONAL_LINES, POLICE
 from directory.demo import demo_data
 from directory.models import stable_id
@@ -143,6 +145,23 @@ def test_kommune_without_local_offers_shows_national_entry_with_source(client):
     # the cards of nationwide entries say it too
     card = page[page.index('id="o-' + LINE["pregnancy"]):]
     assert "7. Dezember 2026" in card[:card.index("</article>")]
+
+
+@pytest.mark.parametrize("lang", ["de", "ti", "ar"])
+def test_every_other_answer_still_names_110_and_112(client, lang):
+    """A danger the search does not recognise still finds the numbers under the answer,
+    in the reader's language, without the crisis box."""
+    client.cookies.clear()
+    page = client.get("/", params={"lang": lang, "kommune": "demo",
+                                   "q": "Wo kann ich Deutsch lernen?"}).text
+    assert 'class="crisis"' not in page
+    line = page[page.index('class="danger-numbers"'):]
+    line = line[:line.index("</p>")]
+    assert re.findall(r'href="tel:([0-9]+)"', line) == ["110", "112"]
+    words = i18n.translations(lang)
+    assert str(escape(words.gettext("Police"))) in line
+    assert str(escape(words.gettext("Fire brigade and ambulance"))) in line
+    assert page.index('class="danger-numbers"') > page.index('class="card"')  # after the offers
 
 
 def test_ordinary_question_gets_no_lines(client):
