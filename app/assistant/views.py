@@ -148,9 +148,10 @@ def turn_view(services, chat: Chat, i: int, lang: str) -> dict:
         "choices": _choices(services, chat, t["ask"]) if i == len(chat.turns) - 1 and (
             cards or t["ask"] not in ("age", "gemeinde")) else [],
         "hint": hint,
-        # the crisis box: 110, 112, then the lines that fit the situation
-        "lines": box(t.get("situations") or (), offers, lang, chat.kommune_id,
-                     chat.gemeinde_id) if t["crisis"] else [],
+        # the crisis box: 110, 112, then the lines that fit the situation; under any other
+        # answer 110 and 112 alone
+        "lines": box(t.get("situations") or () if t["crisis"] else (), offers, lang,
+                     chat.kommune_id, chat.gemeinde_id),
         "referral": dialogue.referral_href(chat, t, lang),
         "national_only": chat.kommune_id is None,
         "no_local": no_local,
