@@ -26,7 +26,9 @@ def score_run(queries: list[dict], answers: list[dict]) -> dict:
     crisis_hits = crisis_total = false_alarms = ordinary = 0
     oos_ok = oos_total = ordinary_confident = confident_wrong = 0
     crisis_by_lang: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # [asked, recognised]
-    misses = []
+    # every question that is no crisis, out-of-scope ones included, by the set's own kind
+    alarms_by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # [asked, alarmed]
+    misses, crisis_misses, alarms = [], [], []
     for q, a in zip(queries, answers, strict=True):
         expect = q["expect"]
         if expect == ["crisis"]:
@@ -34,7 +36,14 @@ def score_run(queries: list[dict], answers: list[dict]) -> dict:
             crisis_hits += bool(a["crisis"])
             crisis_by_lang[q["lang"]][0] += 1
             crisis_by_lang[q["lang"]][1] += bool(a["crisis"])
+            if not a["crisis"]:
+                crisis_misses.append({"id": q.get("id"), "q": q["q"]})
             continue
+        kind = q.get("kind") or ("out_of_scope" if not expect else "topic")
+        alarms_by_kind[kind][0] += 1
+        alarms_by_kind[kind][1] += bool(a["crisis"])
+        if a["crisis"]:
+            alarms.append({"id": q.get("id"), "q": q["q"], "kind": kind})
         if not expect:
             oos_total += 1
             oos_ok += not a["confident"]
@@ -64,11 +73,17 @@ def score_run(queries: list[dict], answers: list[dict]) -> dict:
         "languages": {lang: agg(rows) for lang, rows in sorted(per_lang.items())},
         "crisis_recall": crisis_hits / (crisis_total or 1),
         "crisis_false_alarm_rate": false_alarms / (ordinary or 1),
+        "false_alarms_all": sum(v[1] for v in alarms_by_kind.values())
+        / (sum(v[0] for v in alarms_by_kind.values()) or 1),
+        "false_alarms_by_kind": {k: {"n": n, "alarms": hit}
+                                 for k, (n, hit) in sorted(alarms_by_kind.items())},
         "out_of_scope_not_confident": oos_ok / (oos_total or 1),
         "ordinary_confident": ordinary_confident / (ordinary or 1),
         "confident_but_wrong": confident_wrong / (ordinary or 1),
         "crisis_languages": {lang: hit / n for lang, (n, hit) in sorted(crisis_by_lang.items())},
         "misses": misses,
+        "crisis_misses": crisis_misses,
+        "false_alarms": alarms,
     }
 
 
@@ -128,12 +143,20 @@ def run_eval(settings: Settings, args) -> int:
     print(f"out-of-scope not confident {s['out_of_scope_not_confident']:.2f}; "
           f"ordinary queries confident {s['ordinary_confident']:.2f}; "
           f"confident but no fitting offer in the first three {s['confident_but_wrong']:.3f}")
+    if s["false_alarms_by_kind"]:
+        print(f"false alarms on every question that is no crisis {s['false_alarms_all']:.3f}: "
+              + ", ".join(f"{k} {v['alarms']}/{v['n']}"
+                          for k, v in s["false_alarms_by_kind"].items()))
     if s["crisis_languages"]:
         print("crisis recall by language: " + " ".join(
             f"{lang} {v:.2f}" for lang, v in s["crisis_languages"].items()))
     if args.misses:
         for m in s["misses"]:
             print(f"  miss {m['id']}: {m['q'][:70]!r} expect {m['expect']} got {m['got']}")
+        for m in s["crisis_misses"]:
+            print(f"  crisis missed {m['id']}: {m['q'][:70]!r}")
+        for m in s["false_alarms"]:
+            print(f"  false alarm ({m['kind']}) {m['id']}: {m['q'][:70]!r}")
     return 0
 
 

@@ -156,6 +156,31 @@ def quality(services, queries):
     return score_run(queries, answers)
 
 
+def test_eval_counts_a_false_alarm_on_every_kind_of_question_that_is_no_crisis():
+    from ops.evaluate import score_run
+
+    queries = [
+        {"id": "c", "lang": "de", "q": "er schlägt mich", "expect": ["crisis"], "kind": "crisis"},
+        {"id": "t", "lang": "de", "q": "Sprachkurs", "expect": ["sprache"], "kind": "topic"},
+        {"id": "a", "lang": "de", "q": "Sohn prügelt sich", "expect": ["bildung"],
+         "kind": "alarming"},
+        {"id": "o", "lang": "de", "q": "Fahrradkette", "expect": [], "kind": "out_of_scope"},
+    ]
+
+    def answer(crisis, cats=()):
+        return {"crisis": crisis, "confident": bool(cats),
+                "results": [{"categories": list(cats)}] if cats else []}
+
+    r = score_run(queries, [answer(False), answer(False, ["sprache"]),
+                            answer(True, ["bildung"]), answer(True)])
+    assert r["crisis_recall"] == 0.0 and [m["id"] for m in r["crisis_misses"]] == ["c"]
+    assert r["false_alarms_by_kind"] == {"alarming": {"n": 1, "alarms": 1},
+                                         "out_of_scope": {"n": 1, "alarms": 1},
+                                         "topic": {"n": 1, "alarms": 0}}
+    assert r["false_alarms_all"] == 2 / 3 and r["crisis_false_alarm_rate"] == 0.5
+    assert [m["id"] for m in r["false_alarms"]] == ["a", "o"]
+
+
 def test_quality_on_the_probe_set(services):
     r = quality(services, probe_queries())
     assert r["overall"]["r3"] >= 0.88 and r["overall"]["r1"] >= 0.75
