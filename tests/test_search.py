@@ -255,3 +255,19 @@ def test_quality_on_the_held_out_half(services):
     # the t10 sentences: crisis 0.967 (176/182), false alarms 0.061 (24/392), ku R@3 0.82
     assert r["crisis_recall"] >= 0.96 and r["crisis_false_alarm_rate"] <= 0.075
     assert r["out_of_scope_not_confident"] >= 0.93 and r["ordinary_confident"] >= 0.89
+
+
+def test_quality_on_the_second_held_out_set(services):
+    """A second set, written 2026-12-07 by two new writers who saw neither eval set nor
+    each other (35 questions per language: 10 crisis, 8 alarming-looking, 12 in scope,
+    5 out of scope), judged and never tuned on. Floors about one question below the
+    figures measured (`lotse eval --file tests/data/eval/own2.heldout.jsonl`)."""
+    from ops.evaluate import load_queries
+
+    r = quality(services, load_queries(OWN / "own2.heldout.jsonl"))
+    # measured: R@3 0.957, R@1 0.882, lowest languages (bg, fa, ku) 18/20
+    assert r["overall"]["r3"] >= 0.94 and r["overall"]["r1"] >= 0.85
+    assert min(v["r3"] for v in r["languages"].values()) >= 0.85
+    # measured: crisis 0.957 (134/140), false alarms 0.020 (7/350, out of scope included)
+    assert r["crisis_recall"] >= 0.95 and r["false_alarms_all"] <= 0.03
+    assert r["out_of_scope_not_confident"] >= 0.93 and r["ordinary_confident"] >= 0.9
