@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -46,18 +47,40 @@ def _folded(terms: dict) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
+@dataclass(frozen=True)
+class _Terms:
+    """One list of folded terms, indexed for a question's words: whole terms as a set
+    of word n-grams, prefix terms (trailing '*') and Arabic-script phrases that are also
+    looked for without their spaces."""
+
+    exact: frozenset[str]
+    longest: int  # words of the longest whole term
+    prefixes: tuple[str, ...]
+    joined: tuple[tuple[str, str], ...]  # (term, the term without spaces)
+
+    @classmethod
+    def of(cls, terms: tuple[str, ...]) -> _Terms:
+        exact = frozenset(t for t in terms if not t.endswith("*"))
+        return cls(exact=exact,
+                   longest=max((t.count(" ") + 1 for t in exact), default=0),
+                   prefixes=tuple(t for t in terms if t.endswith("*")),
+                   joined=tuple((t, t.replace(" ", "")) for t in exact
+                                if " " in t and _ARABIC.search(t)))
+
+
 @cache
-def _lexicon() -> dict[str, tuple[str, ...]]:
+def _lexicon() -> dict[str, _Terms]:
     """Per kind (terms, violence, urgent) the folded terms; under "<kind>:plain" those of
     the languages without diacritics, matched against the text's plain words only."""
     data = crisis_data()
-    out: dict[str, tuple[str, ...]] = {}
+    out: dict[str, _Terms] = {}
     for kind in ("terms", "violence", "urgent"):
         terms = data.get(kind, {})
-        out[kind] = _folded({k: v for k, v in terms.items() if k not in PLAIN_LANGUAGES})
+        folded = _folded({k: v for k, v in terms.items() if k not in PLAIN_LANGUAGES})
         plain = _folded({k: v for k, v in terms.items() if k in PLAIN_LANGUAGES})
-        shared = set(out[kind])  # also a term of a language with diacritics: matched there
-        out[f"{kind}:plain"] = tuple(t for t in plain if t not in shared)
+        shared = set(folded)  # also a term of a language with diacritics: matched there
+        out[kind] = _Terms.of(folded)
+        out[f"{kind}:plain"] = _Terms.of(tuple(t for t in plain if t not in shared))
     return out
 
 
@@ -71,18 +94,19 @@ def _plain_words(text: str) -> list[str]:
     return out
 
 
-def _find(terms: tuple[str, ...], spaced: str, joined: str) -> str | None:
-    for term in terms:
-        if term.endswith("*"):
-            if f" {term[:-1]}" in spaced:
-                return term
-            continue
-        if f" {term} " in spaced:
-            return term
-        # Persian and Pashto are written with or without ZWNJ or spaces inside words
-        if " " in term and _ARABIC.search(term) and term.replace(" ", "") in joined:
-            return term
-    return None
+def _find(terms: _Terms, spaced: str, joined: str) -> str | None:
+    """The first term (in sorted order) found in the text: a whole term as consecutive
+    words, a prefix term as words whose last one begins with its stem, and an
+    Arabic-script phrase also without spaces (Persian and Pashto are written with or
+    without ZWNJ or spaces inside words). A set lookup per word n-gram, not a scan of
+    every term (2,000 of them: 0.6 ms a question as a scan)."""
+    words = spaced.split()
+    hits = {g for n in range(1, terms.longest + 1) for i in range(len(words) - n + 1)
+            if (g := " ".join(words[i:i + n])) in terms.exact}
+    hits.update(t for t in terms.prefixes if f" {t[:-1]}" in spaced)
+    if joined:
+        hits.update(t for t, j in terms.joined if j in joined)
+    return min(hits) if hits else None
 
 
 def crisis_term(text: str) -> str | None:
@@ -126,12 +150,17 @@ def _statuses() -> dict[str, tuple[str, ...]]:
             if not code.startswith("_")}
 
 
+@cache
+def _status_terms() -> dict[str, _Terms]:
+    return {code: _Terms.of(names) for code, names in _statuses().items()}
+
+
 def residence_statuses(text: str) -> frozenset[str]:
     """The residence statuses a question names (Duldung, Gestattung, ...)."""
     words = re.findall(r"\w+", fold(text))
     spaced = " " + " ".join(words) + " "
     joined = "".join(words)
-    return frozenset(code for code, names in _statuses().items()
+    return frozenset(code for code, names in _status_terms().items()
                      if _find(names, spaced, joined))
 
 

@@ -35,3 +35,17 @@ def test_a_term_of_a_plain_language_does_not_match_a_word_with_a_diacritic():
     # terms of languages with diacritics still match with or without them
     assert crisis_term("Kocam beni bıçakladı") == crisis_term("kocam beni bicakladi") is not None
     assert crisis_term("mă lovește acum") == crisis_term("ma loveste acum") is not None
+
+
+def test_lexicon_terms_match_as_words_as_prefixes_and_without_spaces():
+    from index.signals import crisis_term
+
+    assert crisis_term("ich will mich umbringen") == "umbring*"  # prefix term
+    assert crisis_term("hilfe mein mann schlägt mich") == "schlagt mich"  # words, folded
+    assert crisis_term("ich habe ein Messerset gekauft") is None  # not inside a word
+    assert crisis_term("er hat ein messer") == "hat ein messer"  # the first in sorted order
+    # Persian written without the space or ZWNJ inside the phrase
+    assert crisis_term("شوهرم الان منومیزنه") == "منو مي زنه"
+    # violence counts only with an urgency cue
+    assert crisis_term("mein Mann hat mich früher geschlagen") is None
+    assert crisis_term("er hat mich geschlagen, bitte hilfe jetzt") is not None
