@@ -99,7 +99,7 @@ def _find(terms: _Terms, spaced: str, joined: str) -> str | None:
     words, a prefix term as words whose last one begins with its stem, and an
     Arabic-script phrase also without spaces (Persian and Pashto are written with or
     without ZWNJ or spaces inside words). A set lookup per word n-gram, not a scan of
-    every term (2,000 of them: 0.6 ms a question as a scan)."""
+    every term (2,000 of them: 0.8 ms a question as a scan, 0.13 ms so)."""
     words = spaced.split()
     hits = {g for n in range(1, terms.longest + 1) for i in range(len(words) - n + 1)
             if (g := " ".join(words[i:i + n])) in terms.exact}
