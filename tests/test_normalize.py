@@ -56,12 +56,10 @@ def test_the_lexicon_stays_precise_on_the_labelled_sentences():
     is no crisis (`index/data/questions.jsonl`); an entry added later without that check,
     or a loosened match, shows here. Measured 2026-12-07: 1,179 of 3,328 crisis sentences,
     82 of 6,737 others (violence with an urgency cue, 'fire', 'knife' ... in stories)."""
-    import json
+    from index.prototypes import labelled_questions
+    from index.signals import crisis_term
 
-    from index.signals import DATA, crisis_term
-
-    rows = [json.loads(line) for line in (DATA / "questions.jsonl").read_text(
-        encoding="utf-8").splitlines() if line.strip()]
-    crisis = sum(crisis_term(r["text"]) is not None for r in rows if r["label"] == "crisis")
-    other = sum(crisis_term(r["text"]) is not None for r in rows if r["label"] != "crisis")
+    rows = labelled_questions()
+    crisis = sum(crisis_term(text) is not None for label, text in rows if label == "crisis")
+    other = sum(crisis_term(text) is not None for label, text in rows if label != "crisis")
     assert crisis >= 1170 and other <= 82
