@@ -28,7 +28,7 @@ from types import MappingProxyType
 import numpy as np
 
 from directory.store import Offer
-from index import persistence
+from index import danger, persistence
 from index.age import stated_age
 from index.batcher import QueryBatcher
 from index.cache import EmbeddingCache
@@ -131,7 +131,7 @@ class SearchEngine:
 
     def fingerprint(self, offers: Iterable[Offer]) -> str:
         model_id = self.encoder.model_id if self.encoder else ""
-        h = hashlib.sha256(f"{persistence.FORMAT}|{model_id}".encode())
+        h = hashlib.sha256(f"{persistence.FORMAT}|{model_id}|{danger.SETTINGS}".encode())
         for o in sorted(offers, key=lambda x: x.id):
             h.update(json.dumps([o.id, shard_of(o), offer_views(o), offer_lexical_text(o),
                                  o.categories, o.min_age, o.max_age],

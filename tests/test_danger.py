@@ -63,3 +63,23 @@ def test_saved_prototypes_keep_the_model_and_old_files_fit_it(tmp_path, services
     fitted = Prototypes.load(tmp_path)  # ... gets it fitted when loaded
     assert np.allclose(fitted.danger_w, protos.danger_w, atol=1e-4)
     assert abs(fitted.read(q).danger_p - protos.read(q).danger_p) < 1e-3
+
+
+def test_a_refit_on_almost_the_same_sentences_reads_the_same(services):
+    """Fitted to convergence: leaving out 3 of the sentences barely moves any reading
+    (stopped at scikit-learn's default tolerance, it moved some by 0.1 on e5-small)."""
+    protos = services.engine._state.prototypes
+    dangers = protos.crisis
+    others = np.vstack([protos.topics, protos.ordinary, protos.off_topic])
+    w, b = danger.fit(dangers, others)
+    w2, b2 = danger.fit(dangers[2:], others[1:])
+    probe = np.vstack([dangers[::7], others[::29]])
+    moved = [abs(danger.probability(w, b, v) - danger.probability(w2, b2, v)) for v in probe]
+    assert max(moved) < 0.02
+
+
+def test_other_model_settings_make_the_saved_index_stale(services, monkeypatch):
+    offers = services.store.offers()
+    before = services.engine.fingerprint(offers)
+    monkeypatch.setattr(danger, "SETTINGS", danger.SETTINGS + " changed")
+    assert services.engine.fingerprint(offers) != before
