@@ -54,12 +54,12 @@ def test_lexicon_terms_match_as_words_as_prefixes_and_without_spaces():
 def test_the_lexicon_stays_precise_on_the_labelled_sentences():
     """Every lexicon entry was kept only if it matched no labelled training sentence that
     is no crisis (`index/data/questions.jsonl`); an entry added later without that check,
-    or a loosened match, shows here. Measured 2026-12-07: 1,179 of 3,328 crisis sentences,
-    82 of 6,737 others (violence with an urgency cue, 'fire', 'knife' ... in stories)."""
+    or a loosened match, shows here. Measured 2026-12-07: 1,217 of 3,328 crisis sentences
+    (1,179 before the third round of entries), 82 of 6,737 others (violence with an urgency cue, 'fire', 'knife' ... in stories)."""
     from index.prototypes import labelled_questions
     from index.signals import crisis_term
 
     rows = labelled_questions()
     crisis = sum(crisis_term(text) is not None for label, text in rows if label == "crisis")
     other = sum(crisis_term(text) is not None for label, text in rows if label != "crisis")
-    assert crisis >= 1170 and other <= 82
+    assert crisis >= 1210 and other <= 82
