@@ -2,7 +2,8 @@
 
 `index/data/crisis.json` holds per language the acute terms (suicide, not
 breathing, a weapon, fire ...), terms of violence that are acute only with
-an urgency cue (now, tonight ...), those cues, and the sentences the
+an urgency cue (now, tonight ...) and without a marker of a past that is over
+(years ago, my ex-husband ...), those cues and markers, and the sentences the
 embedding detector compares with (`index.prototypes`). Terms match whole
 words of the folded text; a trailing '*' matches a word prefix (Turkish,
 Somali and others build long words). A term of a language written without
@@ -70,11 +71,11 @@ class _Terms:
 
 @cache
 def _lexicon() -> dict[str, _Terms]:
-    """Per kind (terms, violence, urgent) the folded terms; under "<kind>:plain" those of
+    """Per kind (terms, violence, urgent, past) the folded terms; under "<kind>:plain" those of
     the languages without diacritics, matched against the text's plain words only."""
     data = crisis_data()
     out: dict[str, _Terms] = {}
-    for kind in ("terms", "violence", "urgent"):
+    for kind in ("terms", "violence", "urgent", "past"):
         terms = data.get(kind, {})
         folded = _folded({k: v for k, v in terms.items() if k not in PLAIN_LANGUAGES})
         plain = _folded({k: v for k, v in terms.items() if k in PLAIN_LANGUAGES})
@@ -113,9 +114,12 @@ def crisis_term(text: str) -> str | None:
     """The danger term that makes the question acute, if any.
 
     An acute term (suicide, not breathing, a weapon ...) suffices; a term of
-    violence (he hits me) counts only with an urgency cue (now, tonight ...),
-    so a story of past or ongoing violence is answered with help offers, not
-    with the emergency numbers first. Terms match whole words of the folded text.
+    violence (he hits me) counts only with an urgency cue (now, tonight ...)
+    and without a marker of a past that is over ("two years ago my ex hit me,
+    now I am safe"), so a story of past or ongoing violence is answered with
+    help offers, not with the emergency numbers first. The embedding readings
+    (`ranking.is_crisis`) still judge such a story. Terms match whole words of
+    the folded text.
     """
     words = re.findall(r"\w+", fold(text))
     spaced = " " + " ".join(words) + " "
@@ -130,7 +134,7 @@ def crisis_term(text: str) -> str | None:
     if acute:
         return acute
     harm = find("violence")
-    if harm and find("urgent"):
+    if harm and find("urgent") and not find("past"):
         return harm
     return None
 

@@ -49,17 +49,26 @@ def test_lexicon_terms_match_as_words_as_prefixes_and_without_spaces():
     # violence counts only with an urgency cue
     assert crisis_term("mein Mann hat mich früher geschlagen") is None
     assert crisis_term("er hat mich geschlagen, bitte hilfe jetzt") is not None
+    # ... and without a marker of a past that is over; an acute term needs none
+    assert crisis_term("Vor zwei Jahren hat er mich geschlagen, jetzt bin ich sicher") is None
+    assert crisis_term("vor zwei jahren ging er, jetzt hat er ein messer") is not None
+    assert crisis_term("Acum câțiva ani m-a bătut. Acum sunt bine") is None
+    assert crisis_term("m-a bătut, ajutor acum") is not None
+    # a Pashto harm word is no Arabic "and she": "my friend is fine now"
+    assert crisis_term("كانت صديقتي في خطر، وهي الآن بخير") is None
+    assert crisis_term("مرسته! مېړه مې وهي") is not None
 
 
 def test_the_lexicon_stays_precise_on_the_labelled_sentences():
     """Every lexicon entry was kept only if it matched no labelled training sentence that
     is no crisis (`index/data/questions.jsonl`); an entry added later without that check,
-    or a loosened match, shows here. Measured 2026-12-07: 1,217 of 3,328 crisis sentences
-    (1,179 before the third round of entries), 82 of 6,737 others (violence with an urgency cue, 'fire', 'knife' ... in stories)."""
+    or a loosened match, shows here. Measured 2026-12-07: 1,215 of 3,328 crisis sentences
+    (1,179 before the third round of entries), 75 of 6,737 others (82 before the markers
+    of a past that is over) (violence with an urgency cue, 'fire', 'knife' ... in stories)."""
     from index.prototypes import labelled_questions
     from index.signals import crisis_term
 
     rows = labelled_questions()
     crisis = sum(crisis_term(text) is not None for label, text in rows if label == "crisis")
     other = sum(crisis_term(text) is not None for label, text in rows if label != "crisis")
-    assert crisis >= 1210 and other <= 82
+    assert crisis >= 1210 and other <= 75

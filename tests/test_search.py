@@ -185,7 +185,9 @@ def test_quality_on_the_probe_set(services):
     r = quality(services, probe_queries())
     assert r["overall"]["r3"] >= 0.88 and r["overall"]["r1"] >= 0.75
     assert min(v["r3"] for v in r["languages"].values()) >= 0.6
-    assert r["crisis_recall"] == 1.0 and r["crisis_false_alarm_rate"] <= 0.02
+    # false alarms 2/112 -> 4/112 with crisis margin 0.0 (two Kurdish everyday questions
+    # the vote puts just nearer to danger): the price of 7 more crises caught in set 3
+    assert r["crisis_recall"] == 1.0 and r["crisis_false_alarm_rate"] <= 0.04
     assert r["out_of_scope_not_confident"] >= 0.9 and r["ordinary_confident"] >= 0.9
 
 
@@ -273,3 +275,17 @@ def test_quality_on_the_second_held_out_set(services):
     # after the second lexicon round 0.950 (133/140) and 0.023 (8/350)
     assert r["crisis_recall"] >= 0.94 and r["false_alarms_all"] <= 0.03
     assert r["out_of_scope_not_confident"] >= 0.93 and r["ordinary_confident"] >= 0.9
+
+
+def test_quality_on_the_crisis_tuning_set(services):
+    """A third set, written 2026-12-07 by three new writers for choosing settings where
+    the tuning half no longer could (its crisis recall was 1.0): per language 14 crises,
+    8 alarming-looking, 4 in scope, 2 out of scope (28 crises in ku, so, ti, ps). The
+    crisis margin was chosen on it (`Weights.crisis_margin`), so these are regression
+    floors, not a judgement."""
+    from ops.evaluate import load_queries
+
+    r = quality(services, load_queries(OWN / "own3.tune.jsonl"))
+    # measured: crisis 0.980 (247/252; 0.940 before the third lexicon round and margin
+    # 0.0), false alarms 0.044 (11/252, out of scope included)
+    assert r["crisis_recall"] >= 0.97 and r["false_alarms_all"] <= 0.05
