@@ -122,7 +122,8 @@ def test_crisis_is_recognised_in_every_language(services):
     assert missed == []
     ordinary = [q for q in queries if q["expect"] not in (["crisis"], [])]
     alarms = [q["id"] for q in ordinary if services.engine.search(q["q"], kommune="demo").crisis]
-    assert len(alarms) <= 0.02 * len(ordinary), alarms
+    # 4 of 112 since the crisis margin 0.0 (see test_quality_on_the_probe_set)
+    assert len(alarms) <= 0.04 * len(ordinary), alarms
 
 
 def test_reply_language_is_detected(services):
@@ -255,8 +256,10 @@ def test_quality_on_the_held_out_half(services):
     # model (index.danger, chosen on the tuning half for recall first): crisis 0.973
     # (177/182), false alarms 0.066 (26/392) - more alarms for fewer missed dangers; with
     # the t10 sentences: crisis 0.967 (176/182), false alarms 0.061 (24/392), ku R@3 0.82;
-    # after two lexicon rounds crisis 0.978 (178/182), false alarms 0.061 (24/392)
-    assert r["crisis_recall"] >= 0.96 and r["crisis_false_alarm_rate"] <= 0.075
+    # after two lexicon rounds crisis 0.978 (178/182), false alarms 0.061 (24/392); after
+    # the third round, past markers and crisis margin 0.0 (chosen on own3.tune.jsonl):
+    # crisis 0.984 (179/182), false alarms 0.079 (31/392; alarming-looking 23 -> 30)
+    assert r["crisis_recall"] >= 0.97 and r["crisis_false_alarm_rate"] <= 0.085
     assert r["out_of_scope_not_confident"] >= 0.93 and r["ordinary_confident"] >= 0.89
 
 
@@ -268,12 +271,15 @@ def test_quality_on_the_second_held_out_set(services):
     from ops.evaluate import load_queries
 
     r = quality(services, load_queries(OWN / "own2.heldout.jsonl"))
-    # measured: R@3 0.957, R@1 0.882, lowest languages (bg, fa, ku) 18/20
+    # measured: R@3 0.957, R@1 0.882, lowest languages (bg, fa, ku) 18/20; since the
+    # third lexicon round, past markers and crisis margin 0.0: 0.954, 0.871 (German 20 -> 19)
     assert r["overall"]["r3"] >= 0.94 and r["overall"]["r1"] >= 0.85
     assert min(v["r3"] for v in r["languages"].values()) >= 0.85
     # measured: crisis 0.957 (134/140), false alarms 0.020 (7/350, out of scope included);
-    # after the second lexicon round 0.950 (133/140) and 0.023 (8/350)
-    assert r["crisis_recall"] >= 0.94 and r["false_alarms_all"] <= 0.03
+    # after the second lexicon round 0.950 (133/140) and 0.023 (8/350); after the third,
+    # past markers and crisis margin 0.0 (chosen on own3.tune.jsonl): 0.979 (137/140) and
+    # 0.031 (11/350: everyday 0 -> 2, alarming-looking 7 -> 8, out of scope 1)
+    assert r["crisis_recall"] >= 0.97 and r["false_alarms_all"] <= 0.035
     assert r["out_of_scope_not_confident"] >= 0.93 and r["ordinary_confident"] >= 0.9
 
 
