@@ -3,7 +3,7 @@
 `index/data/crisis.json` holds per language the acute terms (suicide, not
 breathing, a weapon, fire ...), terms of violence that are acute only with
 an urgency cue (now, tonight ...) and without a marker of a past that is over
-(years ago, my ex-husband ...), those cues and markers, and the sentences the
+(years ago, back then ...), those cues and markers, and the sentences the
 embedding detector compares with (`index.prototypes`). Terms match whole
 words of the folded text; a trailing '*' matches a word prefix (Turkish,
 Somali and others build long words). A term of a language written without
