@@ -78,6 +78,7 @@ def score_run(queries: list[dict], answers: list[dict]) -> dict:
         "false_alarms_by_kind": {k: {"n": n, "alarms": hit}
                                  for k, (n, hit) in sorted(alarms_by_kind.items())},
         "out_of_scope_not_confident": oos_ok / (oos_total or 1),
+        "out_of_scope_questions": oos_total,
         "ordinary_confident": ordinary_confident / (ordinary or 1),
         "confident_but_wrong": confident_wrong / (ordinary or 1),
         "crisis_languages": {lang: hit / n for lang, (n, hit) in sorted(crisis_by_lang.items())},
@@ -140,7 +141,9 @@ def run_eval(settings: Settings, args) -> int:
               f"{bv.get('r1', 0):5.2f} {bv.get('r3', 0):5.2f}")
     print(f"crisis recall {s['crisis_recall']:.2f} (BM25 {b['crisis_recall']:.2f}); "
           f"false alarms on ordinary queries {s['crisis_false_alarm_rate']:.3f}")
-    print(f"out-of-scope not confident {s['out_of_scope_not_confident']:.2f}; "
+    oos = (f"{s['out_of_scope_not_confident']:.2f}" if s["out_of_scope_questions"]
+           else "n/a (the set has none)")
+    print(f"out-of-scope not confident {oos}; "
           f"ordinary queries confident {s['ordinary_confident']:.2f}; "
           f"confident but no fitting offer in the first three {s['confident_but_wrong']:.3f}")
     if s["false_alarms_by_kind"]:

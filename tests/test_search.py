@@ -180,6 +180,8 @@ def test_eval_counts_a_false_alarm_on_every_kind_of_question_that_is_no_crisis()
                                          "topic": {"n": 1, "alarms": 0}}
     assert r["false_alarms_all"] == 2 / 3 and r["crisis_false_alarm_rate"] == 0.5
     assert [m["id"] for m in r["false_alarms"]] == ["a", "o"]
+    assert r["out_of_scope_questions"] == 1
+    assert score_run(queries[:3], [answer(False)] * 3)["out_of_scope_questions"] == 0
 
 
 def test_quality_on_the_probe_set(services):
@@ -281,6 +283,23 @@ def test_quality_on_the_second_held_out_set(services):
     # 0.031 (11/350: everyday 0 -> 2, alarming-looking 7 -> 8, out of scope 1)
     assert r["crisis_recall"] >= 0.97 and r["false_alarms_all"] <= 0.035
     assert r["out_of_scope_not_confident"] >= 0.93 and r["ordinary_confident"] >= 0.9
+
+
+def test_quality_on_the_fourth_set_held_out(services):
+    """A fourth set, written 2026-12-08 by three new writers who saw no eval set, no
+    training text and no other writer's work, on what was still thin: reports of a
+    witness about someone else, fragments typed in panic (Latin transliteration, German
+    words mixed in) and less common emergencies (gas, a child in water, a diabetic, an
+    allergic throat). Per writer and language 8 crises and 6 alarming-looking questions;
+    split in halves by a hash of the id before any result was read
+    (`own4.tune.jsonl` may be read, `own4.heldout.jsonl` is only measured). Regression
+    floors about one question below the figures measured, not a target."""
+    from ops.evaluate import load_queries
+
+    r = quality(services, load_queries(OWN / "own4.heldout.jsonl"))
+    # measured: crisis 0.917 (154/168: witness reports 52/56, panic fragments 49/56,
+    # less common emergencies 53/56); false alarms 0.087 (11/126, all alarming-looking)
+    assert r["crisis_recall"] >= 0.91 and r["false_alarms_all"] <= 0.096
 
 
 def test_quality_on_the_crisis_tuning_set(services):
